@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
+	"github.com/labstack/echo/v4"
+)
+
+// Ctx is one authenticated API request: the HTTP exchange, the runtime, and who is asking.
+type Ctx struct {
+	echo.Context
+	rt        *runtime.Runtime
+	endpoint  *Endpoint
+	principal *models.Principal
+	query     url.Values
+}
+
+// ws is the workspace the request acts in: every query is scoped by it.
+func (c *Ctx) ws() *models.Workspace { return &c.principal.Workspace }
+
+func (c *Ctx) store() *models.Store { return c.rt.Store }
+
+// weni reports whether the workspace speaks Weni's API profile.
+func (c *Ctx) weni() bool { return c.principal.Workspace.IsWeni() }
+
+// body parses the request body.
+func (c *Ctx) body() (*input, error) {
+	return readBody(c.Request(), c.rt.Config.MaxBodyBytes)
+}
+
+// respond writes v as JSON with status.
+func (c *Ctx) respond(status int, v any) error {
+	return writeJSON(c.Context, status, v, c.principal != nil && c.weni())
+}
+
+// noContent is the 204 of a successful DELETE.
+func (c *Ctx) noContent() error { return c.NoContent(http.StatusNoContent) }
+
+func writeJSON(c echo.Context, status int, v any, asciiOnly bool) error {
+	b, err := encodeJSON(v, acceptIndent(c.Request()), asciiOnly)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, "application/json", b)
+}

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/flowsd/flowsd/models"
+)
+
+var globalsListDocs = OperationDocs{Title: "List Globals", Params: []Param{
+	{Name: "key", Help: "A global key to filter by"},
+	{Name: "before", Help: "Only return globals modified before this date, e.g. 2015-01-28T18:00:00.000"},
+	{Name: "after", Help: "Only return globals modified after this date, e.g. 2015-01-28T18:00:00.000"},
+	{Name: "reverse", Help: "Set to true to list the least recently modified first"},
+}}
+
+var globalsWriteDocs = OperationDocs{Title: "Add or Update Globals",
+	Params: []Param{{Name: "key", Help: "Key of an existing global to update"}},
+	Fields: []Param{
+		{Name: "name", Help: "The name of the global (required to create one); its key is generated from it"},
+		{Name: "value", Required: true, Help: "The value of the global"},
+	}}
+
+type globalOut struct {
+	Key        string  `json:"key"`
+	Name       string  `json:"name"`
+	Value      string  `json:"value"`
+	ModifiedOn apiTime `json:"modified_on"`
+}
+
+func convertGlobal(g *models.Global) globalOut {
+	return globalOut{Key: g.Key, Name: g.Name, Value: g.Value, ModifiedOn: apiTime(g.ModifiedOn)}
+}
+
+func listGlobals(c *Ctx) error {
+	q := c.store().GlobalsQuery(c.Request().Context(), c.ws().ID)
+	if key := c.query.Get("key"); key != "" {
+		q = q.Where("key = ?", key)
+	}
+	q = timeRange(c.query).Apply(q, "globals.modified_on")
+	return respondPage(c, q, ordering{column: "globals.modified_on", idColumn: "globals.id", reversible: true},
+		func(g *models.Global) models.Position { return models.Position{Time: g.ModifiedOn, ID: g.ID} },
+		convertEach(convertGlobal))
+}
+
+// writeGlobal creates a global from a name and value, or with ?key= changes the value of one. As in
+// RapidPro, creating a global whose generated key already exists sets that global's value.
+func writeGlobal(c *Ctx) error {
+	ctx := c.Request().Context()
+	store, ws := c.store(), c.ws()
+
+	_, key, err := lookup(c.query, "key")
+	if err != nil {
+		return err
+	}
+	var global *models.Global
+	if key != "" {
+		if global, err = store.GetGlobal(ctx, ws.ID, key); models.IsNotFound(err) {
+			return errNotFound()
+		} else if err != nil {
+			return err
+		}
+	} else if err := checkLimit(c, "globals"); err != nil {
+		return err
+	}
+
+	in, err := c.body()
+	if err != nil {
+		return err
+	}
+	var exceptID int64
+	if global != nil {
+		exceptID = global.ID
+	}
+
+	var dbErr error
+	v := &validation{}
+	value, _, _ := in.char(v, "value", charField{required: true, maxLen: models.MaxGlobalValueLen})
+	name, _, nameOK := in.char(v, "name", charField{maxLen: models.MaxGlobalNameLen,
+		validators: []func(string) []string{uniqueName(c, store.GlobalNameTaken, exceptID, &dbErr)}})
+	if dbErr != nil {
+		return dbErr
+	}
+	if nameOK && name != nil {
+		if !models.ValidGlobalName(*name) {
+			v.add("name", "Name contains illegal characters.")
+		} else if !models.ValidGlobalKey(models.MakeKey(*name)) {
+			v.add("name", "Name creates Key that is invalid")
+		}
+	}
+	if v.failed() {
+		return errValidation(v)
+	}
+
+	if global != nil {
+		if err := store.SetGlobalValue(ctx, global, *value); err != nil {
+			return err
+		}
+		return c.respond(http.StatusOK, convertGlobal(global))
+	}
+	if name == nil {
+		return errNonField("Name is required when creating new global.")
+	}
+	global, _, err = store.CreateGlobal(ctx, ws.ID, *name, *value)
+	if err := writeError(err, "name"); err != nil {
+		return err
+	}
+	return c.respond(http.StatusCreated, convertGlobal(global))
+}

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"github.com/flowsd/flowsd/models"
+)
+
+var labelsListDocs = OperationDocs{Title: "List Message Labels", Params: []Param{
+	{Name: "uuid", Help: "A message label UUID to filter by"},
+	{Name: "name", Help: "A message label name to filter by (case-insensitive)"},
+}}
+
+var labelsWriteDocs = OperationDocs{Title: "Add or Update Message Labels",
+	Params: []Param{{Name: "uuid", Help: "The UUID of the message label to update"}},
+	Fields: []Param{{Name: "name", Required: true, Help: "The name of the message label"}}}
+
+var labelsDeleteDocs = OperationDocs{Title: "Delete Message Labels",
+	Params: []Param{{Name: "uuid", Required: true, Help: "The UUID of the message label to delete"}}}
+
+type labelOut struct {
+	UUID  string `json:"uuid"`
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+// convertLabel writes a label. Its count is of visible labelled messages; messages arrive with the channel
+// layer, so there are none yet.
+func convertLabel(_ *Ctx, l *models.Label) any {
+	return labelOut{UUID: l.UUID, Name: l.Name}
+}
+
+func labelKind(s *models.Store) namedKind[models.Label] {
+	return namedKind[models.Label]{
+		limit:  "labels",
+		maxLen: models.MaxLabelNameLen,
+		get:    s.GetLabel,
+		id:     func(l *models.Label) int64 { return l.ID },
+		taken:  s.LabelNameTaken,
+		create: s.CreateLabel,
+		rename: s.RenameLabel,
+		output: convertLabel,
+	}
+}
+
+func listLabels(c *Ctx) error {
+	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
+		return err
+	}
+	q := c.store().LabelsQuery(c.Request().Context(), c.ws().ID)
+	uuid, err := uuidParam(c.query, "uuid")
+	if err != nil {
+		return err
+	}
+	if uuid != "" {
+		q = q.Where("uuid = ?", uuid)
+	}
+	if name := c.query.Get("name"); name != "" {
+		q = q.Where("LOWER(name) = LOWER(?)", name)
+	}
+	return respondPage(c, q, ordering{column: "labels.created_on", idColumn: "labels.id"},
+		func(l *models.Label) models.Position { return models.Position{Time: l.CreatedOn, ID: l.ID} },
+		convertEach(func(l *models.Label) any { return convertLabel(c, l) }))
+}
+
+func writeLabel(c *Ctx) error { return writeNamed(c, labelKind(c.store())) }
+
+func deleteLabel(c *Ctx) error { return deleteNamed(c, labelKind(c.store()), c.store().DeleteLabel) }

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/google/uuid"
+)
+
+// queryBool reads a query-string boolean as RapidPro's str_to_bool does: true, y, yes or 1 (any case) are
+// true; anything else is false, never an error.
+func queryBool(q url.Values, name string) bool {
+	switch strings.ToLower(q.Get(name)) {
+	case "true", "y", "yes", "1":
+		return true
+	}
+	return false
+}
+
+// normalizeUUID checks a UUID in any of the forms Python's UUID() accepts and gives its canonical form.
+func normalizeUUID(s string) (string, bool) {
+	u, err := uuid.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}
+
+// uuidParams reads a repeatable UUID filter: at most 100 values, each a valid UUID.
+func uuidParams(q url.Values, name string) ([]string, error) {
+	vals := q[name]
+	if len(vals) > 100 {
+		return nil, errQuery(fmt.Sprintf("Param '%s' can have a maximum of 100 values.", name))
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		u, ok := normalizeUUID(v)
+		if !ok {
+			return nil, errQuery(fmt.Sprintf("Param '%s': %s is not a valid UUID.", name, v))
+		}
+		out[i] = u
+	}
+	return out, nil
+}
+
+// uuidParam reads a single UUID filter (the first value, after checking them all); "" when absent.
+func uuidParam(q url.Values, name string) (string, error) {
+	vals, err := uuidParams(q, name)
+	if err != nil || len(vals) == 0 {
+		return "", err
+	}
+	return vals[0], nil
+}
+
+// exclusiveParams fails when more than one of names has a non-empty value.
+func exclusiveParams(q url.Values, names ...string) error {
+	n := 0
+	for _, name := range names {
+		if q.Get(name) != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return errQuery("You may only specify one of the " + strings.Join(names, ", ") + " parameters")
+	}
+	return nil
+}
+
+// lookup reads the parameter that names the object a POST updates or a DELETE removes: at most one of
+// names may be given, and a uuid must be valid. name is "" when none was given.
+func lookup(q url.Values, names ...string) (name, value string, err error) {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	found := 0
+	for _, n := range names {
+		if _, ok := q[n]; !ok {
+			continue
+		}
+		found++
+		name, value = n, q.Get(n)
+		if n == "uuid" {
+			u, ok := normalizeUUID(value)
+			if !ok {
+				return "", "", errQuery(fmt.Sprintf("Param 'uuid': %s is not a valid UUID.", value))
+			}
+			value = u
+		}
+	}
+	if found > 1 {
+		return "", "", errQuery("URL can only contain one of the following parameters: " + strings.Join(sorted, ", "))
+	}
+	return name, value, nil
+}
+
+// requireLookup is lookup for DELETE, where one parameter must be given.
+func requireLookup(q url.Values, names ...string) (name, value string, err error) {
+	name, value, err = lookup(q, names...)
+	if err == nil && name == "" {
+		sorted := append([]string(nil), names...)
+		sort.Strings(sorted)
+		err = errQuery("URL must contain one of the following parameters: " + strings.Join(sorted, ", "))
+	}
+	return
+}
+
+// timeRange reads the inclusive before/after filters. An unparseable value is not an error: the listing is
+// empty, as in RapidPro.
+func timeRange(q url.Values) models.TimeRange {
+	var r models.TimeRange
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"before", &r.Before}, {"after", &r.After}} {
+		s := q.Get(p.name)
+		if s == "" {
+			continue
+		}
+		t, err := parseISO8601(s)
+		if err != nil {
+			r.Empty = true
+			continue
+		}
+		*p.dst = &t
+	}
+	return r
+}
+
+// iso8601 is the grammar of Python's iso8601.parse_date: a date, optionally a time with any fraction, and
+// optionally a zone (none means UTC).
+var iso8601 = regexp.MustCompile(`^(\d{4})(?:-?(\d{1,2})(?:-?(\d{1,2})(?:[ T](\d{2})(?::?(\d{2})(?::?(\d{1,2})(?:[.,](\d+))?)?)?(Z|([-+])(\d{2}):?(\d{2})?)?)?)?)?$`)
+
+// parseISO8601 parses before/after values.
+func parseISO8601(s string) (time.Time, error) {
+	m := iso8601.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return time.Time{}, fmt.Errorf("unable to parse date string %q", s)
+	}
+	num := func(i, def int) int {
+		if m[i] == "" {
+			return def
+		}
+		n, _ := strconv.Atoi(m[i])
+		return n
+	}
+	year, month, day := num(1, 0), num(2, 1), num(3, 1)
+	hour, minute, second := num(4, 0), num(5, 0), num(6, 0)
+	nanos := 0
+	if frac := m[7]; frac != "" {
+		frac = (frac + "000000000")[:9]
+		nanos, _ = strconv.Atoi(frac)
+		nanos = nanos / 1000 * 1000 // microseconds, like Python's datetime
+	}
+	loc := time.UTC
+	if m[9] != "" {
+		offset := num(10, 0)*3600 + num(11, 0)*60
+		if m[9] == "-" {
+			offset = -offset
+		}
+		loc = time.FixedZone("", offset)
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, second, nanos, loc)
+	// time.Date normalizes out-of-range parts; Python refuses them
+	if t.Year() != year || int(t.Month()) != month || t.Day() != day || t.Hour() != hour || t.Minute() != minute || t.Second() != second {
+		return time.Time{}, fmt.Errorf("date %q is out of range", s)
+	}
+	return t.UTC(), nil
+}

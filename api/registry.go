@@ -1,0 +1,118 @@
+package api
+
+import (
+	"slices"
+
+	"github.com/flowsd/flowsd/models"
+)
+
+// Endpoint is one /api/v2/<name>.json resource. The registry below is the one table of them: routes, the
+// /api/v2.json index and the docs pages are all built from it.
+type Endpoint struct {
+	Name    string   // URL name: /api/v2/<Name>.json
+	Aliases []string // other names it answers to, left out of the index
+	Title   string
+	Summary string // completes "<name> - …" in the endpoint list
+	Scope   string // throttle scope
+	List    bool   // GET answers a page of results (docs requests get [])
+	Get     *Operation
+	Post    *Operation
+	Delete  *Operation
+}
+
+// Operation is one method of an endpoint.
+type Operation struct {
+	Roles  []models.Role
+	Handle func(c *Ctx) error
+	Docs   OperationDocs
+}
+
+// OperationDocs describe an operation for people: what it does, its query parameters and body fields.
+type OperationDocs struct {
+	Title  string
+	Params []Param
+	Fields []Param
+}
+
+// Param is a query parameter or body field.
+type Param struct {
+	Name     string
+	Required bool
+	Help     string
+}
+
+// operation gives the endpoint's operation for an HTTP method (HEAD is GET), nil when it has none.
+func (e *Endpoint) operation(method string) *Operation {
+	switch method {
+	case "GET", "HEAD":
+		return e.Get
+	case "POST":
+		return e.Post
+	case "DELETE":
+		return e.Delete
+	}
+	return nil
+}
+
+// Methods lists the HTTP methods the endpoint answers.
+func (e *Endpoint) Methods() []string {
+	var m []string
+	for _, op := range []struct {
+		name string
+		op   *Operation
+	}{{"GET", e.Get}, {"POST", e.Post}, {"DELETE", e.Delete}} {
+		if op.op != nil {
+			m = append(m, op.name)
+		}
+	}
+	return m
+}
+
+func (op *Operation) allows(role models.Role) bool { return slices.Contains(op.Roles, role) }
+
+// Roles, as RapidPro grants them: agents may read some things and write contacts; tokens of users who are no
+// longer members have no role and may do nothing.
+var (
+	anyRole = []models.Role{models.RoleAdministrator, models.RoleEditor, models.RoleAgent}
+	editors = []models.Role{models.RoleAdministrator, models.RoleEditor}
+)
+
+// Throttle scopes.
+const (
+	scopeDefault = "v2"
+)
+
+// Registry is every endpoint flowsd serves, by name.
+var Registry = []*Endpoint{
+	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
+		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs},
+		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
+	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: scopeDefault, List: true,
+		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs},
+		Post: &Operation{Roles: editors, Handle: writeGlobal, Docs: globalsWriteDocs}},
+	{Name: "groups", Title: "Contact Groups", Summary: "to list, create, update or delete contact groups", Scope: scopeDefault, List: true,
+		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs},
+		Post:   &Operation{Roles: editors, Handle: writeGroup, Docs: groupsWriteDocs},
+		Delete: &Operation{Roles: editors, Handle: deleteGroup, Docs: groupsDeleteDocs}},
+	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: scopeDefault, List: true,
+		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs},
+		Post:   &Operation{Roles: editors, Handle: writeLabel, Docs: labelsWriteDocs},
+		Delete: &Operation{Roles: editors, Handle: deleteLabel, Docs: labelsDeleteDocs}},
+	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: scopeDefault, List: true,
+		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs},
+		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},
+	{Name: "users", Title: "Users", Summary: "to list the users of your workspace", Scope: scopeDefault, List: true,
+		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs}},
+	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: scopeDefault,
+		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs}},
+}
+
+// lookupEndpoint finds an endpoint by name or alias.
+func lookupEndpoint(name string) *Endpoint {
+	for _, e := range Registry {
+		if e.Name == name || slices.Contains(e.Aliases, name) {
+			return e
+		}
+	}
+	return nil
+}

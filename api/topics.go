@@ -1,0 +1,62 @@
+package api
+
+import (
+	"github.com/flowsd/flowsd/models"
+)
+
+var topicsListDocs = OperationDocs{Title: "List Topics"}
+
+var topicsWriteDocs = OperationDocs{Title: "Add or Update Topics",
+	Params: []Param{{Name: "uuid", Help: "The UUID of the topic to update"}},
+	Fields: []Param{{Name: "name", Required: true, Help: "The name of the topic"}}}
+
+type topicCounts struct {
+	Open   int64 `json:"open"`
+	Closed int64 `json:"closed"`
+}
+
+type topicOut struct {
+	UUID      string      `json:"uuid"`
+	Name      string      `json:"name"`
+	Counts    topicCounts `json:"counts"`
+	System    bool        `json:"system"`
+	CreatedOn apiTime     `json:"created_on"`
+}
+
+// topicOutWeni is the shape of Weni (and RapidPro 8.3): no counts, no system flag.
+type topicOutWeni struct {
+	UUID      string  `json:"uuid"`
+	Name      string  `json:"name"`
+	CreatedOn apiTime `json:"created_on"`
+}
+
+// convertTopic writes a topic. Counts are of tickets, which don't exist yet.
+func convertTopic(c *Ctx, t *models.Topic) any {
+	if c.weni() {
+		return topicOutWeni{UUID: t.UUID, Name: t.Name, CreatedOn: apiTime(t.CreatedOn)}
+	}
+	return topicOut{UUID: t.UUID, Name: t.Name, System: t.IsSystem, CreatedOn: apiTime(t.CreatedOn)}
+}
+
+func topicKind(s *models.Store) namedKind[models.Topic] {
+	return namedKind[models.Topic]{
+		limit:    "topics",
+		maxLen:   models.MaxTopicNameLen,
+		get:      s.GetTopic,
+		id:       func(t *models.Topic) int64 { return t.ID },
+		isSystem: func(t *models.Topic) bool { return t.IsSystem },
+		taken:    s.TopicNameTaken,
+		create:   s.CreateTopic,
+		rename:   s.RenameTopic,
+		output:   convertTopic,
+	}
+}
+
+func listTopics(c *Ctx) error {
+	q := c.store().TopicsQuery(c.Request().Context(), c.ws().ID)
+	return respondPage(c, q, ordering{column: "topics.created_on", idColumn: "topics.id"},
+		func(t *models.Topic) models.Position { return models.Position{Time: t.CreatedOn, ID: t.ID} },
+		convertEach(func(t *models.Topic) any { return convertTopic(c, t) }))
+}
+
+func writeTopic(c *Ctx) error { return writeNamed(c, topicKind(c.store())) }

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"github.com/flowsd/flowsd/models"
+)
+
+var usersListDocs = OperationDocs{Title: "List Users", Params: []Param{
+	{Name: "uuid", Help: "Only return users with this UUID (repeatable, up to 100)"},
+	{Name: "email", Help: "Only return users with this email (repeatable, case-insensitive)"},
+	{Name: "role", Help: "Only return users with this role: administrator, editor or agent (repeatable)"},
+}}
+
+type userOut struct {
+	UUID      string  `json:"uuid"`
+	Name      string  `json:"name"`
+	Email     string  `json:"email"`
+	Role      string  `json:"role"`
+	Team      *ref    `json:"team"`
+	CreatedOn apiTime `json:"created_on"`
+	Avatar    *string `json:"avatar"`
+	FirstName string  `json:"first_name"` // deprecated
+	LastName  string  `json:"last_name"`  // deprecated
+}
+
+// userOutWeni is the shape of Weni (and RapidPro 8.3).
+type userOutWeni struct {
+	Email     string  `json:"email"`
+	FirstName string  `json:"first_name"`
+	LastName  string  `json:"last_name"`
+	Role      string  `json:"role"`
+	CreatedOn apiTime `json:"created_on"`
+}
+
+func convertUser(c *Ctx, m *models.Member) any {
+	if c.weni() {
+		return userOutWeni{Email: m.Email, FirstName: m.FirstName, LastName: m.LastName, Role: string(m.Role), CreatedOn: apiTime(m.CreatedOn)}
+	}
+	return userOut{UUID: m.UUID, Name: m.Name(), Email: m.Email, Role: string(m.Role), CreatedOn: apiTime(m.CreatedOn),
+		Avatar: m.AvatarURL, FirstName: m.FirstName, LastName: m.LastName}
+}
+
+func listUsers(c *Ctx) error {
+	f := models.UserFilter{Emails: c.query["email"]}
+	var err error
+	if f.UUIDs, err = uuidParams(c.query, "uuid"); err != nil {
+		return err
+	}
+	if roles, given := c.query["role"]; given {
+		// unknown roles are ignored, so asking only for unknown roles finds nobody
+		f.Roles = []models.Role{}
+		for _, r := range roles {
+			if role, err := models.ParseRole(r); err == nil {
+				f.Roles = append(f.Roles, role)
+			}
+		}
+	}
+	q := c.store().MembersQuery(c.Request().Context(), c.ws().ID, f)
+	return respondPage(c, q, ordering{column: "users.created_on", idColumn: "users.id"},
+		func(m *models.Member) models.Position { return models.Position{Time: m.CreatedOn, ID: m.ID} },
+		convertEach(func(m *models.Member) any { return convertUser(c, m) }))
+}

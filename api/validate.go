@@ -1,0 +1,194 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+const nonFieldErrors = "non_field_errors"
+
+// validation collects serializer errors: field -> messages, in the order fields were checked.
+type validation struct {
+	order []string
+	errs  map[string][]string
+}
+
+func (v *validation) add(field string, msgs ...string) {
+	if len(msgs) == 0 {
+		return
+	}
+	if v.errs == nil {
+		v.errs = map[string][]string{}
+	}
+	if _, seen := v.errs[field]; !seen {
+		v.order = append(v.order, field)
+	}
+	v.errs[field] = append(v.errs[field], msgs...)
+}
+
+func (v *validation) failed() bool { return len(v.order) > 0 }
+
+func (v *validation) hasErrors(field string) bool { return len(v.errs[field]) > 0 }
+
+func (v *validation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, field := range v.order {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, _ := json.Marshal(field)
+		m, err := json.Marshal(v.errs[field])
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(m)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// charField describes a DRF CharField: whitespace trimmed, then its validators run in DRF's order (the
+// field's own validators, then length, then null characters), every failure reported.
+type charField struct {
+	required   bool
+	allowNull  bool
+	allowBlank bool
+	maxLen     int
+	minLen     int
+	validators []func(string) []string
+}
+
+// char reads name as a charField. present is false when the key is absent; value is nil for an allowed null.
+// ok is false when the field failed (its errors are in v).
+func (in *input) char(v *validation, name string, f charField) (value *string, present, ok bool) {
+	raw, present := in.values[name]
+	if !present {
+		if f.required {
+			v.add(name, "This field is required.")
+			return nil, false, false
+		}
+		return nil, false, true
+	}
+	if in.form {
+		raw = lastFormValue(raw)
+	}
+	if raw == nil {
+		if f.allowNull {
+			return nil, true, true
+		}
+		v.add(name, "This field may not be null.")
+		return nil, true, false
+	}
+
+	var s string
+	switch t := raw.(type) {
+	case string:
+		s = t
+	case json.Number:
+		s = t.String()
+	default:
+		v.add(name, "Not a valid string.")
+		return nil, true, false
+	}
+
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if f.allowBlank {
+			return &s, true, true
+		}
+		v.add(name, "This field may not be blank.")
+		return nil, true, false
+	}
+
+	var msgs []string
+	for _, validate := range f.validators {
+		msgs = append(msgs, validate(s)...)
+	}
+	if f.maxLen > 0 && utf8.RuneCountInString(s) > f.maxLen {
+		msgs = append(msgs, fmt.Sprintf("Ensure this field has no more than %d characters.", f.maxLen))
+	}
+	if f.minLen > 0 && utf8.RuneCountInString(s) < f.minLen {
+		msgs = append(msgs, fmt.Sprintf("Ensure this field has at least %d characters.", f.minLen))
+	}
+	if strings.ContainsRune(s, 0) {
+		msgs = append(msgs, "Null characters are not allowed.")
+	}
+	if len(msgs) > 0 {
+		v.add(name, msgs...)
+		return nil, true, false
+	}
+	return &s, true, true
+}
+
+// choice reads name as a DRF ChoiceField.
+func (in *input) choice(v *validation, name string, required bool, choices ...string) (value string, present, ok bool) {
+	raw, present := in.values[name]
+	if !present {
+		if required {
+			v.add(name, "This field is required.")
+			return "", false, false
+		}
+		return "", false, true
+	}
+	if in.form {
+		raw = lastFormValue(raw)
+	}
+	if raw == nil {
+		v.add(name, "This field may not be null.")
+		return "", true, false
+	}
+	s := inputText(raw)
+	for _, c := range choices {
+		if s == c {
+			return s, true, true
+		}
+	}
+	v.add(name, fmt.Sprintf("%q is not a valid choice.", s))
+	return "", true, false
+}
+
+// inputText is how a value reads when quoted back in an error.
+func inputText(raw any) string {
+	switch t := raw.(type) {
+	case string:
+		return t
+	case json.Number:
+		return t.String()
+	}
+	b, _ := json.Marshal(raw)
+	return string(b)
+}
+
+// lastFormValue is what a form field holds when read as a single value: the last one given.
+func lastFormValue(raw any) any {
+	if list, ok := raw.([]any); ok && len(list) > 0 {
+		return list[len(list)-1]
+	}
+	return raw
+}
+
+// nameValidator is RapidPro's rule for the names of groups, labels, topics and the like. Like RapidPro's, it
+// stops at the first problem.
+func nameValidator(maxLen int) func(string) []string {
+	return func(s string) []string {
+		switch {
+		case utf8.RuneCountInString(s) > maxLen:
+			return []string{fmt.Sprintf("Cannot be longer than %d characters.", maxLen)}
+		case s != strings.TrimSpace(s):
+			return []string{"Cannot begin or end with whitespace."}
+		case strings.Contains(s, `"`):
+			return []string{`Cannot contain the character: "`}
+		case strings.Contains(s, `\`):
+			return []string{`Cannot contain the character: \`}
+		case strings.ContainsRune(s, 0):
+			return []string{"Cannot contain null characters."}
+		}
+		return nil
+	}
+}

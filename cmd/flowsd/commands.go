@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
+	"github.com/flowsd/flowsd/throttle"
+)
+
+// errHelp means --help was asked for and answered.
+var errHelp = errors.New("help shown")
+
+// DefaultAdminEmail is the administrator of the workspace serve creates on an empty database.
+const DefaultAdminEmail = "admin@flowsd.local"
+
+// parseFlags parses args into fs, turning flag mistakes into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// open builds the runtime and brings the database up to date.
+func open(ctx context.Context, cfg *runtime.Config) (*runtime.Runtime, error) {
+	rt, err := runtime.New(ctx, cfg, runtime.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := models.Migrate(ctx, rt.Store.DB, rt.Store.Dialect); err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("flowsd serve", flag.ContinueOnError)
+	config := runtime.Flags(fs)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	rt, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+
+	if err := ensureDefaultWorkspace(ctx, rt, stderr); err != nil {
+		return err
+	}
+
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.New(rt), ReadHeaderTimeout: 10 * time.Second}
+	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
+		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(listener) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	rt.Log.Info("shutting down: finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	rt.Log.Info("stopped")
+	return nil
+}
+
+// ensureDefaultWorkspace gives a new, empty database a workspace and an administrator's token, printed once,
+// so that the API can be called straight away.
+func ensureDefaultWorkspace(ctx context.Context, rt *runtime.Runtime, stderr io.Writer) error {
+	n, err := rt.Store.CountWorkspaces(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	ws, user, token, err := rt.Store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Default", Languages: []string{"eng"}}, DefaultAdminEmail)
+	if err != nil {
+		return fmt.Errorf("creating the default workspace: %w", err)
+	}
+	fmt.Fprintf(stderr, "\nCreated workspace %q (%s) with administrator %s.\nAPI token (shown once, keep it): %s\n\n",
+		ws.Name, ws.UUID, user.Email, token)
+	return nil
+}
+
+func migrate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("flowsd migrate", flag.ContinueOnError)
+	config := runtime.Flags(fs, "db")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, cfg, runtime.Options{})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	applied, err := models.Migrate(ctx, rt.Store.DB, rt.Store.Dialect)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s)\n", applied)
+	return nil
+}
+
+func createWorkspace(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("flowsd workspace create", flag.ContinueOnError)
+	config := runtime.Flags(fs, "db")
+	name := fs.String("name", "", "workspace name (required)")
+	email := fs.String("email", "", "email of its administrator, created if new (required)")
+	country := fs.String("country", "", "ISO 3166-1 alpha-2 country code, e.g. RW: local phone numbers are read in it")
+	timezone := fs.String("timezone", "UTC", "IANA timezone, e.g. Africa/Kigali")
+	languages := fs.String("languages", "eng", "comma-separated ISO 639-3 flow languages, the first the default")
+	anon := fs.Bool("anon", false, "anonymous workspace: contact URNs are hidden in the API")
+	profile := fs.String("profile", models.ProfileDefault, "API profile: default (current RapidPro) or weni")
+	rates := fs.String("rates", "", "this workspace's own request rates per scope, e.g. v2=15000/hour")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *name == "" || *email == "" {
+		return usageError{"--name and --email are required"}
+	}
+	cfg, err := config()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	overrides, err := parseRateOverrides(*rates)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	spec := models.WorkspaceSpec{Name: *name, Country: *country, Timezone: *timezone, Languages: splitList(*languages),
+		Anon: *anon, Profile: *profile, Rates: overrides}
+	if err := spec.Normalize(); err != nil {
+		return usageError{err.Error()}
+	}
+
+	ctx := context.Background()
+	rt, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	ws, user, token, err := rt.Store.CreateWorkspace(ctx, spec, *email)
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, map[string]any{
+		"workspace": map[string]string{"uuid": ws.UUID, "name": ws.Name},
+		"user":      map[string]string{"email": user.Email, "role": string(models.RoleAdministrator)},
+		"token":     token,
+	})
+}
+
+func createToken(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("flowsd token create", flag.ContinueOnError)
+	config := runtime.Flags(fs, "db")
+	workspace := fs.String("workspace", "", "UUID of the workspace (required)")
+	email := fs.String("email", "", "email of the token's user, created if new (required)")
+	roleName := fs.String("role", string(models.RoleAdministrator), "role given to the user if not yet a member: administrator, editor or agent")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *workspace == "" || *email == "" {
+		return usageError{"--workspace and --email are required"}
+	}
+	role, err := models.ParseRole(*roleName)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if _, err := models.NormalizeEmail(*email); err != nil {
+		return usageError{err.Error()}
+	}
+	cfg, err := config()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+
+	ctx := context.Background()
+	rt, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(*workspace)))
+	if models.IsNotFound(err) {
+		return fmt.Errorf("no workspace with UUID %q", *workspace)
+	} else if err != nil {
+		return err
+	}
+	token, err := rt.Store.CreateToken(ctx, ws.ID, *email, role)
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, map[string]string{"token": token})
+}
+
+func parseRateOverrides(s string) (map[string]string, error) {
+	rates, err := throttle.ParseRates(s)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for scope, r := range rates {
+		out[scope] = r.String()
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// redactURL hides a database password in logs.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if at := strings.LastIndex(u, "@"); at > i {
+			if colon := strings.Index(u[i+3:at], ":"); colon >= 0 {
+				return u[:i+3+colon+1] + "***" + u[at:]
+			}
+		}
+	}
+	return u
+}

@@ -1,0 +1,81 @@
+// Command flowsd serves RapidPro's REST API v2 over its own database.
+//
+//	flowsd serve [--addr HOST:PORT] [--db URL]
+//	flowsd migrate [--db URL]
+//	flowsd workspace create --name NAME --email EMAIL [--country CC] [--timezone TZ] [--languages eng,kin] [--anon] [--db URL]
+//	flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	_ "time/tzdata" // timezones must resolve on machines without a zoneinfo database
+)
+
+const usage = `flowsd: RapidPro's REST API v2 and flow engine in one binary.
+
+Usage:
+  flowsd serve [--addr HOST:PORT] [--db URL]      serve the API (migrates the database first)
+  flowsd migrate [--db URL]                       apply pending database migrations
+  flowsd workspace create --name NAME --email EMAIL [--country CC] [--timezone TZ]
+                          [--languages eng,kin] [--anon] [--profile default|weni] [--db URL]
+  flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
+
+Run "flowsd <command> --help" for a command's settings.
+`
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "flowsd: %s\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(rest, stderr)
+	case "migrate":
+		return migrate(rest, stdout, stderr)
+	case "workspace", "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return usageError{fmt.Sprintf("unknown command %q: did you mean %q?", strings.Join(args, " "), cmd+" create")}
+		}
+		if cmd == "workspace" {
+			return createWorkspace(rest[1:], stdout, stderr)
+		}
+		return createToken(rest[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}

@@ -1,0 +1,119 @@
+package models
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Contact field value types (the engine's names).
+const (
+	FieldText     = "text"
+	FieldNumber   = "number"
+	FieldDatetime = "datetime"
+	FieldState    = "state"
+	FieldDistrict = "district"
+	FieldWard     = "ward"
+)
+
+// FieldTypes are the value types a field may have.
+var FieldTypes = []string{FieldText, FieldNumber, FieldDatetime, FieldState, FieldDistrict, FieldWard}
+
+// Agent access levels to a field's values.
+const (
+	AccessNone = "none"
+	AccessView = "view"
+	AccessEdit = "edit"
+)
+
+// MaxFieldKeyLen and MaxFieldNameLen bound a field's key and name.
+const (
+	MaxFieldKeyLen  = 36
+	MaxFieldNameLen = 36
+)
+
+// reservedFieldKeys can't be field keys: the contact query language and system fields use them.
+var reservedFieldKeys = map[string]bool{"has": true, "is": true, "fields": true, "urns": true, "created_on": true, "last_seen_on": true}
+
+// Field is a custom contact field.
+type Field struct {
+	ID          int64     `gorm:"primaryKey"`
+	UUID        string    `gorm:"column:uuid"`
+	WorkspaceID int64     `gorm:"column:workspace_id"`
+	Key         string    `gorm:"column:key"`
+	Name        string    `gorm:"column:name"`
+	ValueType   string    `gorm:"column:value_type"`
+	Featured    bool      `gorm:"column:featured"`
+	Priority    int       `gorm:"column:priority"`
+	AgentAccess string    `gorm:"column:agent_access"`
+	IsActive    bool      `gorm:"column:is_active"`
+	CreatedOn   time.Time `gorm:"column:created_on"`
+	ModifiedOn  time.Time `gorm:"column:modified_on"`
+}
+
+func (Field) TableName() string { return "contact_fields" }
+
+var (
+	nonKeyChars   = regexp.MustCompile(`[^a-z0-9]+`)
+	fieldKeyRegex = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// MakeKey derives a field or global key from a name: lowercase, runs of anything else become one underscore.
+func MakeKey(name string) string {
+	spaced := nonKeyChars.ReplaceAllString(strings.ToLower(name), " ")
+	return nonKeyChars.ReplaceAllString(strings.TrimSpace(spaced), "_")
+}
+
+// ValidFieldKey reports whether key may be a contact field key.
+func ValidFieldKey(key string) bool {
+	return fieldKeyRegex.MatchString(key) && !reservedFieldKeys[key] && len(key) <= MaxFieldKeyLen
+}
+
+var fieldNameRegex = regexp.MustCompile(`^[A-Za-z0-9\- ]+$`)
+
+// ValidFieldName reports whether name may be a contact field name.
+func ValidFieldName(name string) bool {
+	return name == strings.TrimSpace(name) && fieldNameRegex.MatchString(name) && len(name) <= MaxFieldNameLen
+}
+
+// FieldsQuery selects the workspace's active fields.
+func (s *Store) FieldsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
+	return s.Read(ctx).Model(&Field{}).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+}
+
+// GetField finds an active field by key.
+func (s *Store) GetField(ctx context.Context, workspaceID int64, key string) (*Field, error) {
+	f := &Field{}
+	return f, s.FieldsQuery(ctx, workspaceID).Where("key = ?", key).Take(f).Error
+}
+
+// FieldNameTaken reports whether another active field has name (ignoring case).
+func (s *Store) FieldNameTaken(ctx context.Context, workspaceID int64, name string, exceptID int64) (bool, error) {
+	return s.nameTaken(ctx, "contact_fields", workspaceID, "name", name, exceptID)
+}
+
+// FieldKeyTaken reports whether another active field has key.
+func (s *Store) FieldKeyTaken(ctx context.Context, workspaceID int64, key string, exceptID int64) (bool, error) {
+	return s.nameTaken(ctx, "contact_fields", workspaceID, "key", key, exceptID)
+}
+
+// CreateField makes a field whose key is derived from its name.
+func (s *Store) CreateField(ctx context.Context, workspaceID int64, name, valueType string) (*Field, error) {
+	now := s.now()
+	f := &Field{UUID: s.NewUUID(), WorkspaceID: workspaceID, Key: MakeKey(name), Name: name, ValueType: valueType,
+		AgentAccess: AccessView, IsActive: true, CreatedOn: now, ModifiedOn: now}
+	return f, s.createLimited(ctx, "fields", workspaceID, f)
+}
+
+// UpdateField renames a field and changes its type; its key stays.
+func (s *Store) UpdateField(ctx context.Context, f *Field, name, valueType string) error {
+	now := s.now()
+	if err := s.updateColumns(ctx, "contact_fields", f.ID, map[string]any{"name": name, "value_type": valueType, "modified_on": now}); err != nil {
+		return err
+	}
+	f.Name, f.ValueType, f.ModifiedOn = name, valueType, now
+	return nil
+}

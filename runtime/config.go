@@ -1,0 +1,140 @@
+// Package runtime holds flowsd's configuration and the bundle of dependencies (database, throttle, logger,
+// clock) that is passed explicitly to everything that needs them.
+package runtime
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/throttle"
+)
+
+// DefaultRates are the request rates per workspace and throttle scope, unless configured otherwise.
+var DefaultRates = map[string]throttle.Rate{
+	"v2":            {N: 2500, Per: time.Hour},
+	"v2.contacts":   {N: 2500, Per: time.Hour},
+	"v2.messages":   {N: 2500, Per: time.Hour},
+	"v2.runs":       {N: 2500, Per: time.Hour},
+	"v2.broadcasts": {N: 36000, Per: time.Hour},
+	"v2.flowstart":  {N: 2500, Per: time.Hour},
+}
+
+// Config is every setting, from flags and FLOWSD_* environment variables (flags win).
+type Config struct {
+	Addr            string
+	DB              string
+	RedisURL        string
+	Rates           map[string]throttle.Rate
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+}
+
+// setting is one configuration value: its flag, its environment variable(s) and its help.
+type setting struct {
+	flag, env, alt, def, help string
+}
+
+var settings = []setting{
+	{"addr", "FLOWSD_ADDR", "", "127.0.0.1:8000", "HOST:PORT to listen on"},
+	{"db", "FLOWSD_DB", "DATABASE_URL", "sqlite:flowsd.db", "database URL: postgres://… or sqlite:PATH"},
+	{"redis", "FLOWSD_REDIS_URL", "", "", "Redis URL (redis://host:6379/0) to share rate limits between processes; empty keeps them in process"},
+	{"rates", "FLOWSD_RATES", "", "", "request rates per throttle scope, e.g. v2=2500/hour,v2.contacts=2500/hour (units second, minute, hour, day); unset scopes keep " + throttle.FormatRates(DefaultRates)},
+	{"log-level", "FLOWSD_LOG_LEVEL", "", "info", "log level: debug, info, warn, error"},
+	{"shutdown-timeout", "FLOWSD_SHUTDOWN_TIMEOUT", "", "30s", "how long in-flight requests may take to finish on SIGTERM/SIGINT"},
+	{"max-body", "FLOWSD_MAX_BODY", "", "1048576", "largest request body accepted, in bytes"},
+}
+
+// Flags registers the settings named in which (all of them when which is empty) on fs, defaulting each to
+// its environment variable, and returns a function that builds the Config once fs is parsed.
+func Flags(fs *flag.FlagSet, which ...string) func() (*Config, error) {
+	values := map[string]*string{}
+	for _, s := range settings {
+		if len(which) > 0 && !contains(which, s.flag) {
+			continue
+		}
+		def := s.def
+		envHelp := s.env
+		if s.alt != "" {
+			envHelp += " or " + s.alt
+			if v := os.Getenv(s.alt); v != "" {
+				def = v
+			}
+		}
+		if v := os.Getenv(s.env); v != "" {
+			def = v
+		}
+		values[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s [env %s]", s.help, envHelp))
+	}
+	return func() (*Config, error) { return build(values) }
+}
+
+func build(values map[string]*string) (*Config, error) {
+	get := func(name string) string {
+		if v := values[name]; v != nil {
+			return strings.TrimSpace(*v)
+		}
+		for _, s := range settings {
+			if s.flag == name {
+				return s.def
+			}
+		}
+		return ""
+	}
+
+	cfg := &Config{Addr: get("addr"), DB: get("db"), RedisURL: get("redis")}
+	if _, _, err := models.ParseURL(cfg.DB); err != nil {
+		return nil, err
+	}
+
+	cfg.Rates = map[string]throttle.Rate{}
+	for k, v := range DefaultRates {
+		cfg.Rates[k] = v
+	}
+	overrides, err := throttle.ParseRates(get("rates"))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range overrides {
+		cfg.Rates[k] = v
+	}
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		return nil, fmt.Errorf("invalid log level %q", get("log-level"))
+	}
+	if cfg.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout")); err != nil {
+		return nil, fmt.Errorf("invalid shutdown timeout %q", get("shutdown-timeout"))
+	}
+	if _, err := fmt.Sscan(get("max-body"), &cfg.MaxBodyBytes); err != nil || cfg.MaxBodyBytes <= 0 {
+		return nil, fmt.Errorf("invalid max body size %q", get("max-body"))
+	}
+	return cfg, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// RateFor is the rate of a throttle scope for a workspace: its own override, else the configured rate, else
+// the v2 scope's.
+func (c *Config) RateFor(scope string, overrides map[string]string) throttle.Rate {
+	if s, ok := overrides[scope]; ok {
+		if r, err := throttle.ParseRate(s); err == nil {
+			return r
+		}
+	}
+	if r, ok := c.Rates[scope]; ok {
+		return r
+	}
+	return c.Rates["v2"]
+}

@@ -1,0 +1,71 @@
+package runtime
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/throttle"
+)
+
+// Runtime is the bundle of dependencies handlers and workers are given.
+type Runtime struct {
+	Config   *Config
+	Store    *models.Store
+	Throttle throttle.Limiter
+	Log      *slog.Logger
+
+	closers []func() error
+}
+
+// Options replace parts of the runtime, for tests.
+type Options struct {
+	Clock   models.Clock
+	UUIDs   models.UUIDGen
+	Logger  *slog.Logger
+	Limiter throttle.Limiter
+}
+
+// New opens the database and the throttle store named by cfg.
+func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
+	rt := &Runtime{Config: cfg, Log: opts.Logger}
+	if rt.Log == nil {
+		rt.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	}
+
+	db, dialect, err := models.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	rt.closers = append(rt.closers, func() error { return models.Close(db) })
+	rt.Store = models.NewStore(db, dialect, opts.Clock, opts.UUIDs)
+
+	switch {
+	case opts.Limiter != nil:
+		rt.Throttle = opts.Limiter
+	case cfg.RedisURL != "":
+		r, err := throttle.NewRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			rt.Close()
+			return nil, err
+		}
+		rt.closers = append(rt.closers, r.Close)
+		rt.Throttle = r
+	default:
+		rt.Throttle = throttle.NewMemory(nil)
+	}
+	return rt, nil
+}
+
+// Close releases the runtime's connections.
+func (rt *Runtime) Close() error {
+	var first error
+	for i := len(rt.closers) - 1; i >= 0; i-- {
+		if err := rt.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	rt.closers = nil
+	return first
+}
