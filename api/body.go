@@ -58,9 +58,14 @@ func readBody(r *http.Request, maxBytes int64) (*input, error) {
 	return nil, errDetail(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType))
 }
 
+// formInput reads form fields. Invalid UTF-8 becomes U+FFFD, as Django decodes forms.
 func formInput(vals map[string][]string) *input {
 	in := &input{values: map[string]any{}, form: true}
 	for k, vs := range vals {
+		k = strings.ToValidUTF8(k, "\uFFFD")
+		for i := range vs {
+			vs[i] = strings.ToValidUTF8(vs[i], "\uFFFD")
+		}
 		if len(vs) == 1 {
 			in.values[k] = vs[0]
 		} else {

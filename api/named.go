@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 	"net/http"
 
 	"github.com/flowsd/flowsd/models"
@@ -64,6 +65,9 @@ func checkLimit(c *Ctx, kind string) error {
 // ignoring case.
 func uniqueName(c *Ctx, taken func(context.Context, int64, string, int64) (bool, error), exceptID int64, dbErr *error) func(string) []string {
 	return func(name string) []string {
+		if strings.ContainsRune(name, 0) {
+			return nil // can't be stored, so can't be taken; the null character check reports it
+		}
 		isTaken, err := taken(c.Request().Context(), c.ws().ID, name, exceptID)
 		if err != nil {
 			*dbErr = err

@@ -13,6 +13,23 @@ import (
 	"github.com/google/uuid"
 )
 
+// cleanQuery reads the query string as Django does, invalid UTF-8 replaced by U+FFFD. A null character,
+// which no stored value can hold and PostgreSQL refuses to compare, is refused with a 400.
+func cleanQuery(raw url.Values) (url.Values, error) {
+	q := make(url.Values, len(raw))
+	for k, vs := range raw {
+		clean := make([]string, len(vs))
+		for i, v := range vs {
+			if strings.ContainsRune(v, 0) || strings.ContainsRune(k, 0) {
+				return nil, errQuery(fmt.Sprintf("Param '%s' can't contain null characters.", strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "\uFFFD")))
+			}
+			clean[i] = strings.ToValidUTF8(v, "\uFFFD")
+		}
+		q[strings.ToValidUTF8(k, "\uFFFD")] = clean
+	}
+	return q, nil
+}
+
 // queryBool reads a query-string boolean as RapidPro's str_to_bool does: true, y, yes or 1 (any case) are
 // true; anything else is false, never an error.
 func queryBool(q url.Values, name string) bool {

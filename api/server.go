@@ -64,8 +64,11 @@ func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 			return errPermission()
 		}
 
-		c := &Ctx{Context: ec, rt: s.rt, endpoint: ep, principal: p, query: req.URL.Query()}
+		c := &Ctx{Context: ec, rt: s.rt, endpoint: ep, principal: p}
 		if err := s.throttle(c); err != nil {
+			return err
+		}
+		if c.query, err = cleanQuery(req.URL.Query()); err != nil {
 			return err
 		}
 		return op.Handle(c)

@@ -1,0 +1,335 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
+	"github.com/flowsd/flowsd/testdb"
+	"github.com/flowsd/flowsd/throttle"
+)
+
+var update = flag.Bool("update", false, "rewrite the truth files in testdata/ with the answers the server gives")
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// fixtureStart is when every test's clock starts; it moves on a second each time it is read.
+var fixtureStart = time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// env is one test's server: a fresh database with the fixture workspaces, behind real HTTP.
+type env struct {
+	t      testing.TB
+	rt     *runtime.Runtime
+	store  *models.Store
+	server *httptest.Server
+	tokens map[string]string // fixture token name -> key
+	emails map[string]string // fixture token name -> its user's email
+	ws     map[string]*models.Workspace
+	clock  *testdb.Clock
+}
+
+type envOptions struct {
+	limiter throttle.Limiter
+	rates   map[string]throttle.Rate
+}
+
+// newEnv builds a server on a fresh database of dialect, seeded with the fixture:
+//
+//	Nyaruka (RW, Africa/Kigali, eng+kin): admin, editor, agent; former (no longer a member), inactive (user
+//	deactivated), revoked (token revoked)
+//	Trileet: admin2, with a group, label, field, global and topic of its own
+//	Weni (weni API profile): weni
+func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
+	t.Helper()
+	clock := testdb.NewClock(fixtureStart, time.Second)
+	store, dbURL := testdb.Open(t, dialect, clock.Now, testdb.SeqUUIDs())
+
+	cfg := &runtime.Config{DB: dbURL, Rates: map[string]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second}
+	for k, v := range runtime.DefaultRates {
+		cfg.Rates[k] = v
+	}
+	for k, v := range opts.rates {
+		cfg.Rates[k] = v
+	}
+	limiter := opts.limiter
+	if limiter == nil {
+		frozen := fixtureStart
+		limiter = throttle.NewMemory(func() time.Time { return frozen })
+	}
+	rt := &runtime.Runtime{Config: cfg, Store: store, Throttle: limiter,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+	e := &env{t: t, rt: rt, store: store, clock: clock, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}}
+	e.seed()
+	e.server = httptest.NewServer(api.New(rt))
+	t.Cleanup(e.server.Close)
+	return e
+}
+
+func (e *env) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) seed() {
+	ctx := context.Background()
+	s := e.store
+
+	ws, _, tok, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Nyaruka", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng", "kin"}}, "admin@nyaruka.com")
+	e.must(err)
+	e.ws["nyaruka"], e.tokens["admin"], e.emails["admin"] = ws, tok, "admin@nyaruka.com"
+	for _, m := range []struct {
+		name string
+		role models.Role
+	}{{"editor", models.RoleEditor}, {"agent", models.RoleAgent}, {"former", models.RoleEditor}, {"inactive", models.RoleEditor}, {"revoked", models.RoleAdministrator}} {
+		email := m.name + "@nyaruka.com"
+		key, err := s.CreateToken(ctx, ws.ID, email, m.role)
+		e.must(err)
+		e.tokens[m.name], e.emails[m.name] = key, email
+	}
+	var former, inactive models.User
+	e.must(s.DB.Where("email = ?", "former@nyaruka.com").Take(&former).Error)
+	e.must(s.DB.Where("email = ?", "inactive@nyaruka.com").Take(&inactive).Error)
+	e.must(s.RemoveMember(ctx, ws.ID, former.ID))
+	e.must(s.SetUserActive(ctx, inactive.ID, false))
+	e.must(s.RevokeToken(ctx, e.tokens["revoked"]))
+
+	ws2, _, tok2, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Trileet", Country: "US", Timezone: "America/New_York", Languages: []string{"eng"}}, "admin2@trileet.com")
+	e.must(err)
+	e.ws["trileet"], e.tokens["admin2"], e.emails["admin2"] = ws2, tok2, "admin2@trileet.com"
+	_, err = s.CreateGroup(ctx, ws2.ID, "Spammers")
+	e.must(err)
+	_, err = s.CreateLabel(ctx, ws2.ID, "Spam")
+	e.must(err)
+	_, err = s.CreateField(ctx, ws2.ID, "Not Ours", models.FieldText)
+	e.must(err)
+	_, _, err = s.CreateGlobal(ctx, ws2.ID, "Secret", "s3cret")
+	e.must(err)
+	_, err = s.CreateTopic(ctx, ws2.ID, "Trileet Topic")
+	e.must(err)
+
+	ws3, _, tok3, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Weni", Country: "BR", Timezone: "America/Sao_Paulo", Languages: []string{"por"}, Profile: models.ProfileWeni}, "weni@weni.ai")
+	e.must(err)
+	e.ws["weni"], e.tokens["weni"], e.emails["weni"] = ws3, tok3, "weni@weni.ai"
+
+	// everything a test does starts at a round time after the fixture
+	e.clock.Set(fixtureStart.Add(time.Hour))
+}
+
+// request is one call to the server.
+type request struct {
+	method, path string
+	auth         string // "admin" for a token header, "basic admin" for basic auth, "" for none
+	headers      map[string]string
+	body         []byte
+	contentType  string
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (e *env) do(r request) response {
+	e.t.Helper()
+	req, err := http.NewRequest(r.method, e.server.URL+r.path, bytes.NewReader(r.body))
+	e.must(err)
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	if r.auth != "" {
+		kind, name, isBasic := strings.Cut(r.auth, " ")
+		if !isBasic {
+			name = kind
+		}
+		key, ok := e.tokens[name]
+		if !ok {
+			e.t.Fatalf("no fixture token %q", name)
+		}
+		if isBasic {
+			req.SetBasicAuth(e.emails[name], key)
+		} else {
+			req.Header.Set("Authorization", "Token "+key)
+		}
+	}
+	for k, v := range r.headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirects.Do(req)
+	e.must(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	e.must(err)
+	// the test server's port changes every run
+	body = bytes.ReplaceAll(body, []byte(e.server.URL), []byte("http://testserver"))
+	return response{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+// noRedirects is a client that shows redirects rather than following them.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// truthCase is one request and the answer it must get, read from testdata/<endpoint>.json.
+type truthCase struct {
+	Label           string            `json:"label"`
+	Method          string            `json:"method"`
+	Path            string            `json:"path"`
+	Auth            string            `json:"auth,omitempty"`
+	Headers         map[string]string `json:"headers,omitempty"`
+	Body            json.RawMessage   `json:"body,omitempty"`
+	BodyRaw         *string           `json:"body_raw,omitempty"`
+	ContentType     string            `json:"content_type,omitempty"`
+	Status          int               `json:"status"`
+	Response        json.RawMessage   `json:"response,omitempty"`
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	Contains        []string          `json:"contains,omitempty"` // for non-JSON answers
+	DB              []dbCheck         `json:"db,omitempty"`
+}
+
+// dbCheck is a count the database must give after the case ran, proving what was (or wasn't) written.
+type dbCheck struct {
+	Query string `json:"query"`
+	Count int64  `json:"count"`
+}
+
+func runTruthFile(t *testing.T, path string) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []truthCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+
+	for i, d := range testdb.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			rewrite := *update && i == 0 // SQLite answers write the file; PostgreSQL must then agree
+			if d == models.Postgres {
+				testdb.RequirePostgres(t)
+			}
+			e := newEnv(t, d, envOptions{})
+			for ci := range cases {
+				tc := &cases[ci]
+				r := request{method: tc.Method, path: tc.Path, auth: tc.Auth, headers: tc.Headers, contentType: tc.ContentType}
+				if tc.BodyRaw != nil {
+					r.body = []byte(*tc.BodyRaw)
+				} else if len(tc.Body) > 0 {
+					r.body = tc.Body
+					if r.contentType == "" {
+						r.contentType = "application/json"
+					}
+				}
+				resp := e.do(r)
+				label := fmt.Sprintf("case %d %q (%s %s)", ci, tc.Label, tc.Method, tc.Path)
+
+				isJSON := strings.HasPrefix(resp.header.Get("Content-Type"), "application/json")
+				if rewrite {
+					tc.Status = resp.status
+					if isJSON && len(resp.body) > 0 {
+						tc.Response = resp.body
+					} else {
+						tc.Response = nil
+					}
+					for k := range tc.ResponseHeaders {
+						tc.ResponseHeaders[k] = resp.header.Get(k)
+					}
+				}
+
+				if resp.status != tc.Status {
+					t.Errorf("%s: status %d, want %d; body %s", label, resp.status, tc.Status, resp.body)
+				}
+				if isJSON || len(tc.Response) > 0 {
+					if !jsonEqual(resp.body, tc.Response) {
+						t.Errorf("%s: response\n got %s\nwant %s", label, resp.body, tc.Response)
+					}
+				}
+				for k, want := range tc.ResponseHeaders {
+					if got := resp.header.Get(k); got != want {
+						t.Errorf("%s: header %s = %q, want %q", label, k, got, want)
+					}
+				}
+				for _, s := range tc.Contains {
+					if !bytes.Contains(resp.body, []byte(s)) {
+						t.Errorf("%s: answer does not contain %q", label, s)
+					}
+				}
+				for _, check := range tc.DB {
+					var n int64
+					if err := e.store.DB.Raw(check.Query).Scan(&n).Error; err != nil {
+						t.Errorf("%s: db check %q: %v", label, check.Query, err)
+					} else if n != check.Count {
+						t.Errorf("%s: db check %q = %d, want %d", label, check.Query, n, check.Count)
+					}
+				}
+			}
+		})
+	}
+
+	if *update {
+		out, err := marshalCases(cases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	if len(bytes.TrimSpace(a)) == 0 || len(bytes.TrimSpace(b)) == 0 {
+		return len(bytes.TrimSpace(a)) == len(bytes.TrimSpace(b))
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// marshalCases writes truth files readably, two-space indented.
+func marshalCases(cases []truthCase) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(cases); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// TestEndpoints runs every truth file in testdata/ on SQLite and PostgreSQL.
+func TestEndpoints(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		t.Fatal("no truth files in testdata/")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) { runTruthFile(t, f) })
+	}
+}

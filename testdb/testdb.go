@@ -1,0 +1,283 @@
+// Package testdb gives tests real databases: a fresh, migrated SQLite file or PostgreSQL database per test,
+// each cloned from a template migrated once per test process. It also gives deterministic clocks and UUIDs.
+//
+// PostgreSQL is found at FLOWSD_TEST_POSTGRES (default: the local server on 127.0.0.1:5432). When none answers,
+// PostgreSQL tests fail under CI=true and are skipped, loudly, elsewhere.
+package testdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	_ "github.com/jackc/pgx/v5/stdlib" // the postgres driver gorm uses, for admin connections
+)
+
+// DefaultPostgres is where tests look for PostgreSQL when FLOWSD_TEST_POSTGRES is unset.
+const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// PostgresURL is the admin URL of the test PostgreSQL server.
+func PostgresURL() string {
+	if u := os.Getenv("FLOWSD_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return DefaultPostgres
+}
+
+var (
+	pgOnce      sync.Once
+	pgErr       error
+	pgTemplate  string
+	sqliteOnce  sync.Once
+	sqliteErr   error
+	sqliteDir   string
+	sqliteTmpl  string
+	counter     atomic.Int64
+	processName = fmt.Sprintf("flowsd_t%d_%d", os.Getpid(), time.Now().UnixNano()%100000)
+)
+
+// Dialects lists the databases every storage test runs on.
+func Dialects() []models.Dialect { return []models.Dialect{models.SQLite, models.Postgres} }
+
+// Each runs fn as a subtest on every dialect, with a fresh migrated database.
+func Each(t *testing.T, fn func(t *testing.T, dialect models.Dialect, dbURL string)) {
+	t.Helper()
+	for _, d := range Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			fn(t, d, NewURL(t, d))
+		})
+	}
+}
+
+// NewURL makes a fresh, migrated database for the test and gives its URL. The database is dropped when the
+// test ends.
+func NewURL(t testing.TB, dialect models.Dialect) string {
+	t.Helper()
+	switch dialect {
+	case models.SQLite:
+		return newSQLite(t)
+	case models.Postgres:
+		return newPostgres(t)
+	}
+	t.Fatalf("unknown dialect %q", dialect)
+	return ""
+}
+
+// Open makes a fresh migrated database and opens a store on it with the given clock and UUIDs.
+func Open(t testing.TB, dialect models.Dialect, clock models.Clock, uuids models.UUIDGen) (*models.Store, string) {
+	t.Helper()
+	dbURL := NewURL(t, dialect)
+	db, d, err := models.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatalf("opening test database: %v", err)
+	}
+	t.Cleanup(func() { models.Close(db) })
+	return models.NewStore(db, d, clock, uuids), dbURL
+}
+
+func newSQLite(t testing.TB) string {
+	sqliteOnce.Do(func() {
+		sqliteDir, sqliteErr = os.MkdirTemp("", "flowsd-testdb-")
+		if sqliteErr != nil {
+			return
+		}
+		sqliteTmpl = filepath.Join(sqliteDir, "template.db")
+		sqliteErr = migrateURL("sqlite:" + sqliteTmpl)
+		if sqliteErr == nil {
+			// fold the WAL into the main file so that copying the file copies everything
+			sqliteErr = checkpoint(sqliteTmpl)
+		}
+	})
+	if sqliteErr != nil {
+		t.Fatalf("preparing SQLite template: %v", sqliteErr)
+	}
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := copyFile(sqliteTmpl, path); err != nil {
+		t.Fatalf("copying SQLite template: %v", err)
+	}
+	return "sqlite:" + path
+}
+
+func checkpoint(path string) error {
+	db, _, err := models.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	return db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func migrateURL(dbURL string) error {
+	ctx := context.Background()
+	db, dialect, err := models.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+	_, err = models.Migrate(ctx, db, dialect)
+	return err
+}
+
+// PostgresAvailable reports whether the test PostgreSQL server answers, and why not.
+func PostgresAvailable() error {
+	pgOnce.Do(func() {
+		admin, err := sql.Open("pgx", PostgresURL())
+		if err != nil {
+			pgErr = err
+			return
+		}
+		defer admin.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if pgErr = admin.PingContext(ctx); pgErr != nil {
+			return
+		}
+		pgTemplate = processName + "_tmpl"
+		if _, pgErr = admin.ExecContext(ctx, "CREATE DATABASE "+pgTemplate); pgErr != nil {
+			return
+		}
+		pgErr = migrateURL(withDatabase(PostgresURL(), pgTemplate))
+	})
+	return pgErr
+}
+
+// RequirePostgres skips the test when PostgreSQL is missing, or fails it under CI=true.
+func RequirePostgres(t testing.TB) {
+	t.Helper()
+	if err := PostgresAvailable(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true but %s does not answer: %v", redact(PostgresURL()), err)
+		}
+		t.Skipf("SKIPPING PostgreSQL: %s does not answer (%v). Set FLOWSD_TEST_POSTGRES or run ./scripts/test", redact(PostgresURL()), err)
+	}
+}
+
+func newPostgres(t testing.TB) string {
+	t.Helper()
+	RequirePostgres(t)
+	name := fmt.Sprintf("%s_%d", processName, counter.Add(1))
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + pgTemplate); err != nil {
+		t.Fatalf("cloning PostgreSQL template: %v", err)
+	}
+	t.Cleanup(func() { dropDatabase(name) })
+	return withDatabase(PostgresURL(), name)
+}
+
+func dropDatabase(name string) {
+	admin, err := sql.Open("pgx", PostgresURL())
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+}
+
+// Cleanup removes the templates this process made. Call it from TestMain after the tests ran.
+func Cleanup() {
+	if pgTemplate != "" {
+		dropDatabase(pgTemplate)
+	}
+	if sqliteDir != "" {
+		os.RemoveAll(sqliteDir)
+	}
+}
+
+// Main runs a package's tests and then removes the templates.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
+func withDatabase(adminURL, dbName string) string {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return adminURL
+	}
+	u.Path = "/" + dbName
+	return u.String()
+}
+
+func redact(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return parsed.Redacted()
+}
+
+// SeqUUIDs gives readable, valid version-4 UUIDs in sequence: 00000000-0000-4000-8000-000000000001, …
+func SeqUUIDs() models.UUIDGen {
+	var n atomic.Int64
+	return func() string {
+		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1))
+	}
+}
+
+// Clock is a deterministic clock that moves on by Step every time it is read.
+type Clock struct {
+	mu   sync.Mutex
+	now  time.Time
+	Step time.Duration
+}
+
+// NewClock starts a clock at start.
+func NewClock(start time.Time, step time.Duration) *Clock { return &Clock{now: start.UTC(), Step: step} }
+
+// Now reads the clock, then moves it on.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.now
+	c.now = c.now.Add(c.Step)
+	return t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t.UTC()
+}
+
+// SanitizeName turns a test name into something usable in a database or file name.
+func SanitizeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(s))
+}
