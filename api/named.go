@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
-	"strings"
 	"net/http"
+	"strings"
 
 	"github.com/flowsd/flowsd/models"
 )

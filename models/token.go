@@ -2,11 +2,11 @@ package models
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"

@@ -254,7 +254,9 @@ type Clock struct {
 }
 
 // NewClock starts a clock at start.
-func NewClock(start time.Time, step time.Duration) *Clock { return &Clock{now: start.UTC(), Step: step} }
+func NewClock(start time.Time, step time.Duration) *Clock {
+	return &Clock{now: start.UTC(), Step: step}
+}
 
 // Now reads the clock, then moves it on.
 func (c *Clock) Now() time.Time {
