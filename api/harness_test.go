@@ -318,6 +318,18 @@ func marshalCases(cases []truthCase) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// eachDialect runs fn as a subtest on SQLite and on PostgreSQL.
+func eachDialect(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
+	for _, d := range testdb.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			if d == models.Postgres {
+				testdb.RequirePostgres(t)
+			}
+			fn(t, d)
+		})
+	}
+}
+
 // TestEndpoints runs every truth file in testdata/ on SQLite and PostgreSQL.
 func TestEndpoints(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")

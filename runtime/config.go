@@ -29,6 +29,7 @@ type Config struct {
 	Addr            string
 	DB              string
 	RedisURL        string
+	RedisPrefix     string
 	Rates           map[string]throttle.Rate
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -44,6 +45,7 @@ var settings = []setting{
 	{"addr", "FLOWSD_ADDR", "", "127.0.0.1:8000", "HOST:PORT to listen on"},
 	{"db", "FLOWSD_DB", "DATABASE_URL", "sqlite:flowsd.db", "database URL: postgres://… or sqlite:PATH"},
 	{"redis", "FLOWSD_REDIS_URL", "", "", "Redis URL (redis://host:6379/0) to share rate limits between processes; empty keeps them in process"},
+	{"redis-prefix", "FLOWSD_REDIS_PREFIX", "", "flowsd:", "prefix of the rate limit keys in Redis: give deployments sharing a Redis server different ones"},
 	{"rates", "FLOWSD_RATES", "", "", "request rates per throttle scope, e.g. v2=2500/hour,v2.contacts=2500/hour (units second, minute, hour, day); unset scopes keep " + throttle.FormatRates(DefaultRates)},
 	{"log-level", "FLOWSD_LOG_LEVEL", "", "info", "log level: debug, info, warn, error"},
 	{"shutdown-timeout", "FLOWSD_SHUTDOWN_TIMEOUT", "", "30s", "how long in-flight requests may take to finish on SIGTERM/SIGINT"},
@@ -87,7 +89,7 @@ func build(values map[string]*string) (*Config, error) {
 		return ""
 	}
 
-	cfg := &Config{Addr: get("addr"), DB: get("db"), RedisURL: get("redis")}
+	cfg := &Config{Addr: get("addr"), DB: get("db"), RedisURL: get("redis"), RedisPrefix: get("redis-prefix")}
 	if _, _, err := models.ParseURL(cfg.DB); err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	case opts.Limiter != nil:
 		rt.Throttle = opts.Limiter
 	case cfg.RedisURL != "":
-		r, err := throttle.NewRedis(ctx, cfg.RedisURL)
+		r, err := throttle.NewRedis(ctx, cfg.RedisURL, cfg.RedisPrefix)
 		if err != nil {
 			rt.Close()
 			return nil, err
