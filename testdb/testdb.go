@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,14 +181,30 @@ func RequirePostgres(t testing.TB) {
 func newPostgres(t testing.TB) string {
 	t.Helper()
 	RequirePostgres(t)
+	return createPostgres(t, "TEMPLATE "+pgTemplate)
+}
+
+// NewEmptyURL makes an empty database, not migrated, for tests of what migrates it. SQLite's is a path to
+// a file that doesn't exist yet.
+func NewEmptyURL(t testing.TB, dialect models.Dialect) string {
+	t.Helper()
+	if dialect == models.SQLite {
+		return "sqlite:" + filepath.Join(t.TempDir(), "empty.db")
+	}
+	RequirePostgres(t)
+	return createPostgres(t, "")
+}
+
+func createPostgres(t testing.TB, options string) string {
+	t.Helper()
 	name := fmt.Sprintf("%s_%d", processName, counter.Add(1))
 	admin, err := sql.Open("pgx", PostgresURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + name + " TEMPLATE " + pgTemplate); err != nil {
-		t.Fatalf("cloning PostgreSQL template: %v", err)
+	if _, err := admin.Exec("CREATE DATABASE " + name + " " + options); err != nil {
+		t.Fatalf("creating PostgreSQL database: %v", err)
 	}
 	t.Cleanup(func() { dropDatabase(name) })
 	return withDatabase(PostgresURL(), name)
@@ -272,14 +287,4 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t.UTC()
-}
-
-// SanitizeName turns a test name into something usable in a database or file name.
-func SanitizeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, strings.ToLower(s))
 }
