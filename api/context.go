@@ -16,6 +16,9 @@ type Ctx struct {
 	endpoint  *Endpoint
 	principal *models.Principal
 	query     url.Values
+
+	answers   *answerCache // set when the operation's answers may be cached
+	answerKey string
 }
 
 // ws is the workspace the request acts in: every query is scoped by it.
@@ -31,9 +34,16 @@ func (c *Ctx) body() (*input, error) {
 	return readBody(c.Request(), c.rt.Config.MaxBodyBytes)
 }
 
-// respond writes v as JSON with status.
+// respond writes v as JSON with status, keeping a successful answer when the operation is cacheable.
 func (c *Ctx) respond(status int, v any) error {
-	return writeJSON(c.Context, status, v, c.principal != nil && c.weni())
+	b, err := encodeJSON(v, acceptIndent(c.Request()), c.weni())
+	if err != nil {
+		return err
+	}
+	if c.answers != nil && status == http.StatusOK {
+		c.answers.put(c.ws().ID, c.ws().ConfigVersion, c.answerKey, b)
+	}
+	return c.Blob(status, "application/json", b)
 }
 
 // noContent is the 204 of a successful DELETE.

@@ -73,7 +73,7 @@ func listGroups(c *Ctx) error {
 		q = q.Where("LOWER(name) = LOWER(?)", name)
 	}
 	if queryBool(c.query, "manual_only") {
-		q = q.Where("query IS NULL AND is_system = ?", false)
+		q = q.Where("query IS NULL AND NOT is_system")
 	}
 	return respondPage(c, q, ordering{column: "contact_groups.created_on", idColumn: "contact_groups.id"},
 		func(g *models.Group) models.Position { return models.Position{Time: g.CreatedOn, ID: g.ID} },

@@ -42,6 +42,7 @@ type env struct {
 	emails map[string]string // fixture token name -> its user's email
 	ws     map[string]*models.Workspace
 	clock  *testdb.Clock
+	dbURL  string
 }
 
 type envOptions struct {
@@ -75,11 +76,27 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	rt := &runtime.Runtime{Config: cfg, Store: store, Throttle: limiter,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
-	e := &env{t: t, rt: rt, store: store, clock: clock, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}}
+	e := &env{t: t, rt: rt, store: store, clock: clock, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}, dbURL: dbURL}
 	e.seed()
 	e.server = httptest.NewServer(api.New(rt))
 	t.Cleanup(e.server.Close)
 	return e
+}
+
+// twin is another server on the same database with its own store and caches, as a second process would be.
+func (e *env) twin() *env {
+	e.t.Helper()
+	db, dialect, err := models.Open(context.Background(), e.dbURL)
+	e.must(err)
+	e.t.Cleanup(func() { models.Close(db) })
+	store := models.NewStore(db, dialect, e.clock.Now, models.RandomUUID)
+	rt := *e.rt
+	rt.Store = store
+	twin := *e
+	twin.rt, twin.store = &rt, store
+	twin.server = httptest.NewServer(api.New(&rt))
+	e.t.Cleanup(twin.server.Close)
+	return &twin
 }
 
 func (e *env) must(err error) {
@@ -345,3 +362,5 @@ func TestEndpoints(t *testing.T) {
 		t.Run(name, func(t *testing.T) { runTruthFile(t, f) })
 	}
 }
+
+func testdbPostgres() error { return testdb.PostgresAvailable() }

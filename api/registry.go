@@ -25,6 +25,9 @@ type Operation struct {
 	Roles  []models.Role
 	Handle func(c *Ctx) error
 	Docs   OperationDocs
+	// Cacheable marks a GET whose answer depends only on the request, the caller's role and the workspace's
+	// configuration: everything it shows must move the config version when it changes (see models/version.go).
+	Cacheable bool
 }
 
 // OperationDocs describe an operation for people: what it does, its query parameters and body fields.
@@ -85,26 +88,26 @@ const (
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
 	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
-		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs},
+		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
 	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: scopeDefault, List: true,
-		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs},
+		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeGlobal, Docs: globalsWriteDocs}},
 	{Name: "groups", Title: "Contact Groups", Summary: "to list, create, update or delete contact groups", Scope: scopeDefault, List: true,
-		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs},
+		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs, Cacheable: true},
 		Post:   &Operation{Roles: editors, Handle: writeGroup, Docs: groupsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteGroup, Docs: groupsDeleteDocs}},
 	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: scopeDefault, List: true,
-		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs},
+		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs, Cacheable: true},
 		Post:   &Operation{Roles: editors, Handle: writeLabel, Docs: labelsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteLabel, Docs: labelsDeleteDocs}},
 	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: scopeDefault, List: true,
-		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs},
+		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},
 	{Name: "users", Title: "Users", Summary: "to list the users of your workspace", Scope: scopeDefault, List: true,
-		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs}},
+		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs, Cacheable: true}},
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: scopeDefault,
-		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs}},
+		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }
 
 // lookupEndpoint finds an endpoint by name or alias.

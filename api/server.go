@@ -12,12 +12,13 @@ import (
 )
 
 type server struct {
-	rt *runtime.Runtime
+	rt      *runtime.Runtime
+	answers *answerCache
 }
 
 // New builds the HTTP handler for the whole server.
 func New(rt *runtime.Runtime) *echo.Echo {
-	s := &server{rt: rt}
+	s := &server{rt: rt, answers: newAnswerCache()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -70,6 +71,12 @@ func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 		}
 		if c.query, err = cleanQuery(req.URL.Query()); err != nil {
 			return err
+		}
+		if op.Cacheable {
+			c.answers, c.answerKey = s.answers, answerKey(c)
+			if body, ok := s.answers.get(p.Workspace.ID, p.Workspace.ConfigVersion, c.answerKey); ok {
+				return ec.Blob(http.StatusOK, "application/json", body)
+			}
 		}
 		return op.Handle(c)
 	}

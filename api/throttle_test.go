@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"strconv"
 	"sync"
 	"testing"
@@ -73,8 +74,7 @@ func TestThrottling(t *testing.T) {
 		}
 
 		// a workspace's own rate overrides the configured one
-		e.must(e.store.DB.Model(&models.Workspace{}).Where("id = ?", e.ws["trileet"].ID).
-			Update("api_rates", models.StringMap{"v2": "1/hour"}).Error)
+		e.must(e.store.SetWorkspaceRates(context.Background(), e.ws["trileet"].ID, map[string]string{"v2": "1/hour"}))
 		if resp := get("admin2"); resp.status != 200 || resp.header.Get("X-RateLimit-Limit") != "1" {
 			t.Fatalf("with an override: %d %v", resp.status, resp.header)
 		}

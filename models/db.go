@@ -71,6 +71,7 @@ func Open(ctx context.Context, dbURL string) (*gorm.DB, Dialect, error) {
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
+		PrepareStmt:            true, // statements are parsed once per connection, not once per query
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 

@@ -81,7 +81,7 @@ func ValidFieldName(name string) bool {
 
 // FieldsQuery selects the workspace's active fields.
 func (s *Store) FieldsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Field{}).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+	return s.Read(ctx).Model(&Field{}).Where("workspace_id = ? AND is_active", workspaceID)
 }
 
 // GetField finds an active field by key.
@@ -111,7 +111,7 @@ func (s *Store) CreateField(ctx context.Context, workspaceID int64, name, valueT
 // UpdateField renames a field and changes its type; its key stays.
 func (s *Store) UpdateField(ctx context.Context, f *Field, name, valueType string) error {
 	now := s.now()
-	if err := s.updateColumns(ctx, "contact_fields", f.ID, map[string]any{"name": name, "value_type": valueType, "modified_on": now}); err != nil {
+	if err := s.updateColumns(ctx, f.WorkspaceID, "contact_fields", f.ID, map[string]any{"name": name, "value_type": valueType, "modified_on": now}); err != nil {
 		return err
 	}
 	f.Name, f.ValueType, f.ModifiedOn = name, valueType, now

@@ -47,7 +47,7 @@ func ValidGlobalKey(key string) bool {
 
 // GlobalsQuery selects the workspace's active globals.
 func (s *Store) GlobalsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Global{}).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+	return s.Read(ctx).Model(&Global{}).Where("workspace_id = ? AND is_active", workspaceID)
 }
 
 // GetGlobal finds an active global by key.
@@ -79,7 +79,7 @@ func (s *Store) CreateGlobal(ctx context.Context, workspaceID int64, name, value
 // SetGlobalValue changes a global's value.
 func (s *Store) SetGlobalValue(ctx context.Context, g *Global, value string) error {
 	now := s.now()
-	if err := s.updateColumns(ctx, "globals", g.ID, map[string]any{"value": value, "modified_on": now}); err != nil {
+	if err := s.updateColumns(ctx, g.WorkspaceID, "globals", g.ID, map[string]any{"value": value, "modified_on": now}); err != nil {
 		return err
 	}
 	g.Value, g.ModifiedOn = value, now

@@ -40,13 +40,13 @@ func (g *Group) IsManual() bool { return g.Query == nil && !g.IsSystem }
 // GroupsQuery selects the workspace's active groups, except those still initializing.
 func (s *Store) GroupsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
 	return s.Read(ctx).Model(&Group{}).
-		Where("workspace_id = ? AND is_active = ? AND status <> ?", workspaceID, true, GroupInitializing)
+		Where("workspace_id = ? AND is_active AND status <> ?", workspaceID, GroupInitializing)
 }
 
 // GetGroup finds an active group by UUID.
 func (s *Store) GetGroup(ctx context.Context, workspaceID int64, uuid string) (*Group, error) {
 	g := &Group{}
-	return g, s.Read(ctx).Where("workspace_id = ? AND is_active = ? AND uuid = ?", workspaceID, true, uuid).Take(g).Error
+	return g, s.Read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(g).Error
 }
 
 // GroupNameTaken reports whether another active group has name (ignoring case).
@@ -65,7 +65,7 @@ func (s *Store) CreateGroup(ctx context.Context, workspaceID int64, name string)
 // RenameGroup changes a group's name.
 func (s *Store) RenameGroup(ctx context.Context, g *Group, name string) error {
 	now := s.now()
-	if err := s.updateColumns(ctx, "contact_groups", g.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
+	if err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
 		return err
 	}
 	g.Name, g.ModifiedOn = name, now
@@ -74,5 +74,5 @@ func (s *Store) RenameGroup(ctx context.Context, g *Group, name string) error {
 
 // DeleteGroup soft-deletes a group.
 func (s *Store) DeleteGroup(ctx context.Context, g *Group) error {
-	return s.release(ctx, "contact_groups", g.ID)
+	return s.release(ctx, g.WorkspaceID, "contact_groups", g.ID)
 }

@@ -25,7 +25,7 @@ func (Label) TableName() string { return "labels" }
 
 // LabelsQuery selects the workspace's active labels.
 func (s *Store) LabelsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Label{}).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+	return s.Read(ctx).Model(&Label{}).Where("workspace_id = ? AND is_active", workspaceID)
 }
 
 // GetLabel finds an active label by UUID.
@@ -49,7 +49,7 @@ func (s *Store) CreateLabel(ctx context.Context, workspaceID int64, name string)
 // RenameLabel changes a label's name.
 func (s *Store) RenameLabel(ctx context.Context, l *Label, name string) error {
 	now := s.now()
-	if err := s.updateColumns(ctx, "labels", l.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
+	if err := s.updateColumns(ctx, l.WorkspaceID, "labels", l.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
 		return err
 	}
 	l.Name, l.ModifiedOn = name, now
@@ -58,5 +58,5 @@ func (s *Store) RenameLabel(ctx context.Context, l *Label, name string) error {
 
 // DeleteLabel soft-deletes a label.
 func (s *Store) DeleteLabel(ctx context.Context, l *Label) error {
-	return s.release(ctx, "labels", l.ID)
+	return s.release(ctx, l.WorkspaceID, "labels", l.ID)
 }

@@ -40,9 +40,9 @@ func (s *Store) Limit(kind string) int {
 }
 
 func countable(q *gorm.DB, kind string, workspaceID int64) *gorm.DB {
-	q = q.Table(limitTables[kind]).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+	q = q.Table(limitTables[kind]).Where("workspace_id = ? AND is_active", workspaceID)
 	if kind == "groups" || kind == "topics" {
-		q = q.Where("is_system = ?", false)
+		q = q.Where("NOT is_system")
 	}
 	return q
 }
@@ -73,27 +73,30 @@ func (s *Store) createLimited(ctx context.Context, kind string, workspaceID int6
 		if reached {
 			return ErrLimitReached
 		}
-		return translateDuplicate(tx.Create(obj).Error)
+		if err := translateDuplicate(tx.Create(obj).Error); err != nil {
+			return err
+		}
+		return bumpConfigVersion(tx, workspaceID)
 	})
 }
 
-// updateColumns changes columns of one row of table, translating unique violations.
-func (s *Store) updateColumns(ctx context.Context, table string, id int64, values map[string]any) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
-		return translateDuplicate(tx.Table(table).Where("id = ?", id).Updates(values).Error)
-	})
+// updateColumns changes columns of one row of a workspace's table, translating unique violations.
+func (s *Store) updateColumns(ctx context.Context, workspaceID int64, table string, id int64, values map[string]any) error {
+	return s.writeConfig(ctx, func(tx *gorm.DB) error {
+		return translateDuplicate(tx.Table(table).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(values).Error)
+	}, workspaceID)
 }
 
-// release soft-deletes one row of table.
-func (s *Store) release(ctx context.Context, table string, id int64) error {
-	return s.updateColumns(ctx, table, id, map[string]any{"is_active": false, "modified_on": s.now()})
+// release soft-deletes one row of a workspace's table.
+func (s *Store) release(ctx context.Context, workspaceID int64, table string, id int64) error {
+	return s.updateColumns(ctx, workspaceID, table, id, map[string]any{"is_active": false, "modified_on": s.now()})
 }
 
 // nameTaken reports whether another active row of table in the workspace has name, ignoring case.
 func (s *Store) nameTaken(ctx context.Context, table string, workspaceID int64, column, name string, exceptID int64) (bool, error) {
 	var n int64
 	err := s.Read(ctx).Table(table).
-		Where("workspace_id = ? AND is_active = ? AND LOWER("+column+") = LOWER(?) AND id <> ?", workspaceID, true, name, exceptID).
+		Where("workspace_id = ? AND is_active AND LOWER("+column+") = LOWER(?) AND id <> ?", workspaceID, name, exceptID).
 		Count(&n).Error
 	return n > 0, err
 }

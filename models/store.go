@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,6 +32,9 @@ type Store struct {
 
 	// Limits overrides DefaultLimits, kind by kind.
 	Limits map[string]int
+
+	principals     sync.Map // token hash -> *Principal, see Authenticate
+	principalCount atomic.Int64
 
 	// SQLite has one writer at a time; queuing writers of this process here keeps them from spinning on the
 	// file lock. Other processes still queue on the busy timeout.

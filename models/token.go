@@ -63,7 +63,7 @@ func (s *Store) CreateToken(ctx context.Context, workspaceID int64, email string
 		return "", err
 	}
 	var key string
-	err = s.Write(ctx, func(tx *gorm.DB) error {
+	err = s.writeConfig(ctx, func(tx *gorm.DB) error {
 		user, err := s.ensureUser(tx, email)
 		if err != nil {
 			return err
@@ -79,51 +79,91 @@ func (s *Store) CreateToken(ctx context.Context, workspaceID int64, email string
 		}
 		key, err = s.createToken(tx, workspaceID, user.ID)
 		return err
-	})
+	}, workspaceID)
 	return key, err
 }
 
 // RevokeToken deactivates a token by its key.
 func (s *Store) RevokeToken(ctx context.Context, key string) error {
 	return s.Write(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&APIToken{}).Where("key_hash = ?", HashToken(key)).Update("is_active", false).Error
+		var tokens []APIToken
+		if err := tx.Where("key_hash = ?", HashToken(key)).Find(&tokens).Error; err != nil || len(tokens) == 0 {
+			return err
+		}
+		if err := tx.Model(&APIToken{}).Where("id = ?", tokens[0].ID).Update("is_active", false).Error; err != nil {
+			return err
+		}
+		return bumpConfigVersion(tx, tokens[0].WorkspaceID)
 	})
 }
 
 // Principal is who a token speaks for: the user, their workspace and their current role there ("" when they
-// are no longer a member).
+// are no longer a member). Only the fields a request needs are loaded (no timestamps, no names).
+// Workspace.ConfigVersion is the version it was current at.
 type Principal struct {
 	Workspace Workspace
 	User      User
 	Role      Role
 }
 
-// Authenticate finds the active token with key, and its active user and workspace, in one query. It returns
-// ErrNotFound when any of them is missing or inactive.
+// maxCachedPrincipals bounds the principal cache; past it the cache starts again empty.
+const maxCachedPrincipals = 10000
+
+// Authenticate finds the active token with key, and its active user and workspace. It returns ErrNotFound
+// when any of them is missing or inactive.
+//
+// Principals are cached by token, and a cached one is used only while its workspace's config version is
+// unchanged: revoking a token, changing a member or deactivating a user moves it on, so any process sees the
+// change on its next request. That check is one small query instead of the full lookup.
 func (s *Store) Authenticate(ctx context.Context, key string) (*Principal, error) {
+	hash := HashToken(key)
+	if cached, ok := s.principals.Load(hash); ok {
+		p := *cached.(*Principal)
+		v, err := s.ConfigVersion(ctx, p.Workspace.ID)
+		if err == nil && v == p.Workspace.ConfigVersion {
+			return &p, nil
+		}
+		if err != nil && !IsNotFound(err) {
+			return nil, err
+		}
+		s.principals.Delete(hash)
+	}
+
+	p, err := s.loadPrincipal(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if s.principalCount.Add(1) > maxCachedPrincipals {
+		s.principals.Clear()
+		s.principalCount.Store(1)
+	}
+	cached := *p
+	s.principals.Store(hash, &cached)
+	return p, nil
+}
+
+// loadPrincipal reads a token's principal and its workspace's config version in one query.
+func (s *Store) loadPrincipal(ctx context.Context, hash string) (*Principal, error) {
 	p := &Principal{}
 	w, u := &p.Workspace, &p.User
 	var role *string
 	row := s.Read(ctx).Raw(`
 		SELECT w.id, w.uuid, w.name, w.country, w.timezone, w.languages, w.date_style, w.is_anon, w.api_profile,
-		       w.api_rates, w.is_active, w.created_on, w.modified_on,
-		       u.id, u.uuid, u.email, u.first_name, u.last_name, u.avatar_url, u.is_active, u.created_on,
-		       m.role
+		       w.api_rates, w.config_version, u.id, u.uuid, u.email, m.role
 		  FROM api_tokens t
-		  JOIN workspaces w ON w.id = t.workspace_id AND w.is_active = ?
-		  JOIN users u ON u.id = t.user_id AND u.is_active = ?
+		  JOIN workspaces w ON w.id = t.workspace_id AND w.is_active
+		  JOIN users u ON u.id = t.user_id AND u.is_active
 		  LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.user_id
-		 WHERE t.key_hash = ? AND t.is_active = ?`, true, true, HashToken(key), true).Row()
+		 WHERE t.key_hash = ? AND t.is_active`, hash).Row()
 	err := row.Scan(&w.ID, &w.UUID, &w.Name, &w.Country, &w.Timezone, &w.Languages, &w.DateStyle, &w.IsAnon,
-		&w.APIProfile, &w.APIRates, &w.IsActive, &w.CreatedOn, &w.ModifiedOn,
-		&u.ID, &u.UUID, &u.Email, &u.FirstName, &u.LastName, &u.AvatarURL, &u.IsActive, &u.CreatedOn,
-		&role)
+		&w.APIProfile, &w.APIRates, &w.ConfigVersion, &u.ID, &u.UUID, &u.Email, &role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
+	w.IsActive, u.IsActive = true, true
 	if role != nil {
 		p.Role = Role(*role)
 	}

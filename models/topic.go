@@ -26,7 +26,7 @@ func (Topic) TableName() string { return "topics" }
 
 // TopicsQuery selects the workspace's active topics.
 func (s *Store) TopicsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Topic{}).Where("workspace_id = ? AND is_active = ?", workspaceID, true)
+	return s.Read(ctx).Model(&Topic{}).Where("workspace_id = ? AND is_active", workspaceID)
 }
 
 // GetTopic finds an active topic by UUID.
@@ -50,7 +50,7 @@ func (s *Store) CreateTopic(ctx context.Context, workspaceID int64, name string)
 // RenameTopic changes a topic's name.
 func (s *Store) RenameTopic(ctx context.Context, t *Topic, name string) error {
 	now := s.now()
-	if err := s.updateColumns(ctx, "topics", t.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
+	if err := s.updateColumns(ctx, t.WorkspaceID, "topics", t.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
 		return err
 	}
 	t.Name, t.ModifiedOn = name, now

@@ -94,26 +94,33 @@ func (s *Store) AddMember(ctx context.Context, workspaceID int64, email string, 
 		return nil, err
 	}
 	var user *User
-	err = s.Write(ctx, func(tx *gorm.DB) error {
+	err = s.writeConfig(ctx, func(tx *gorm.DB) error {
 		if user, err = s.ensureUser(tx, email); err != nil {
 			return err
 		}
 		return s.setMembership(tx, workspaceID, user.ID, role)
-	})
+	}, workspaceID)
 	return user, err
 }
 
 // RemoveMember takes a user out of a workspace. Their tokens there stop being usable, as they have no role.
 func (s *Store) RemoveMember(ctx context.Context, workspaceID, userID int64) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
+	return s.writeConfig(ctx, func(tx *gorm.DB) error {
 		return tx.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&Membership{}).Error
-	})
+	}, workspaceID)
 }
 
 // SetUserActive activates or deactivates a login everywhere.
 func (s *Store) SetUserActive(ctx context.Context, userID int64, active bool) error {
 	return s.Write(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&User{}).Where("id = ?", userID).Update("is_active", active).Error
+		if err := tx.Model(&User{}).Where("id = ?", userID).Update("is_active", active).Error; err != nil {
+			return err
+		}
+		var workspaceIDs []int64
+		if err := tx.Model(&Membership{}).Where("user_id = ?", userID).Pluck("workspace_id", &workspaceIDs).Error; err != nil {
+			return err
+		}
+		return bumpConfigVersion(tx, workspaceIDs...)
 	})
 }
 
@@ -135,7 +142,7 @@ func (s *Store) MembersQuery(ctx context.Context, workspaceID int64, f UserFilte
 	q := s.Read(ctx).Table("users").
 		Select("users.*, memberships.role AS role").
 		Joins("JOIN memberships ON memberships.user_id = users.id").
-		Where("memberships.workspace_id = ? AND users.is_active = ?", workspaceID, true)
+		Where("memberships.workspace_id = ? AND users.is_active", workspaceID)
 	if f.Roles != nil {
 		q = q.Where("memberships.role IN ?", nonEmpty(f.Roles))
 	}

@@ -36,9 +36,11 @@ type Workspace struct {
 	IsAnon     bool       `gorm:"column:is_anon"`
 	APIProfile string     `gorm:"column:api_profile"`
 	APIRates   StringMap  `gorm:"column:api_rates"`
-	IsActive   bool       `gorm:"column:is_active"`
-	CreatedOn  time.Time  `gorm:"column:created_on"`
-	ModifiedOn time.Time  `gorm:"column:modified_on"`
+	// ConfigVersion moves on with every change to the workspace's configuration or access (see version.go).
+	ConfigVersion int64     `gorm:"column:config_version"`
+	IsActive      bool      `gorm:"column:is_active"`
+	CreatedOn     time.Time `gorm:"column:created_on"`
+	ModifiedOn    time.Time `gorm:"column:modified_on"`
 }
 
 func (Workspace) TableName() string { return "workspaces" }
@@ -180,13 +182,21 @@ func (s *Store) createSystemObjects(tx *gorm.DB, ws *Workspace) error {
 // GetWorkspace fetches an active workspace by UUID.
 func (s *Store) GetWorkspace(ctx context.Context, uuid string) (*Workspace, error) {
 	ws := &Workspace{}
-	err := s.Read(ctx).Where("uuid = ? AND is_active = ?", uuid, true).Take(ws).Error
+	err := s.Read(ctx).Where("uuid = ? AND is_active", uuid).Take(ws).Error
 	return ws, err
 }
 
 // CountWorkspaces counts the active workspaces.
 func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.Read(ctx).Model(&Workspace{}).Where("is_active = ?", true).Count(&n).Error
+	err := s.Read(ctx).Model(&Workspace{}).Where("is_active").Count(&n).Error
 	return n, err
+}
+
+// SetWorkspaceRates replaces a workspace's own request rates (throttle scope -> "N/period").
+func (s *Store) SetWorkspaceRates(ctx context.Context, workspaceID int64, rates map[string]string) error {
+	return s.writeConfig(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&Workspace{}).Where("id = ?", workspaceID).
+			Updates(map[string]any{"api_rates": StringMap(rates), "modified_on": s.now()}).Error
+	}, workspaceID)
 }

@@ -60,8 +60,8 @@ CREATE TABLE contact_fields (
     created_on   DATETIME NOT NULL,
     modified_on  DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX contact_fields_key_unique ON contact_fields (workspace_id, key) WHERE is_active = 1;
-CREATE UNIQUE INDEX contact_fields_name_unique ON contact_fields (workspace_id, LOWER(name)) WHERE is_active = 1;
+CREATE UNIQUE INDEX contact_fields_key_unique ON contact_fields (workspace_id, key) WHERE is_active;
+CREATE UNIQUE INDEX contact_fields_name_unique ON contact_fields (workspace_id, LOWER(name)) WHERE is_active;
 CREATE INDEX contact_fields_list ON contact_fields (workspace_id, created_on DESC, id DESC);
 
 CREATE TABLE contact_groups (
@@ -76,7 +76,7 @@ CREATE TABLE contact_groups (
     created_on   DATETIME NOT NULL,
     modified_on  DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX contact_groups_name_unique ON contact_groups (workspace_id, LOWER(name)) WHERE is_active = 1;
+CREATE UNIQUE INDEX contact_groups_name_unique ON contact_groups (workspace_id, LOWER(name)) WHERE is_active;
 CREATE INDEX contact_groups_list ON contact_groups (workspace_id, created_on DESC, id DESC);
 
 CREATE TABLE labels (
@@ -88,7 +88,7 @@ CREATE TABLE labels (
     created_on   DATETIME NOT NULL,
     modified_on  DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX labels_name_unique ON labels (workspace_id, LOWER(name)) WHERE is_active = 1;
+CREATE UNIQUE INDEX labels_name_unique ON labels (workspace_id, LOWER(name)) WHERE is_active;
 CREATE INDEX labels_list ON labels (workspace_id, created_on DESC, id DESC);
 
 CREATE TABLE globals (
@@ -102,8 +102,8 @@ CREATE TABLE globals (
     created_on   DATETIME NOT NULL,
     modified_on  DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX globals_key_unique ON globals (workspace_id, key) WHERE is_active = 1;
-CREATE UNIQUE INDEX globals_name_unique ON globals (workspace_id, LOWER(name)) WHERE is_active = 1;
+CREATE UNIQUE INDEX globals_key_unique ON globals (workspace_id, key) WHERE is_active;
+CREATE UNIQUE INDEX globals_name_unique ON globals (workspace_id, LOWER(name)) WHERE is_active;
 CREATE INDEX globals_list ON globals (workspace_id, modified_on DESC, id DESC);
 
 CREATE TABLE topics (
@@ -116,7 +116,7 @@ CREATE TABLE topics (
     created_on   DATETIME NOT NULL,
     modified_on  DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX topics_name_unique ON topics (workspace_id, LOWER(name)) WHERE is_active = 1;
+CREATE UNIQUE INDEX topics_name_unique ON topics (workspace_id, LOWER(name)) WHERE is_active;
 CREATE INDEX topics_list ON topics (workspace_id, created_on DESC, id DESC);
 
 -- +goose Down
