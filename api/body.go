@@ -18,11 +18,6 @@ type input struct {
 	form   bool
 }
 
-func (in *input) has(name string) bool {
-	_, ok := in.values[name]
-	return ok
-}
-
 // readBody parses the request body the way Django REST framework's JSON, form and multipart parsers do.
 func readBody(r *http.Request, maxBytes int64) (*input, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBytes))

@@ -21,15 +21,6 @@ func (t apiTime) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(apiTimeLayout) + `"`), nil
 }
 
-// timeOrNil writes a nullable datetime.
-func timeOrNil(t *time.Time) *apiTime {
-	if t == nil {
-		return nil
-	}
-	v := apiTime(*t)
-	return &v
-}
-
 // ref is the reference to another object: {"uuid", "name"}.
 type ref struct {
 	UUID string `json:"uuid"`

@@ -31,8 +31,6 @@ func (v *validation) add(field string, msgs ...string) {
 
 func (v *validation) failed() bool { return len(v.order) > 0 }
 
-func (v *validation) hasErrors(field string) bool { return len(v.errs[field]) > 0 }
-
 func (v *validation) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')

@@ -34,9 +34,6 @@ type Group struct {
 
 func (Group) TableName() string { return "contact_groups" }
 
-// IsManual reports whether members are added by hand rather than by a query.
-func (g *Group) IsManual() bool { return g.Query == nil && !g.IsSystem }
-
 // GroupsQuery selects the workspace's active groups, except those still initializing.
 func (s *Store) GroupsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
 	return s.Read(ctx).Model(&Group{}).
