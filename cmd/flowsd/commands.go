@@ -153,6 +153,7 @@ func createWorkspace(args []string, stdout, stderr io.Writer) error {
 	country := fs.String("country", "", "ISO 3166-1 alpha-2 country code, e.g. RW: local phone numbers are read in it")
 	timezone := fs.String("timezone", "UTC", "IANA timezone, e.g. Africa/Kigali")
 	languages := fs.String("languages", "eng", "comma-separated ISO 639-3 flow languages, the first the default")
+	dateStyle := fs.String("date-style", models.DayFirst, "how dates are read and written: day_first, month_first or year_first")
 	anon := fs.Bool("anon", false, "anonymous workspace: contact URNs are hidden in the API")
 	profile := fs.String("profile", models.ProfileDefault, "API profile: default (current RapidPro) or weni")
 	rates := fs.String("rates", "", "this workspace's own request rates per scope, e.g. v2=15000/hour")
@@ -171,7 +172,7 @@ func createWorkspace(args []string, stdout, stderr io.Writer) error {
 		return usageError{err.Error()}
 	}
 	spec := models.WorkspaceSpec{Name: *name, Country: *country, Timezone: *timezone, Languages: splitList(*languages),
-		Anon: *anon, Profile: *profile, Rates: overrides}
+		DateStyle: *dateStyle, Anon: *anon, Profile: *profile, Rates: overrides}
 	if err := spec.Normalize(); err != nil {
 		return usageError{err.Error()}
 	}

@@ -22,7 +22,8 @@ Usage:
   flowsd serve [--addr HOST:PORT] [--db URL]      serve the API (migrates the database first)
   flowsd migrate [--db URL]                       apply pending database migrations
   flowsd workspace create --name NAME --email EMAIL [--country CC] [--timezone TZ]
-                          [--languages eng,kin] [--anon] [--profile default|weni] [--db URL]
+                          [--languages eng,kin] [--date-style day_first|month_first|year_first]
+                          [--anon] [--profile default|weni] [--rates v2=N/hour] [--db URL]
   flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
 
 Run "flowsd <command> --help" for a command's settings.

@@ -86,7 +86,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
 func TestWorkspaceAndTokenCreate(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
 		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "Admin@Nyaruka.com",
-			"--country", "rw", "--timezone", "Africa/Kigali", "--languages", "eng,kin", "--db", dbURL)
+			"--country", "rw", "--timezone", "Africa/Kigali", "--languages", "eng,kin", "--date-style", "month_first", "--db", dbURL)
 		if code != 0 {
 			t.Fatalf("workspace create: %d %s", code, errOut)
 		}
@@ -111,7 +111,7 @@ func TestWorkspaceAndTokenCreate(t *testing.T) {
 		// both tokens work against the server, with their roles
 		srv := startServer(t, []string{"DATABASE_URL=" + dbURL})
 		defer srv.stop(t)
-		if code, body := srv.get(t, "/api/v2/workspace.json", ws.Token); code != 200 || !strings.Contains(body, `"country":"RW"`) || !strings.Contains(body, `"languages":["eng","kin"]`) {
+		if code, body := srv.get(t, "/api/v2/workspace.json", ws.Token); code != 200 || !strings.Contains(body, `"country":"RW"`) || !strings.Contains(body, `"languages":["eng","kin"]`) || !strings.Contains(body, `"date_style":"month_first"`) {
 			t.Fatalf("admin token: %d %s", code, body)
 		}
 		if code, body := srv.get(t, "/api/v2/users.json?role=agent", tok.Token); code != 200 || !strings.Contains(body, "agent@nyaruka.com") {
@@ -146,6 +146,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--timezone", "Mars/Olympus", "--db", db}, 2, "not a known timezone"},
 		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--languages", "english", "--db", db}, 2, "not an ISO 639-3 language code"},
 		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--profile", "textit", "--db", db}, 2, "API profile must be"},
+		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--date-style", "backwards", "--db", db}, 2, "date style must be one of"},
 		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--rates", "v2=lots", "--db", db}, 2, "invalid rate"},
 		{[]string{"workspace", "create", "--name", strings.Repeat("x", 129), "--email", "a@b.co", "--db", db}, 2, "longer than 128"},
 		{[]string{"workspace", "create", "--name", "X", "--email", "a@b.co", "--db", "mysql://x"}, 2, "unsupported database URL"},
