@@ -64,7 +64,7 @@ func TestRendering(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		resp := e.do(request{method: "POST", path: "/api/v2/labels.json", auth: "admin", body: []byte(`{"name":"<b>Café</b> & co"}`), contentType: "application/json"})
-		if resp.status != 201 || string(resp.body) != `{"uuid":"00000000-0000-4000-8000-000000000023","name":"<b>Café</b> & co","count":0}` {
+		if resp.status != 201 || string(resp.body) != `{"uuid":"00000000-0000-4000-8000-000000000101","name":"<b>Café</b> & co","count":0}` {
 			t.Fatalf("compact: %d %s", resp.status, resp.body)
 		}
 		if ct := resp.header.Get("Content-Type"); ct != "application/json" {
@@ -76,7 +76,7 @@ func TestRendering(t *testing.T) {
 			t.Fatalf("indented: %s", resp.body)
 		}
 
-		resp = e.do(request{method: "DELETE", path: "/api/v2/labels.json?uuid=00000000-0000-4000-8000-000000000023", auth: "admin"})
+		resp = e.do(request{method: "DELETE", path: "/api/v2/labels.json?uuid=00000000-0000-4000-8000-000000000101", auth: "admin"})
 		if resp.status != 204 || len(resp.body) != 0 {
 			t.Fatalf("delete: %d %q", resp.status, resp.body)
 		}

@@ -19,6 +19,8 @@ type Ctx struct {
 
 	answers   *answerCache // set when the operation's answers may be cached
 	answerKey string
+
+	bodyInput *input // the body, once read
 }
 
 // ws is the workspace the request acts in: every query is scoped by it.
@@ -29,9 +31,14 @@ func (c *Ctx) store() *models.Store { return c.rt.Store }
 // weni reports whether the workspace speaks Weni's API profile.
 func (c *Ctx) weni() bool { return c.principal.Workspace.IsWeni() }
 
-// body parses the request body.
+// body parses the request body (once: a handler may look at it before passing it on).
 func (c *Ctx) body() (*input, error) {
-	return readBody(c.Request(), c.rt.Config.MaxBodyBytes)
+	if c.bodyInput != nil {
+		return c.bodyInput, nil
+	}
+	in, err := readBody(c.Request(), c.rt.Config.MaxBodyBytes)
+	c.bodyInput = in
+	return in, err
 }
 
 // respond writes v as JSON with status, keeping a successful answer when the operation is cacheable.

@@ -59,10 +59,15 @@ func (s *server) index(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteByte('{')
-	for i, ep := range Registry {
-		if i > 0 {
+	first := true
+	for _, ep := range Registry {
+		if ep.Profile != "" {
+			continue // only some workspaces have it
+		}
+		if !first {
 			buf.WriteByte(',')
 		}
+		first = false
 		k, _ := json.Marshal(ep.Name)
 		v, _ := json.Marshal(absoluteURL(c, "/api/v2/"+ep.Name))
 		buf.Write(k)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 )
 
@@ -58,14 +59,14 @@ type fieldOutWeni struct {
 	Pinned    bool   `json:"pinned"`
 }
 
-// convertField writes a field. Usages count the flows, smart groups and campaign events that use it; none of
-// those exist yet.
-func convertField(c *Ctx, f *models.Field) any {
+// convertField writes a field. Usages count the smart groups that use it (flows and campaign events
+// arrive later).
+func convertField(c *Ctx, f *models.Field, groupsUsing map[string][]models.Group) any {
 	if c.weni() {
 		return fieldOutWeni{Key: f.Key, Label: f.Name, ValueType: legacyValueTypes[f.ValueType], Pinned: f.Featured}
 	}
 	return fieldOut{Key: f.Key, Name: f.Name, Type: f.ValueType, Featured: f.Featured, Priority: f.Priority,
-		AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
+		Usages: fieldUsages{Groups: int64(len(groupsUsing[f.Key]))}, AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
 }
 
 func listFields(c *Ctx) error {
@@ -73,9 +74,13 @@ func listFields(c *Ctx) error {
 	if key := c.query.Get("key"); key != "" {
 		q = q.Where("key = ?", key)
 	}
+	groupsUsing, err := flows.GroupsUsingFields(c.Request().Context(), c.store(), c.ws())
+	if err != nil {
+		return err
+	}
 	return respondPage(c, q, ordering{column: "contact_fields.created_on", idColumn: "contact_fields.id"},
 		func(f *models.Field) models.Position { return models.Position{Time: f.CreatedOn, ID: f.ID} },
-		convertEach(func(f *models.Field) any { return convertField(c, f) }))
+		convertEach(func(f *models.Field) any { return convertField(c, f, groupsUsing) }))
 }
 
 // writeField creates a field (its key generated from its name), or with ?key= renames it and changes its
@@ -166,6 +171,7 @@ func writeField(c *Ctx) error {
 	}
 
 	status := http.StatusOK
+	typeChanged := field != nil && field.ValueType != valueType
 	if field == nil {
 		field, err = store.CreateField(ctx, ws.ID, name, valueType)
 		status = http.StatusCreated
@@ -175,5 +181,15 @@ func writeField(c *Ctx) error {
 	if err := writeError(err, "name"); err != nil {
 		return err
 	}
-	return c.respond(status, convertField(c, field))
+	groupsUsing, err := flows.GroupsUsingFields(ctx, store, ws)
+	if err != nil {
+		return err
+	}
+	if typeChanged {
+		// smart groups comparing the field now compare values of another type
+		if err := reevaluateGroups(c, groupsUsing[field.Key]); err != nil {
+			return err
+		}
+	}
+	return c.respond(status, convertField(c, field, groupsUsing))
 }

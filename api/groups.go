@@ -1,6 +1,10 @@
 package api
 
 import (
+	"context"
+	"net/http"
+
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 )
 
@@ -12,7 +16,10 @@ var groupsListDocs = OperationDocs{Title: "List Contact Groups", Params: []Param
 
 var groupsWriteDocs = OperationDocs{Title: "Add or Update Contact Groups",
 	Params: []Param{{Name: "uuid", Help: "The UUID of the contact group to update"}},
-	Fields: []Param{{Name: "name", Required: true, Help: "The name of the contact group"}}}
+	Fields: []Param{
+		{Name: "name", Required: true, Help: "The name of the contact group"},
+		{Name: "query", Help: "For a smart group, the contact query its members match, e.g. age > 18 (a flowsd extension)"},
+	}}
 
 var groupsDeleteDocs = OperationDocs{Title: "Delete Contact Groups",
 	Params: []Param{{Name: "uuid", Required: true, Help: "The UUID of the contact group to delete"}}}
@@ -35,12 +42,18 @@ type groupOutWeni struct {
 	Count  int64   `json:"count"`
 }
 
-// convertGroup writes a group. Counts are of members; membership arrives with contacts, so there are none.
-func convertGroup(c *Ctx, g *models.Group) any {
+// convertGroup writes a group with its member count.
+func convertGroup(c *Ctx, g *models.Group, count int64) any {
 	if c.weni() {
-		return groupOutWeni{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status}
+		return groupOutWeni{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status, Count: count}
 	}
-	return groupOut{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status, System: g.IsSystem}
+	return groupOut{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status, System: g.IsSystem, Count: count}
+}
+
+// convertGroupCounted writes one group, counting its members.
+func convertGroupCounted(c *Ctx, g *models.Group) any {
+	counts, _ := c.store().GroupCounts(c.Request().Context(), []int64{g.ID})
+	return convertGroup(c, g, counts[g.ID])
 }
 
 func groupKind(s *models.Store) namedKind[models.Group] {
@@ -53,7 +66,7 @@ func groupKind(s *models.Store) namedKind[models.Group] {
 		taken:    s.GroupNameTaken,
 		create:   s.CreateGroup,
 		rename:   s.RenameGroup,
-		output:   convertGroup,
+		output:   convertGroupCounted,
 	}
 }
 
@@ -77,9 +90,115 @@ func listGroups(c *Ctx) error {
 	}
 	return respondPage(c, q, ordering{column: "contact_groups.created_on", idColumn: "contact_groups.id"},
 		func(g *models.Group) models.Position { return models.Position{Time: g.CreatedOn, ID: g.ID} },
-		convertEach(func(g *models.Group) any { return convertGroup(c, g) }))
+		func(groups []models.Group) ([]any, error) {
+			ids := make([]int64, len(groups))
+			for i := range groups {
+				ids[i] = groups[i].ID
+			}
+			counts, err := c.store().GroupCounts(c.Request().Context(), ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(groups))
+			for i := range groups {
+				out[i] = convertGroup(c, &groups[i], counts[groups[i].ID])
+			}
+			return out, nil
+		})
 }
 
-func writeGroup(c *Ctx) error { return writeNamed(c, groupKind(c.store())) }
+// writeGroup creates or renames a manual group; with a query (our extension) it creates or updates a smart
+// group, whose members are then worked out in the background (status evaluating, then ready).
+func writeGroup(c *Ctx) error {
+	kind := groupKind(c.store())
+	group, err := lookupForWrite(c, kind)
+	if err != nil {
+		return err
+	}
+	in, err := c.body()
+	if err != nil {
+		return err
+	}
+	if raw, hasQuery := in.values["query"]; !hasQuery || raw == nil {
+		return saveNamed(c, kind, group, in)
+	}
+	return saveSmartGroup(c, group, in)
+}
+
+func saveSmartGroup(c *Ctx, group *models.Group, in *input) error {
+	ctx := c.Request().Context()
+	store, ws := c.store(), c.ws()
+	var err error
+	var exceptID int64
+	if group != nil {
+		exceptID = group.ID
+	}
+
+	var dbErr error
+	v := &validation{}
+	name, _, _ := in.char(v, "name", charField{required: true, maxLen: models.MaxGroupNameLen,
+		validators: []func(string) []string{nameValidator(models.MaxGroupNameLen), uniqueName(c, store.GroupNameTaken, exceptID, &dbErr)}})
+	text, _, queryOK := in.char(v, "query", charField{required: true, maxLen: 10000})
+	if dbErr != nil {
+		return dbErr
+	}
+	var canonical string
+	if queryOK && text != nil {
+		switch q, err := flows.ParseQuery(ctx, store, ws, *text); {
+		case err != nil:
+			if _, isQueryErr := err.(*flows.QueryError); !isQueryErr {
+				return err
+			}
+			v.add("query", err.Error())
+		case !q.AllowedAsGroup():
+			v.add("query", `You cannot create a smart group based on "id" or "group".`)
+		default:
+			canonical = q.String()
+		}
+	}
+	if group != nil && group.Query == nil {
+		v.add("query", "A manual group can't be given a query.")
+	}
+	if v.failed() {
+		return errValidation(v)
+	}
+
+	status := http.StatusOK
+	if group == nil {
+		group, err = store.CreateSmartGroup(ctx, ws.ID, *name, canonical)
+		status = http.StatusCreated
+	} else {
+		err = store.UpdateSmartGroup(ctx, group, *name, canonical)
+	}
+	if err := writeError(err, "name"); err != nil {
+		return err
+	}
+	evaluateInBackground(c, group)
+	return c.respond(status, convertGroup(c, group, 0))
+}
+
+// reevaluateGroups sets smart groups evaluating and works out their members again in the background.
+func reevaluateGroups(c *Ctx, groups []models.Group) error {
+	ids := make([]int64, len(groups))
+	for i := range groups {
+		ids[i] = groups[i].ID
+	}
+	if err := c.store().MarkGroupsEvaluating(c.Request().Context(), c.ws().ID, ids); err != nil {
+		return err
+	}
+	for i := range groups {
+		groups[i].Status = models.GroupEvaluating
+		evaluateInBackground(c, &groups[i])
+	}
+	return nil
+}
+
+// evaluateInBackground works out a smart group's members after the answer has gone.
+func evaluateInBackground(c *Ctx, g *models.Group) {
+	ws, store, group := *c.ws(), c.store(), *g
+	c.rt.Go("evaluate group "+g.UUID, func(ctx context.Context) error {
+		return flows.EvaluateGroup(ctx, store, &ws, &group)
+	})
+}
 
 func deleteGroup(c *Ctx) error { return deleteNamed(c, groupKind(c.store()), c.store().DeleteGroup) }

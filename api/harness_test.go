@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
@@ -42,6 +43,7 @@ type env struct {
 	emails map[string]string // fixture token name -> its user's email
 	ws     map[string]*models.Workspace
 	clock  *testdb.Clock
+	uuids  *testdb.UUIDSeq
 	dbURL  string
 }
 
@@ -56,10 +58,13 @@ type envOptions struct {
 //	deactivated), revoked (token revoked)
 //	Trileet: admin2, with a group, label, field, global and topic of its own
 //	Weni (weni API profile): weni
+//	Anon (anonymous, RW): anon
 func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	t.Helper()
 	clock := testdb.NewClock(fixtureStart, time.Second)
-	store, dbURL := testdb.Open(t, dialect, clock.Now, testdb.SeqUUIDs())
+	uuids := &testdb.UUIDSeq{}
+	store, dbURL := testdb.Open(t, dialect, clock.Now, uuids.Next)
+	store.Rules = flows.NewRules()
 
 	cfg := &runtime.Config{DB: dbURL, Rates: map[string]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second}
 	for k, v := range runtime.DefaultRates {
@@ -76,10 +81,11 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	rt := &runtime.Runtime{Config: cfg, Store: store, Throttle: limiter,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
-	e := &env{t: t, rt: rt, store: store, clock: clock, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}, dbURL: dbURL}
+	e := &env{t: t, rt: rt, store: store, clock: clock, uuids: uuids, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}, dbURL: dbURL}
 	e.seed()
 	e.server = httptest.NewServer(api.New(rt))
 	t.Cleanup(e.server.Close)
+	t.Cleanup(func() { rt.Close() })
 	return e
 }
 
@@ -90,12 +96,13 @@ func (e *env) twin() *env {
 	e.must(err)
 	e.t.Cleanup(func() { models.Close(db) })
 	store := models.NewStore(db, dialect, e.clock.Now, models.RandomUUID)
-	rt := *e.rt
-	rt.Store = store
+	store.Rules = flows.NewRules()
+	rt := &runtime.Runtime{Config: e.rt.Config, Store: store, Throttle: e.rt.Throttle, Log: e.rt.Log}
 	twin := *e
-	twin.rt, twin.store = &rt, store
-	twin.server = httptest.NewServer(api.New(&rt))
+	twin.rt, twin.store = rt, store
+	twin.server = httptest.NewServer(api.New(rt))
 	e.t.Cleanup(twin.server.Close)
+	e.t.Cleanup(func() { rt.Close() })
 	return &twin
 }
 
@@ -147,8 +154,13 @@ func (e *env) seed() {
 	e.must(err)
 	e.ws["weni"], e.tokens["weni"], e.emails["weni"] = ws3, tok3, "weni@weni.ai"
 
-	// everything a test does starts at a round time after the fixture
+	ws4, _, tok4, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Anon", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng"}, Anon: true}, "anon@nyaruka.com")
+	e.must(err)
+	e.ws["anon"], e.tokens["anon"], e.emails["anon"] = ws4, tok4, "anon@nyaruka.com"
+
+	// everything a test does starts at a round time and UUID after the fixture, whatever the fixture holds
 	e.clock.Set(fixtureStart.Add(time.Hour))
+	e.uuids.Skip(101)
 }
 
 // request is one call to the server.
@@ -196,6 +208,7 @@ func (e *env) do(r request) response {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	e.must(err)
+	e.rt.Wait() // background work a request started (smart group evaluation) is done before the next
 	// the test server's port changes every run
 	body = bytes.ReplaceAll(body, []byte(e.server.URL), []byte("http://testserver"))
 	return response{status: resp.StatusCode, header: resp.Header, body: body}

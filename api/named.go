@@ -82,21 +82,35 @@ func uniqueName(c *Ctx, taken func(context.Context, int64, string, int64) (bool,
 
 // writeNamed answers POST for a named kind: create (201), or rename the object given by ?uuid= (200).
 func writeNamed[T any](c *Ctx, k namedKind[T]) error {
-	ctx := c.Request().Context()
-	obj, err := lookupObject(c, k, "Cannot modify system object.")
+	obj, err := lookupForWrite(c, k)
 	if err != nil {
 		return err
 	}
-	if obj == nil {
-		if err := checkLimit(c, k.limit); err != nil {
-			return err
-		}
-	}
-
 	in, err := c.body()
 	if err != nil {
 		return err
 	}
+	return saveNamed(c, k, obj, in)
+}
+
+// lookupForWrite does what RapidPro does before reading a write's body: finds the object named by ?uuid=
+// (refusing system objects), or for a create checks the workspace's limit.
+func lookupForWrite[T any](c *Ctx, k namedKind[T]) (*T, error) {
+	obj, err := lookupObject(c, k, "Cannot modify system object.")
+	if err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		if err := checkLimit(c, k.limit); err != nil {
+			return nil, err
+		}
+	}
+	return obj, nil
+}
+
+// saveNamed validates the name in the body, then creates or renames.
+func saveNamed[T any](c *Ctx, k namedKind[T], obj *T, in *input) error {
+	ctx := c.Request().Context()
 	var exceptID int64
 	if obj != nil {
 		exceptID = k.id(obj)
@@ -113,6 +127,7 @@ func writeNamed[T any](c *Ctx, k namedKind[T]) error {
 	}
 
 	status := http.StatusOK
+	var err error
 	if obj == nil {
 		obj, err = k.create(ctx, c.ws().ID, *name)
 		status = http.StatusCreated

@@ -25,6 +25,8 @@ type ordering struct {
 	column     string // qualified time column, e.g. "labels.created_on"
 	idColumn   string // qualified id column
 	reversible bool   // ?reverse=true lists oldest first
+	ascending  bool   // oldest first regardless of ?reverse
+	pageSize   int    // 0 is PageSize
 }
 
 // cursor is a position in a listing. It travels base64-encoded, opaque to clients.
@@ -56,8 +58,12 @@ var errInvalidCursor = errDetail(404, "Invalid cursor")
 // respondPage answers with one page of q in the given order: the page the request's cursor points to, with
 // absolute next/previous links that keep every other query parameter. convert turns rows into results.
 func respondPage[T any, R any](c *Ctx, q *gorm.DB, ord ordering, pos func(*T) models.Position, convert func([]T) ([]R, error)) error {
-	ks := models.Keyset{Column: ord.column, IDColumn: ord.idColumn, Limit: PageSize + 1}
-	ks.Ascending = ord.reversible && queryBool(c.query, "reverse")
+	size := PageSize
+	if ord.pageSize > 0 {
+		size = ord.pageSize
+	}
+	ks := models.Keyset{Column: ord.column, IDColumn: ord.idColumn, Limit: size + 1}
+	ks.Ascending = ord.ascending || (ord.reversible && queryBool(c.query, "reverse"))
 
 	var cur *cursor
 	if s := c.query.Get("cursor"); s != "" {
@@ -73,9 +79,9 @@ func respondPage[T any, R any](c *Ctx, q *gorm.DB, ord ordering, pos func(*T) mo
 	if err := ks.Apply(q).Find(&rows).Error; err != nil {
 		return err
 	}
-	more := len(rows) > PageSize
+	more := len(rows) > size
 	if more {
-		rows = rows[:PageSize]
+		rows = rows[:size]
 	}
 	if ks.Backward {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {

@@ -15,6 +15,7 @@ type Endpoint struct {
 	Summary string // completes "<name> - …" in the endpoint list
 	Scope   string // throttle scope
 	List    bool   // GET answers a page of results (docs requests get [])
+	Profile string // set when only workspaces of that API profile have the endpoint
 	Get     *Operation
 	Post    *Operation
 	Delete  *Operation
@@ -82,11 +83,18 @@ var (
 
 // Throttle scopes.
 const (
-	scopeDefault = "v2"
+	scopeDefault  = "v2"
+	scopeContacts = "v2.contacts"
 )
 
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
+	{Name: "contacts", Title: "Contacts", Summary: "to list, create, update or delete contacts", Scope: scopeContacts, List: true,
+		Get:    &Operation{Roles: anyRole, Handle: listContacts, Docs: contactsListDocs},
+		Post:   &Operation{Roles: anyRole, Handle: writeContact, Docs: contactsWriteDocs},
+		Delete: &Operation{Roles: editors, Handle: deleteContact, Docs: contactsDeleteDocs}},
+	{Name: "contact_actions", Title: "Contact Actions", Summary: "to perform bulk contact actions", Scope: scopeDefault,
+		Post: &Operation{Roles: anyRole, Handle: postContactActions, Docs: contactActionsDocs}},
 	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
@@ -94,7 +102,7 @@ var Registry = []*Endpoint{
 		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeGlobal, Docs: globalsWriteDocs}},
 	{Name: "groups", Title: "Contact Groups", Summary: "to list, create, update or delete contact groups", Scope: scopeDefault, List: true,
-		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs, Cacheable: true},
+		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs},
 		Post:   &Operation{Roles: editors, Handle: writeGroup, Docs: groupsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteGroup, Docs: groupsDeleteDocs}},
 	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: scopeDefault, List: true,
@@ -106,6 +114,8 @@ var Registry = []*Endpoint{
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},
 	{Name: "users", Title: "Users", Summary: "to list the users of your workspace", Scope: scopeDefault, List: true,
 		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs, Cacheable: true}},
+	{Name: "contacts_lean", Title: "Contacts (lean)", Summary: "to list contacts without their URNs, groups and fields (Weni profile)", Scope: scopeContacts, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: listContactsLean, Docs: contactsLeanDocs}},
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: scopeDefault,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }

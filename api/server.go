@@ -56,6 +56,9 @@ func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 			return err
 		}
 		ec.Response().Header().Set("X-Temba-Workspace", p.Workspace.UUID)
+		if ep.Profile != "" && ep.Profile != p.Workspace.APIProfile {
+			return errNotFound() // the endpoint doesn't exist for this workspace's profile
+		}
 
 		op := ep.operation(req.Method)
 		if op == nil {

@@ -12,8 +12,9 @@ const nonFieldErrors = "non_field_errors"
 
 // validation collects serializer errors: field -> messages, in the order fields were checked.
 type validation struct {
-	order []string
-	errs  map[string][]string
+	order  []string
+	errs   map[string][]string
+	nested map[string]*indexedErrors // fields whose errors are per item: {"urns": {"0": ["msg"]}}
 }
 
 func (v *validation) add(field string, msgs ...string) {
@@ -39,7 +40,13 @@ func (v *validation) MarshalJSON() ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		k, _ := json.Marshal(field)
-		m, err := json.Marshal(v.errs[field])
+		var m []byte
+		var err error
+		if items, ok := v.nested[field]; ok {
+			m, err = items.MarshalJSON()
+		} else {
+			m, err = json.Marshal(v.errs[field])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -189,4 +196,111 @@ func nameValidator(maxLen int) func(string) []string {
 		}
 		return nil
 	}
+}
+
+// list reads name as a DRF ListField: absent, or a list of at most maxLen items (form fields give a list
+// when repeated, or a one-item list). ok is false when the field failed.
+func (in *input) list(v *validation, name string, maxLen int) (items []any, present, ok bool) {
+	raw, present := in.values[name]
+	if !present {
+		return nil, false, true
+	}
+	switch t := raw.(type) {
+	case []any:
+		items = t
+	case string:
+		if !in.form {
+			v.add(name, `Expected a list of items but got type "str".`)
+			return nil, true, false
+		}
+		items = []any{t}
+	case nil:
+		v.add(name, "This field may not be null.")
+		return nil, true, false
+	default:
+		v.add(name, fmt.Sprintf("Expected a list of items but got type %q.", pythonType(raw)))
+		return nil, true, false
+	}
+	if maxLen > 0 && len(items) > maxLen {
+		v.add(name, fmt.Sprintf("Ensure this field has no more than %d elements.", maxLen))
+		return nil, true, false
+	}
+	return items, true, true
+}
+
+// dict reads name as a DRF DictField of at most maxLen entries.
+func (in *input) dict(v *validation, name string, maxLen int) (entries map[string]any, present, ok bool) {
+	raw, present := in.values[name]
+	if !present {
+		return nil, false, true
+	}
+	switch t := raw.(type) {
+	case map[string]any:
+		entries = t
+	case nil:
+		v.add(name, "This field may not be null.")
+		return nil, true, false
+	default:
+		v.add(name, fmt.Sprintf("Expected a dictionary of items but got type %q.", pythonType(raw)))
+		return nil, true, false
+	}
+	if maxLen > 0 && len(entries) > maxLen {
+		v.add(name, fmt.Sprintf("Ensure this field has no more than %d elements.", maxLen))
+		return nil, true, false
+	}
+	return entries, true, true
+}
+
+// pythonType names a JSON value's type as Python would, for DRF's messages.
+func pythonType(raw any) string {
+	switch raw.(type) {
+	case string:
+		return "str"
+	case json.Number:
+		if strings.ContainsAny(raw.(json.Number).String(), ".eE") {
+			return "float"
+		}
+		return "int"
+	case bool:
+		return "bool"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "dict"
+	}
+	return "NoneType"
+}
+
+// indexedErrors collects errors of list items, keyed by index as DRF reports them: {"0": ["msg"]}.
+type indexedErrors struct {
+	order []string
+	errs  map[string][]string
+}
+
+func (e *indexedErrors) add(key string, msgs ...string) {
+	if e.errs == nil {
+		e.errs = map[string][]string{}
+	}
+	if _, seen := e.errs[key]; !seen {
+		e.order = append(e.order, key)
+	}
+	e.errs[key] = append(e.errs[key], msgs...)
+}
+
+func (e *indexedErrors) MarshalJSON() ([]byte, error) {
+	v := &validation{order: e.order, errs: e.errs}
+	return v.MarshalJSON()
+}
+
+// addNested records per-item errors under field; they are written as an object, not a list.
+func (v *validation) addNested(field string, items *indexedErrors) {
+	if v.nested == nil {
+		v.nested = map[string]*indexedErrors{}
+	}
+	if _, seen := v.errs[field]; !seen {
+		if _, seenNested := v.nested[field]; !seenNested {
+			v.order = append(v.order, field)
+		}
+	}
+	v.nested[field] = items
 }

@@ -73,3 +73,54 @@ func (s *Store) RenameGroup(ctx context.Context, g *Group, name string) error {
 func (s *Store) DeleteGroup(ctx context.Context, g *Group) error {
 	return s.release(ctx, g.WorkspaceID, "contact_groups", g.ID)
 }
+
+// CreateSmartGroup makes a group whose members are the contacts matching query; it starts evaluating.
+func (s *Store) CreateSmartGroup(ctx context.Context, workspaceID int64, name, query string) (*Group, error) {
+	now := s.now()
+	g := &Group{UUID: s.NewUUID(), WorkspaceID: workspaceID, Name: name, Query: &query, Status: GroupEvaluating,
+		IsActive: true, CreatedOn: now, ModifiedOn: now}
+	return g, s.createLimited(ctx, "groups", workspaceID, g)
+}
+
+// UpdateSmartGroup renames a smart group and gives it a new query, to be evaluated again.
+func (s *Store) UpdateSmartGroup(ctx context.Context, g *Group, name, query string) error {
+	now := s.now()
+	err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{
+		"name": name, "query": query, "status": GroupEvaluating, "modified_on": now,
+	})
+	if err == nil {
+		g.Name, g.Query, g.Status, g.ModifiedOn = name, &query, GroupEvaluating, now
+	}
+	return err
+}
+
+// SetGroupStatus changes a group's status.
+func (s *Store) SetGroupStatus(ctx context.Context, g *Group, status string) error {
+	err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{"status": status})
+	if err == nil {
+		g.Status = status
+	}
+	return err
+}
+
+// MarkGroupsEvaluating sets smart groups evaluating again, after a change to what their queries use.
+func (s *Store) MarkGroupsEvaluating(ctx context.Context, workspaceID int64, groupIDs []int64) error {
+	if len(groupIDs) == 0 {
+		return nil
+	}
+	return s.writeConfig(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&Group{}).Where("workspace_id = ? AND id IN ?", workspaceID, groupIDs).Update("status", GroupEvaluating).Error
+	}, workspaceID)
+}
+
+// SmartGroups lists a workspace's active smart groups (not system ones).
+func (s *Store) SmartGroups(ctx context.Context, workspaceID int64) ([]Group, error) {
+	var groups []Group
+	return groups, s.Read(ctx).Where("workspace_id = ? AND is_active AND query IS NOT NULL AND NOT is_system", workspaceID).Find(&groups).Error
+}
+
+// GroupsEvaluating lists the smart groups of every workspace that are waiting to be evaluated.
+func (s *Store) GroupsEvaluating(ctx context.Context) ([]Group, error) {
+	var groups []Group
+	return groups, s.Read(ctx).Where("is_active AND status = ?", GroupEvaluating).Order("id").Find(&groups).Error
+}

@@ -33,6 +33,9 @@ type Store struct {
 	// Limits overrides DefaultLimits, kind by kind.
 	Limits map[string]int
 
+	// Rules are the flow engine's rules for contacts (smart groups, name search), from package flows.
+	Rules ContactRules
+
 	principals     sync.Map // token hash -> *Principal, see Authenticate
 	principalCount atomic.Int64
 

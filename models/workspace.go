@@ -200,3 +200,9 @@ func (s *Store) SetWorkspaceRates(ctx context.Context, workspaceID int64, rates 
 			Updates(map[string]any{"api_rates": StringMap(rates), "modified_on": s.now()}).Error
 	}, workspaceID)
 }
+
+// GetWorkspaceByID fetches an active workspace by id.
+func (s *Store) GetWorkspaceByID(ctx context.Context, id int64) (*Workspace, error) {
+	ws := &Workspace{}
+	return ws, s.Read(ctx).Where("id = ? AND is_active", id).Take(ws).Error
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"sync"
 
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/throttle"
 )
@@ -17,6 +19,12 @@ type Runtime struct {
 	Log      *slog.Logger
 
 	closers []func() error
+
+	// background work (smart group evaluation, say), which Close waits for
+	bgOnce   sync.Once
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 // Options replace parts of the runtime, for tests.
@@ -40,6 +48,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	}
 	rt.closers = append(rt.closers, func() error { return models.Close(db) })
 	rt.Store = models.NewStore(db, dialect, opts.Clock, opts.UUIDs)
+	rt.Store.Rules = flows.NewRules()
 
 	switch {
 	case opts.Limiter != nil:
@@ -58,8 +67,31 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	return rt, nil
 }
 
-// Close releases the runtime's connections.
+// Go runs fn in the background. Its context ends when the runtime closes; work cut short must be safe to
+// resume (see flows.ResumeGroupEvaluations).
+func (rt *Runtime) Go(name string, fn func(ctx context.Context) error) {
+	rt.startBackground()
+	rt.bg.Add(1)
+	go func() {
+		defer rt.bg.Done()
+		if err := fn(rt.bgCtx); err != nil && rt.bgCtx.Err() == nil {
+			rt.Log.Error("background task failed", "task", name, "error", err)
+		}
+	}()
+}
+
+func (rt *Runtime) startBackground() {
+	rt.bgOnce.Do(func() { rt.bgCtx, rt.bgCancel = context.WithCancel(context.Background()) })
+}
+
+// Wait waits for the background work under way.
+func (rt *Runtime) Wait() { rt.bg.Wait() }
+
+// Close stops background work, waits for it, and releases the runtime's connections.
 func (rt *Runtime) Close() error {
+	rt.startBackground()
+	rt.bgCancel()
+	rt.bg.Wait()
 	var first error
 	for i := len(rt.closers) - 1; i >= 0; i-- {
 		if err := rt.closers[i](); err != nil && first == nil {

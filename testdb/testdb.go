@@ -153,7 +153,7 @@ func PostgresAvailable() error {
 			return
 		}
 		defer admin.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if pgErr = admin.PingContext(ctx); pgErr != nil {
 			return
@@ -253,13 +253,14 @@ func redact(u string) string {
 	return parsed.Redacted()
 }
 
-// SeqUUIDs gives readable, valid version-4 UUIDs in sequence: 00000000-0000-4000-8000-000000000001, …
-func SeqUUIDs() models.UUIDGen {
-	var n atomic.Int64
-	return func() string {
-		return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1))
-	}
-}
+// UUIDSeq gives readable, valid version-4 UUIDs in sequence: 00000000-0000-4000-8000-000000000001, …
+type UUIDSeq struct{ n atomic.Int64 }
+
+// Next is the next UUID.
+func (s *UUIDSeq) Next() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.n.Add(1)) }
+
+// Skip moves the sequence on so that the next UUID ends in n.
+func (s *UUIDSeq) Skip(n int64) { s.n.Store(n - 1) }
 
 // Clock is a deterministic clock that moves on by Step every time it is read.
 type Clock struct {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/throttle"
@@ -78,6 +79,8 @@ func serve(args []string, stderr io.Writer) error {
 	if err := ensureDefaultWorkspace(ctx, rt, stderr); err != nil {
 		return err
 	}
+	// smart groups left evaluating when a process stopped mid-way
+	rt.Go("resume group evaluations", func(ctx context.Context) error { return flows.ResumeGroupEvaluations(ctx, rt.Store) })
 
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/urns"
+)
+
+var contactActionsDocs = OperationDocs{Title: "Update Multiple Contacts", Fields: []Param{
+	{Name: "contacts", Required: true, Help: "The UUIDs or URNs of the contacts to act on (up to 100)"},
+	{Name: "action", Required: true, Help: "One of add, remove, block, unblock, interrupt, archive_messages, delete (archive is an old name of archive_messages)"},
+	{Name: "group", Help: "The UUID or name of a manual group, for add and remove"},
+}}
+
+var contactActions = []string{"add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive"}
+
+// contactActionsWithGroup are the actions that need a group, and the only ones that take one.
+var contactActionsWithGroup = map[string]bool{"add": true, "remove": true}
+
+// postContactActions performs one action on up to 100 contacts. As in RapidPro, every contact must exist
+// and the answer is an empty 204.
+func postContactActions(c *Ctx) error {
+	ctx := c.Request().Context()
+	store, ws := c.store(), c.ws()
+	in, err := c.body()
+	if err != nil {
+		return err
+	}
+	v := &validation{}
+
+	var contacts []*models.Contact
+	if items, present, ok := in.list(v, "contacts", 100); !present {
+		v.add("contacts", "This field is required.")
+	} else if ok {
+		contacts, err = resolveContacts(c, items, v)
+		if err != nil {
+			return err
+		}
+	}
+	action, _, _ := in.choice(v, "action", true, contactActions...)
+
+	var group *models.Group
+	if raw, present := in.values["group"]; present {
+		if raw == nil || raw == "" {
+			v.add("group", "This field may not be null.")
+		} else {
+			g, msg, err := resolveGroup(ctx, c, raw, false)
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				v.add("group", msg)
+			}
+			group = g
+		}
+	}
+	if v.failed() {
+		return errValidation(v)
+	}
+
+	switch {
+	case contactActionsWithGroup[action] && group == nil:
+		return errNonField(`For action "` + action + `" you should also specify a group`)
+	case !contactActionsWithGroup[action] && group != nil:
+		return errNonField(`For action "` + action + `" you should not specify a group`)
+	}
+
+	ids := make([]int64, len(contacts))
+	for i, ct := range contacts {
+		ids[i] = ct.ID
+	}
+	switch action {
+	case "add":
+		var inactive []string
+		for _, ct := range contacts {
+			if ct.Status != models.ContactActive {
+				inactive = append(inactive, ct.UUID)
+			}
+		}
+		if len(inactive) > 0 {
+			sort.Strings(inactive)
+			return errNonField("Non-active contacts cannot be added to groups: " + strings.Join(inactive, ", "))
+		}
+		err = store.ChangeGroup(ctx, ws, group, ids, true)
+	case "remove":
+		err = store.ChangeGroup(ctx, ws, group, ids, false)
+	case "block":
+		err = store.SetStatus(ctx, ws, ids, models.ContactBlocked)
+	case "unblock":
+		err = store.SetStatus(ctx, ws, ids, models.ContactActive)
+	case "delete":
+		err = store.DeleteContacts(ctx, ids)
+	case "interrupt", "archive_messages", "archive":
+		// flow sessions and messages arrive with the engine and channel work; until then there is nothing
+		// to interrupt or archive
+	}
+	if err != nil {
+		return err
+	}
+	return c.noContent()
+}
+
+// resolveContacts finds the active contacts a list names by UUID or URN (normalized without the workspace's
+// country, as RapidPro does). The first that matches nothing fails the field.
+func resolveContacts(c *Ctx, items []any, v *validation) ([]*models.Contact, error) {
+	if len(items) == 0 {
+		v.add("contacts", "Contacts can't be empty.")
+		return nil, nil
+	}
+	var uuids, identities []string
+	values := make([]string, len(items))
+	for i, item := range items {
+		if _, isString := item.(string); !isString && !isNumber(item) {
+			v.add("contacts", "Must be a string or integer")
+			return nil, nil
+		}
+		values[i] = inputText(item)
+		if u, ok := normalizeUUID(values[i]); ok {
+			uuids = append(uuids, u)
+		} else if identity, ok := urns.ReferenceIdentity(values[i]); ok {
+			identities = append(identities, string(identity))
+		}
+	}
+	byUUID, byIdentity, err := c.store().FindContacts(c.Request().Context(), c.ws().ID, uuids, identities)
+	if err != nil {
+		return nil, err
+	}
+	var contacts []*models.Contact
+	seen := map[int64]bool{}
+	for _, value := range values {
+		var ct *models.Contact
+		if u, ok := normalizeUUID(value); ok {
+			ct = byUUID[u]
+		} else if identity, ok := urns.ReferenceIdentity(value); ok {
+			ct = byIdentity[string(identity)]
+		}
+		if ct == nil {
+			v.add("contacts", "No such object: "+value)
+			return nil, nil
+		}
+		if !seen[ct.ID] {
+			seen[ct.ID] = true
+			contacts = append(contacts, ct)
+		}
+	}
+	return contacts, nil
+}

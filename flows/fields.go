@@ -1,0 +1,63 @@
+package flows
+
+import (
+	"strings"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/gocommon/dates"
+	"github.com/nyaruka/goflow/envs"
+	"github.com/nyaruka/goflow/excellent/types"
+	"github.com/shopspring/decimal"
+)
+
+// ParseFieldValue reads a contact field value as the engine does: the text as given, and, where it reads as
+// one, a number and a datetime (in the workspace's date style and timezone). Locations need boundaries,
+// which flowsd doesn't have yet, so state, district and ward values are text only.
+func ParseFieldValue(env envs.Environment, text string) models.FieldValue {
+	v := models.FieldValue{Text: text}
+	xtext := types.NewXText(text)
+	if n, xerr := types.ToXNumber(env, xtext); xerr == nil {
+		d := n.Native()
+		v.Number = &d
+	}
+	if dt, xerr := types.ToXDateTimeWithTimeFill(env, xtext); xerr == nil {
+		t := dt.Native().UTC().Truncate(time.Microsecond)
+		v.Datetime = &t
+	}
+	return v
+}
+
+// FormatFieldValue is a field value as the API writes it: by the field's type, null when the value doesn't
+// read as that type. Numbers lose trailing zeros; datetimes are ISO 8601 in the workspace's timezone.
+func FormatFieldValue(env envs.Environment, fieldType string, v *models.FieldValue) *string {
+	if v == nil {
+		return nil
+	}
+	var s string
+	switch fieldType {
+	case models.FieldText:
+		s = v.Text
+	case models.FieldNumber:
+		if v.Number == nil {
+			return nil
+		}
+		s = formatNumber(*v.Number)
+	case models.FieldDatetime:
+		if v.Datetime == nil {
+			return nil
+		}
+		s = dates.FormatISO(v.Datetime.In(env.Timezone()))
+	default:
+		return nil // a location: only set when it matches a boundary
+	}
+	return &s
+}
+
+func formatNumber(d decimal.Decimal) string {
+	s := d.String()
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
