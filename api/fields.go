@@ -7,16 +7,23 @@ import (
 	"github.com/flowsd/flowsd/models"
 )
 
-var fieldsListDocs = OperationDocs{Title: "List Fields", Params: []Param{
-	{Name: "key", Help: "A field key to filter by, e.g. nick_name"},
-}}
+var exampleField = models.Field{Key: "nick_name", Name: "Nick Name", ValueType: models.FieldText, AgentAccess: models.AccessView}
+
+var fieldsListDocs = OperationDocs{Title: "List Fields",
+	Params: []Param{
+		{Name: "key", Help: "A field key to filter by, e.g. nick_name"},
+	},
+	Example: Example{Query: "key=nick_name", Status: http.StatusOK, Answer: listAnswer(convertField, exampleField)}}
 
 var fieldsWriteDocs = OperationDocs{Title: "Add or Update Fields",
 	Params: []Param{{Name: "key", Help: "Key of an existing field to update"}},
 	Fields: []Param{
 		{Name: "name", Required: true, Help: "The display name of the field (letters, numbers, hyphens and spaces); its key is generated from it"},
 		{Name: "type", Required: true, Help: "The data type of the field: text, number, datetime, state, district or ward"},
-	}}
+	},
+	Example: Example{Body: map[string]any{"name": "Nick Name", "type": "text"}, Status: http.StatusCreated,
+		Answer: objectAnswer(convertField, exampleField)},
+	Limited: true}
 
 // legacyValueTypes are the deprecated value_type names of each field type.
 var legacyValueTypes = map[string]string{
