@@ -67,7 +67,7 @@
     var result = form.querySelector(".result");
     var line = form.querySelector(".status");
     line.textContent = status;
-    line.className = "status " + (/^2/.test(status) ? "ok" : "fail");
+    line.className = "status" + (/^2/.test(status) ? " ok" : /^\d/.test(status) ? " fail" : "");
     form.querySelector(".headers").textContent = headers;
     form.querySelector(".response").textContent = body;
     result.hidden = false;
@@ -84,6 +84,7 @@
       init.body = body.value;
     }
     button.disabled = true;
+    showResult(form, "Sending…", "", "");
     fetch(urlOf(form), init)
       .then(function (resp) {
         return resp.text().then(function (text) {
