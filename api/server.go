@@ -39,7 +39,7 @@ func New(rt *runtime.Runtime) *echo.Echo {
 	e.Any("/api/v2.json", s.index)
 	e.Any("/api/v2/", s.root)
 
-	// pages and files beside the endpoints; no endpoint may take these names (registry_test.go)
+	// pages and files beside the endpoints; no endpoint may take their names (TestReservedNames)
 	e.Any("/api/v2/explorer/", s.explorer)
 	reads := []string{http.MethodGet, http.MethodHead}
 	e.Match(reads, "/api/v2/explorer", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/api/v2/explorer/") })

@@ -42,6 +42,7 @@ type workspaceOutWeni struct {
 
 func getWorkspace(c *Ctx) error { return c.respond(http.StatusOK, convertWorkspace(c, c.ws())) }
 
+// convertWorkspace writes the caller's own workspace, in its API profile.
 func convertWorkspace(c *Ctx, ws *models.Workspace) any {
 	languages := []string(ws.Languages)
 	if languages == nil {
