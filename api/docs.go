@@ -9,13 +9,28 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/flowsd/flowsd/models"
 	"github.com/labstack/echo/v4"
 )
 
 //go:embed web/*.html
 var webFiles embed.FS
 
-var docsTemplates = template.Must(template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(webFiles, "web/*.html"))
+var docsTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+	"dict":  dict,
+	"asset": assetURL,
+	"roles": roleNames,
+	"lower": strings.ToLower,
+}).ParseFS(webFiles, "web/*.html"))
+
+// roleNames lists who may call an operation, for people.
+func roleNames(roles []models.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
 
 // dict builds a map from key, value pairs, to pass several values to a template.
 func dict(kv ...any) map[string]any {
@@ -134,5 +149,6 @@ func (s *server) renderDocs(c echo.Context, status int, name string, ep *Endpoin
 	if err := docsTemplates.ExecuteTemplate(&buf, name, docsPage{Endpoint: ep, Endpoints: Registry}); err != nil {
 		return err
 	}
+	pageSecurity(c)
 	return c.HTMLBlob(status, buf.Bytes())
 }

@@ -8,16 +8,23 @@ import (
 	"github.com/flowsd/flowsd/models"
 )
 
-var fieldsListDocs = OperationDocs{Title: "List Fields", Params: []Param{
-	{Name: "key", Help: "A field key to filter by, e.g. nick_name"},
-}}
+var exampleField = usedField{Field: models.Field{Key: "nick_name", Name: "Nick Name", ValueType: models.FieldText, AgentAccess: models.AccessView}}
+
+var fieldsListDocs = OperationDocs{Title: "List Fields",
+	Params: []Param{
+		{Name: "key", Help: "A field key to filter by, e.g. nick_name"},
+	},
+	Example: Example{Query: "key=nick_name", Status: http.StatusOK, Answer: listAnswer(convertField, exampleField)}}
 
 var fieldsWriteDocs = OperationDocs{Title: "Add or Update Fields",
 	Params: []Param{{Name: "key", Help: "Key of an existing field to update"}},
 	Fields: []Param{
 		{Name: "name", Required: true, Help: "The display name of the field (letters, numbers, hyphens and spaces); its key is generated from it"},
 		{Name: "type", Required: true, Help: "The data type of the field: text, number, datetime, state, district or ward"},
-	}}
+	},
+	Example: Example{Body: map[string]any{"name": "Nick Name", "type": "text"}, Status: http.StatusCreated,
+		Answer: objectAnswer(convertField, exampleField)},
+	Limited: true}
 
 // legacyValueTypes are the deprecated value_type names of each field type.
 var legacyValueTypes = map[string]string{
@@ -59,14 +66,23 @@ type fieldOutWeni struct {
 	Pinned    bool   `json:"pinned"`
 }
 
-// convertField writes a field. Usages count the smart groups that use it (flows and campaign events
-// arrive later).
-func convertField(c *Ctx, f *models.Field, groupsUsing map[string][]models.Group) any {
+// usedField is a field with what uses it: so far smart groups (flows and campaign events arrive later).
+type usedField struct {
+	models.Field
+	Groups int64
+}
+
+func withUsages(f *models.Field, groupsUsing map[string][]models.Group) *usedField {
+	return &usedField{Field: *f, Groups: int64(len(groupsUsing[f.Key]))}
+}
+
+// convertField writes a field with its usages.
+func convertField(c *Ctx, f *usedField) any {
 	if c.weni() {
 		return fieldOutWeni{Key: f.Key, Label: f.Name, ValueType: legacyValueTypes[f.ValueType], Pinned: f.Featured}
 	}
 	return fieldOut{Key: f.Key, Name: f.Name, Type: f.ValueType, Featured: f.Featured, Priority: f.Priority,
-		Usages: fieldUsages{Groups: int64(len(groupsUsing[f.Key]))}, AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
+		Usages: fieldUsages{Groups: f.Groups}, AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
 }
 
 func listFields(c *Ctx) error {
@@ -80,7 +96,7 @@ func listFields(c *Ctx) error {
 	}
 	return respondPage(c, q, ordering{column: "contact_fields.created_on", idColumn: "contact_fields.id"},
 		func(f *models.Field) models.Position { return models.Position{Time: f.CreatedOn, ID: f.ID} },
-		convertEach(func(f *models.Field) any { return convertField(c, f, groupsUsing) }))
+		convertEach(func(f *models.Field) any { return convertField(c, withUsages(f, groupsUsing)) }))
 }
 
 // writeField creates a field (its key generated from its name), or with ?key= renames it and changes its
@@ -191,5 +207,5 @@ func writeField(c *Ctx) error {
 			return err
 		}
 	}
-	return c.respond(status, convertField(c, field, groupsUsing))
+	return c.respond(status, convertField(c, withUsages(field, groupsUsing)))
 }

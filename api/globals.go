@@ -2,23 +2,32 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/flowsd/flowsd/models"
 )
 
-var globalsListDocs = OperationDocs{Title: "List Globals", Params: []Param{
-	{Name: "key", Help: "A global key to filter by"},
-	{Name: "before", Help: "Only return globals modified before this date, e.g. 2015-01-28T18:00:00.000"},
-	{Name: "after", Help: "Only return globals modified after this date, e.g. 2015-01-28T18:00:00.000"},
-	{Name: "reverse", Help: "Set to true to list the least recently modified first"},
-}}
+var exampleGlobal = models.Global{Key: "org_name", Name: "Org Name", Value: "Acme Ltd",
+	ModifiedOn: time.Date(2025, 1, 28, 18, 0, 0, 342000000, time.UTC)}
+
+var globalsListDocs = OperationDocs{Title: "List Globals",
+	Params: []Param{
+		{Name: "key", Help: "A global key to filter by"},
+		{Name: "before", Help: "Only return globals modified before this date, e.g. 2015-01-28T18:00:00.000"},
+		{Name: "after", Help: "Only return globals modified after this date, e.g. 2015-01-28T18:00:00.000"},
+		{Name: "reverse", Help: "Set to true to list the least recently modified first"},
+	},
+	Example: Example{Query: "key=org_name", Status: http.StatusOK, Answer: listAnswer(convertGlobal, exampleGlobal)}}
 
 var globalsWriteDocs = OperationDocs{Title: "Add or Update Globals",
 	Params: []Param{{Name: "key", Help: "Key of an existing global to update"}},
 	Fields: []Param{
 		{Name: "name", Help: "The name of the global (required to create one); its key is generated from it"},
 		{Name: "value", Required: true, Help: "The value of the global"},
-	}}
+	},
+	Example: Example{Body: map[string]any{"name": "Org Name", "value": "Acme Ltd"}, Status: http.StatusCreated,
+		Answer: objectAnswer(convertGlobal, exampleGlobal)},
+	Limited: true}
 
 type globalOut struct {
 	Key        string  `json:"key"`
@@ -27,7 +36,7 @@ type globalOut struct {
 	ModifiedOn apiTime `json:"modified_on"`
 }
 
-func convertGlobal(g *models.Global) globalOut {
+func convertGlobal(_ *Ctx, g *models.Global) any {
 	return globalOut{Key: g.Key, Name: g.Name, Value: g.Value, ModifiedOn: apiTime(g.ModifiedOn)}
 }
 
@@ -39,7 +48,7 @@ func listGlobals(c *Ctx) error {
 	q = timeRange(c.query).Apply(q, "globals.modified_on")
 	return respondPage(c, q, ordering{column: "globals.modified_on", idColumn: "globals.id", reversible: true},
 		func(g *models.Global) models.Position { return models.Position{Time: g.ModifiedOn, ID: g.ID} },
-		convertEach(convertGlobal))
+		convertEach(func(g *models.Global) any { return convertGlobal(c, g) }))
 }
 
 // writeGlobal creates a global from a name and value, or with ?key= changes the value of one. As in
@@ -95,7 +104,7 @@ func writeGlobal(c *Ctx) error {
 		if err := store.SetGlobalValue(ctx, global, *value); err != nil {
 			return err
 		}
-		return c.respond(http.StatusOK, convertGlobal(global))
+		return c.respond(http.StatusOK, convertGlobal(c, global))
 	}
 	if name == nil {
 		return errNonField("Name is required when creating new global.")
@@ -104,5 +113,5 @@ func writeGlobal(c *Ctx) error {
 	if err := writeError(err, "name"); err != nil {
 		return err
 	}
-	return c.respond(http.StatusCreated, convertGlobal(global))
+	return c.respond(http.StatusCreated, convertGlobal(c, global))
 }

@@ -8,21 +8,36 @@ import (
 	"github.com/flowsd/flowsd/models"
 )
 
-var groupsListDocs = OperationDocs{Title: "List Contact Groups", Params: []Param{
-	{Name: "uuid", Help: "A contact group UUID to filter by"},
-	{Name: "name", Help: "A contact group name to filter by (case-insensitive)"},
-	{Name: "manual_only", Help: "Set to 1 to list only manual groups (no smart or system groups)"},
-}}
+var exampleGroup = models.Group{UUID: "5f05311e-8f81-4a67-a5b5-1501b6d6496a", Name: "Reporters", Status: models.GroupReady}
+
+// countedGroup is a group with its member count, as groups are written.
+type countedGroup struct {
+	models.Group
+	Count int64
+}
+
+func convertCountedGroup(c *Ctx, g *countedGroup) any { return convertGroup(c, &g.Group, g.Count) }
+
+var groupsListDocs = OperationDocs{Title: "List Contact Groups",
+	Params: []Param{
+		{Name: "uuid", Help: "A contact group UUID to filter by"},
+		{Name: "name", Help: "A contact group name to filter by (case-insensitive)"},
+		{Name: "manual_only", Help: "Set to 1 to list only manual groups (no smart or system groups)"},
+	},
+	Example: Example{Query: "name=Reporters", Status: http.StatusOK, Answer: listAnswer(convertCountedGroup, countedGroup{Group: exampleGroup, Count: 315})}}
 
 var groupsWriteDocs = OperationDocs{Title: "Add or Update Contact Groups",
 	Params: []Param{{Name: "uuid", Help: "The UUID of the contact group to update"}},
 	Fields: []Param{
 		{Name: "name", Required: true, Help: "The name of the contact group"},
 		{Name: "query", Help: "For a smart group, the contact query its members match, e.g. age > 18 (a flowsd extension)"},
-	}}
+	},
+	Example: Example{Body: map[string]any{"name": "Reporters"}, Status: http.StatusCreated, Answer: objectAnswer(convertCountedGroup, countedGroup{Group: exampleGroup})},
+	Limited: true}
 
 var groupsDeleteDocs = OperationDocs{Title: "Delete Contact Groups",
-	Params: []Param{{Name: "uuid", Required: true, Help: "The UUID of the contact group to delete"}}}
+	Params:  []Param{{Name: "uuid", Required: true, Help: "The UUID of the contact group to delete"}},
+	Example: Example{Query: "uuid=" + exampleGroup.UUID, Status: http.StatusNoContent}}
 
 type groupOut struct {
 	UUID   string  `json:"uuid"`

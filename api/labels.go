@@ -1,20 +1,29 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/flowsd/flowsd/models"
 )
 
-var labelsListDocs = OperationDocs{Title: "List Message Labels", Params: []Param{
-	{Name: "uuid", Help: "A message label UUID to filter by"},
-	{Name: "name", Help: "A message label name to filter by (case-insensitive)"},
-}}
+var exampleLabel = models.Label{UUID: "fdd156ca-233a-48c1-896d-a9d594d59b95", Name: "Important"}
+
+var labelsListDocs = OperationDocs{Title: "List Message Labels",
+	Params: []Param{
+		{Name: "uuid", Help: "A message label UUID to filter by"},
+		{Name: "name", Help: "A message label name to filter by (case-insensitive)"},
+	},
+	Example: Example{Query: "name=Important", Status: http.StatusOK, Answer: listAnswer(convertLabel, exampleLabel)}}
 
 var labelsWriteDocs = OperationDocs{Title: "Add or Update Message Labels",
-	Params: []Param{{Name: "uuid", Help: "The UUID of the message label to update"}},
-	Fields: []Param{{Name: "name", Required: true, Help: "The name of the message label"}}}
+	Params:  []Param{{Name: "uuid", Help: "The UUID of the message label to update"}},
+	Fields:  []Param{{Name: "name", Required: true, Help: "The name of the message label"}},
+	Example: Example{Body: map[string]any{"name": "Important"}, Status: http.StatusCreated, Answer: objectAnswer(convertLabel, exampleLabel)},
+	Limited: true}
 
 var labelsDeleteDocs = OperationDocs{Title: "Delete Message Labels",
-	Params: []Param{{Name: "uuid", Required: true, Help: "The UUID of the message label to delete"}}}
+	Params:  []Param{{Name: "uuid", Required: true, Help: "The UUID of the message label to delete"}},
+	Example: Example{Query: "uuid=" + exampleLabel.UUID, Status: http.StatusNoContent}}
 
 type labelOut struct {
 	UUID  string `json:"uuid"`

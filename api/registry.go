@@ -31,11 +31,15 @@ type Operation struct {
 	Cacheable bool
 }
 
-// OperationDocs describe an operation for people: what it does, its query parameters and body fields.
+// OperationDocs describe an operation: what it does, its query parameters and body fields, and an example
+// call. The docs pages, the explorer and openapi.json are all written from them.
 type OperationDocs struct {
-	Title  string
-	Params []Param
-	Fields []Param
+	Title   string
+	Params  []Param
+	Fields  []Param
+	Example Example
+	// Limited marks a write that creates objects a workspace may have only so many of: past that, a 409.
+	Limited bool
 }
 
 // Param is a query parameter or body field.
@@ -58,16 +62,28 @@ func (e *Endpoint) operation(method string) *Operation {
 	return nil
 }
 
+// MethodOperation is one of an endpoint's operations with the method it answers.
+type MethodOperation struct {
+	Method string
+	*Operation
+}
+
+// Operations lists the endpoint's operations: GET, POST, DELETE, those it has.
+func (e *Endpoint) Operations() []MethodOperation {
+	var ops []MethodOperation
+	for _, op := range []MethodOperation{{"GET", e.Get}, {"POST", e.Post}, {"DELETE", e.Delete}} {
+		if op.Operation != nil {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
 // Methods lists the HTTP methods the endpoint answers.
 func (e *Endpoint) Methods() []string {
 	var m []string
-	for _, op := range []struct {
-		name string
-		op   *Operation
-	}{{"GET", e.Get}, {"POST", e.Post}, {"DELETE", e.Delete}} {
-		if op.op != nil {
-			m = append(m, op.name)
-		}
+	for _, op := range e.Operations() {
+		m = append(m, op.Method)
 	}
 	return m
 }

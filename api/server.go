@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/labstack/echo/v4"
@@ -14,6 +15,9 @@ import (
 type server struct {
 	rt      *runtime.Runtime
 	answers *answerCache
+
+	openAPIOnce sync.Once
+	openAPIDoc  object // openapi.json, written once: it names the configured body limit
 }
 
 // New builds the HTTP handler for the whole server.
@@ -34,6 +38,13 @@ func New(rt *runtime.Runtime) *echo.Echo {
 	e.GET("/api/v2", redirectRoot)
 	e.Any("/api/v2.json", s.index)
 	e.Any("/api/v2/", s.root)
+
+	// pages and files beside the endpoints; no endpoint may take their names (TestReservedNames)
+	e.Any("/api/v2/explorer/", s.explorer)
+	reads := []string{http.MethodGet, http.MethodHead}
+	e.Match(reads, "/api/v2/explorer", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/api/v2/explorer/") })
+	e.Any("/api/v2/openapi.json", s.openAPI)
+	e.Match(reads, staticPrefix+":file", s.serveStatic)
 
 	for _, ep := range Registry {
 		for _, name := range append([]string{ep.Name}, ep.Aliases...) {

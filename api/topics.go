@@ -1,14 +1,23 @@
 package api
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/flowsd/flowsd/models"
 )
 
-var topicsListDocs = OperationDocs{Title: "List Topics"}
+var exampleTopic = models.Topic{UUID: "9a8b001e-a8b4-4b3f-a3f7-b2d8a3a21b13", Name: "Weather",
+	CreatedOn: time.Date(2025, 4, 2, 9, 30, 12, 154000000, time.UTC)}
+
+var topicsListDocs = OperationDocs{Title: "List Topics",
+	Example: Example{Status: http.StatusOK, Answer: listAnswer(convertTopic, exampleTopic)}}
 
 var topicsWriteDocs = OperationDocs{Title: "Add or Update Topics",
-	Params: []Param{{Name: "uuid", Help: "The UUID of the topic to update"}},
-	Fields: []Param{{Name: "name", Required: true, Help: "The name of the topic"}}}
+	Params:  []Param{{Name: "uuid", Help: "The UUID of the topic to update"}},
+	Fields:  []Param{{Name: "name", Required: true, Help: "The name of the topic"}},
+	Example: Example{Body: map[string]any{"name": "Weather"}, Status: http.StatusCreated, Answer: objectAnswer(convertTopic, exampleTopic)},
+	Limited: true}
 
 type topicCounts struct {
 	Open   int64 `json:"open"`

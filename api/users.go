@@ -1,14 +1,23 @@
 package api
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/flowsd/flowsd/models"
 )
 
-var usersListDocs = OperationDocs{Title: "List Users", Params: []Param{
-	{Name: "uuid", Help: "Only return users with this UUID (repeatable, up to 100)"},
-	{Name: "email", Help: "Only return users with this email (repeatable, case-insensitive)"},
-	{Name: "role", Help: "Only return users with this role: administrator, editor or agent (repeatable)"},
-}}
+var exampleUser = models.Member{Role: models.RoleAdministrator, User: models.User{
+	UUID: "81c0d324-6e1c-4c3b-8a4e-02d4a2a3a2b1", Email: "bob@example.com", FirstName: "Bob", LastName: "McFlow",
+	CreatedOn: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}}
+
+var usersListDocs = OperationDocs{Title: "List Users",
+	Params: []Param{
+		{Name: "uuid", Help: "Only return users with this UUID (repeatable, up to 100)"},
+		{Name: "email", Help: "Only return users with this email (repeatable, case-insensitive)"},
+		{Name: "role", Help: "Only return users with this role: administrator, editor or agent (repeatable)"},
+	},
+	Example: Example{Query: "role=administrator", Status: http.StatusOK, Answer: listAnswer(convertUser, exampleUser)}}
 
 type userOut struct {
 	UUID      string  `json:"uuid"`

@@ -1,6 +1,16 @@
 package api
 
-var workspaceDocs = OperationDocs{Title: "View Workspace"}
+import (
+	"net/http"
+
+	"github.com/flowsd/flowsd/models"
+)
+
+var exampleWorkspace = models.Workspace{UUID: "6a44ca78-a4c2-4862-a7d3-2932f9b3a7c3", Name: "Nyaruka", Country: ptr("RW"),
+	Languages: []string{"eng", "kin"}, Timezone: "Africa/Kigali", DateStyle: "day_first"}
+
+var workspaceDocs = OperationDocs{Title: "View Workspace",
+	Example: Example{Status: http.StatusOK, Answer: objectAnswer(convertWorkspace, exampleWorkspace)}}
 
 type credits struct {
 	Used      int `json:"used"`
@@ -30,8 +40,10 @@ type workspaceOutWeni struct {
 	Anon            bool     `json:"anon"`
 }
 
-func getWorkspace(c *Ctx) error {
-	ws := c.ws()
+func getWorkspace(c *Ctx) error { return c.respond(http.StatusOK, convertWorkspace(c, c.ws())) }
+
+// convertWorkspace writes the caller's own workspace, in its API profile.
+func convertWorkspace(c *Ctx, ws *models.Workspace) any {
 	languages := []string(ws.Languages)
 	if languages == nil {
 		languages = []string{}
@@ -41,9 +53,9 @@ func getWorkspace(c *Ctx) error {
 		primary = &languages[0]
 	}
 	if c.weni() {
-		return c.respond(200, workspaceOutWeni{UUID: ws.UUID, Name: ws.Name, Country: ws.Country, Languages: languages,
-			PrimaryLanguage: primary, Timezone: ws.Timezone, DateStyle: ws.DateStyle, Anon: ws.IsAnon})
+		return workspaceOutWeni{UUID: ws.UUID, Name: ws.Name, Country: ws.Country, Languages: languages,
+			PrimaryLanguage: primary, Timezone: ws.Timezone, DateStyle: ws.DateStyle, Anon: ws.IsAnon}
 	}
-	return c.respond(200, workspaceOut{UUID: ws.UUID, Name: ws.Name, Country: ws.Country, Languages: languages,
-		Timezone: ws.Timezone, DateStyle: ws.DateStyle, Anon: ws.IsAnon, Credits: credits{-1, -1}, PrimaryLanguage: primary})
+	return workspaceOut{UUID: ws.UUID, Name: ws.Name, Country: ws.Country, Languages: languages,
+		Timezone: ws.Timezone, DateStyle: ws.DateStyle, Anon: ws.IsAnon, Credits: credits{-1, -1}, PrimaryLanguage: primary}
 }

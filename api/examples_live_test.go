@@ -1,0 +1,150 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/models"
+)
+
+// generatedKeys hold values the server makes up (UUIDs, times), which no example can predict.
+var generatedKeys = []string{"uuid", "created_on", "modified_on"}
+
+// TestExamplesAreWhatTheServerAnswers runs every endpoint's examples against a real server, as the docs
+// show them and the explorer sends them: the write's example creates its object, the GET's example finds it,
+// the DELETE's removes it. Each answer must have the status the example shows and the same shape; the
+// object a write creates must be the example's, but for its UUID and times.
+func TestExamplesAreWhatTheServerAnswers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		for _, ep := range api.Registry {
+			var created map[string]any
+			if op := ep.Post; op != nil {
+				created = e.runExample(t, ep, "POST", op.Docs.Example, op.Docs.Example.Query).(map[string]any)
+				if diff := jsonDiff(decode(t, op.Docs.Example.AnswerJSON()), created, true); diff != "" {
+					t.Errorf("%s POST: the example answer is not what the server created: %s", ep.Name, diff)
+				}
+			}
+			if op := ep.Get; op != nil {
+				answer := e.runExample(t, ep, "GET", op.Docs.Example, op.Docs.Example.Query)
+				if ep.List && len(answer.(map[string]any)["results"].([]any)) == 0 {
+					t.Errorf("%s GET: the example query %q finds nothing after the example write", ep.Name, op.Docs.Example.Query)
+				}
+			}
+			if op := ep.Delete; op != nil {
+				// the example names an object of its own; delete the one the example write made
+				q, _ := url.ParseQuery(op.Docs.Example.Query)
+				q.Set("uuid", fmt.Sprint(created["uuid"]))
+				e.runExample(t, ep, "DELETE", op.Docs.Example, q.Encode())
+			}
+		}
+	})
+}
+
+// runExample sends an example as an administrator and checks the answer's status and shape.
+func (e *env) runExample(t *testing.T, ep *api.Endpoint, method string, ex api.Example, query string) any {
+	t.Helper()
+	r := request{method: method, path: "/api/v2/" + ep.Name + ".json", auth: "admin"}
+	if query != "" {
+		r.path += "?" + query
+	}
+	if ex.Body != nil {
+		r.body, r.contentType = []byte(ex.BodyJSON()), "application/json"
+	}
+	resp := e.do(r)
+	if resp.status != ex.Status {
+		t.Fatalf("%s %s: status %d, the example shows %d; body %s", method, r.path, resp.status, ex.Status, resp.body)
+	}
+	if ex.Answer == nil {
+		if len(resp.body) != 0 {
+			t.Errorf("%s %s: the example shows no body, the server answers %s", method, r.path, resp.body)
+		}
+		return nil
+	}
+	got, want := decode(t, string(resp.body)), decode(t, ex.AnswerJSON())
+	if diff := shapeDiff(want, got); diff != "" {
+		t.Errorf("%s %s: the answer's shape is not the example's: %s\nexample %s\nanswer  %s", method, r.path, diff, ex.AnswerJSON(), resp.body)
+	}
+	return got
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("%v: %s", err, s)
+	}
+	return v
+}
+
+// shapeDiff compares the JSON structure of an example and a real answer: the same keys everywhere, the
+// same kinds of values; every item of a real list is compared with the example's first.
+func shapeDiff(want, got any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("an object, got %T", got)
+		}
+		if wk, gk := sortedKeys(w), sortedKeys(g); !slices.Equal(wk, gk) {
+			return fmt.Sprintf("keys %v, got %v", wk, gk)
+		}
+		for k := range w {
+			if d := shapeDiff(w[k], g[k]); d != "" {
+				return k + ": " + d
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return fmt.Sprintf("an array, got %T", got)
+		}
+		if len(w) > 0 {
+			for i := range g {
+				if d := shapeDiff(w[0], g[i]); d != "" {
+					return fmt.Sprintf("[%d]: %s", i, d)
+				}
+			}
+		}
+	default:
+		if reflect.TypeOf(want) != reflect.TypeOf(got) {
+			return fmt.Sprintf("%T (%v), got %T (%v)", want, want, got, got)
+		}
+	}
+	return ""
+}
+
+// jsonDiff compares values exactly, except generated keys when skipGenerated.
+func jsonDiff(want, got any, skipGenerated bool) string {
+	w, wok := want.(map[string]any)
+	g, gok := got.(map[string]any)
+	if !wok || !gok {
+		if !reflect.DeepEqual(want, got) {
+			return fmt.Sprintf("%v, got %v", want, got)
+		}
+		return ""
+	}
+	for _, k := range sortedKeys(w) {
+		if skipGenerated && slices.Contains(generatedKeys, k) {
+			continue
+		}
+		if d := jsonDiff(w[k], g[k], skipGenerated); d != "" {
+			return k + ": " + d
+		}
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,236 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/models"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// loadOpenAPI fetches /api/v2/openapi.json without credentials and loads it with kin-openapi.
+func loadOpenAPI(t *testing.T, e *env) (*openapi3.T, []byte) {
+	t.Helper()
+	resp := e.do(request{method: "GET", path: "/api/v2/openapi.json"})
+	if resp.status != http.StatusOK || resp.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("openapi.json: %d %s: %.200s", resp.status, resp.header.Get("Content-Type"), resp.body)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(resp.body)
+	if err != nil {
+		t.Fatalf("loading openapi.json: %v", err)
+	}
+	return doc, resp.body
+}
+
+// TestOpenAPIValidates checks the document against the OpenAPI 3.1 rules kin-openapi knows, examples
+// against their schemas included, and then what it can't: that it describes exactly the registry.
+func TestOpenAPIValidates(t *testing.T) {
+	e := newEnv(t, models.SQLite, envOptions{})
+	doc, raw := loadOpenAPI(t, e)
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("openapi.json does not validate: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() || doc.OpenAPI != "3.1.0" {
+		t.Errorf("version %q, want 3.1.0", doc.OpenAPI)
+	}
+
+	// the parts of 3.1 a validator may pass over, checked on the raw JSON
+	var plain map[string]any
+	if err := json.Unmarshal(raw, &plain); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"openapi", "info", "servers", "paths", "components", "security"} {
+		if plain[key] == nil {
+			t.Errorf("no %q", key)
+		}
+	}
+	if url := doc.Servers[0].URL; url != "/api/v2" {
+		t.Errorf("server %q, want the relative /api/v2", url)
+	}
+
+	schemes := doc.Components.SecuritySchemes
+	if tok := schemes["token"]; tok == nil || tok.Value.Type != "apiKey" || tok.Value.In != "header" || tok.Value.Name != "Authorization" ||
+		!strings.Contains(tok.Value.Description, "Token <key>") {
+		t.Errorf("token scheme: %+v", tok)
+	}
+	if basic := schemes["basic"]; basic == nil || basic.Value.Type != "http" || basic.Value.Scheme != "basic" {
+		t.Errorf("basic scheme: %+v", basic)
+	}
+	if len(doc.Security) != 2 {
+		t.Errorf("security %v, want token or basic", doc.Security)
+	}
+
+	if got, want := doc.Paths.Len(), len(api.Registry); got != want {
+		t.Errorf("%d paths, want one per endpoint (%d)", got, want)
+	}
+	for _, ep := range api.Registry {
+		item := doc.Paths.Value("/" + ep.Name + ".json")
+		if item == nil {
+			t.Errorf("no path for %s", ep.Name)
+			continue
+		}
+		if got := slices.Sorted(func(yield func(string) bool) {
+			for m := range item.Operations() {
+				if !yield(m) {
+					return
+				}
+			}
+		}); !slices.Equal(got, slices.Sorted(slices.Values(ep.Methods()))) {
+			t.Errorf("%s: methods %v, want %v", ep.Name, got, ep.Methods())
+		}
+		for _, op := range ep.Operations() {
+			checkOpenAPIOperation(t, ep, op, item.GetOperation(op.Method))
+		}
+	}
+}
+
+func checkOpenAPIOperation(t *testing.T, ep *api.Endpoint, op api.MethodOperation, o *openapi3.Operation) {
+	t.Helper()
+	where := ep.Name + " " + op.Method
+	if o == nil {
+		t.Errorf("%s: missing", where)
+		return
+	}
+	if o.Summary != op.Docs.Title {
+		t.Errorf("%s: summary %q, want %q", where, o.Summary, op.Docs.Title)
+	}
+	for _, p := range op.Docs.Params {
+		param := o.Parameters.GetByInAndName("query", p.Name)
+		if param == nil || param.Required != p.Required || param.Description != p.Help {
+			t.Errorf("%s: parameter %s: %+v", where, p.Name, param)
+		}
+	}
+
+	ex := op.Docs.Example
+	if op.Method == http.MethodPost {
+		body := o.RequestBody.Value.Content.Get("application/json")
+		if body == nil || !sameJSONValue(body.Example, ex.BodyJSON()) {
+			t.Errorf("%s: request body example %v, want %s", where, body, ex.BodyJSON())
+		}
+		for _, f := range op.Docs.Fields {
+			if body.Schema.Value.Properties[f.Name] == nil || slices.Contains(body.Schema.Value.Required, f.Name) != f.Required {
+				t.Errorf("%s: body field %s not described", where, f.Name)
+			}
+		}
+	}
+
+	success := o.Responses.Status(ex.Status)
+	if success == nil {
+		t.Fatalf("%s: no %d response", where, ex.Status)
+	}
+	if ex.Answer != nil {
+		content := success.Value.Content.Get("application/json")
+		if content == nil || !sameJSONValue(content.Example, ex.AnswerJSON()) {
+			t.Errorf("%s: response example is not the docs' example", where)
+		}
+	}
+
+	want := []int{400, 403, 404, 405, 429}
+	if op.Method == http.MethodPost {
+		want = append(want, 413, 415)
+	}
+	if op.Docs.Limited {
+		want = append(want, 409)
+	}
+	for _, code := range want {
+		r := o.Responses.Status(code)
+		if r == nil || r.Value == nil || r.Value.Content.Get("application/json") == nil {
+			t.Errorf("%s: no %d error response with a body", where, code)
+		}
+	}
+	if r := o.Responses.Status(429); r != nil && r.Value.Headers["Retry-After"] == nil {
+		t.Errorf("%s: 429 has no Retry-After header", where)
+	}
+	if r := o.Responses.Status(409); r != nil && !op.Docs.Limited {
+		t.Errorf("%s: 409 on an operation that creates nothing limited", where)
+	}
+}
+
+func sameJSONValue(v any, s string) bool {
+	a, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal([]byte(s), &y) == nil && jsonEqual(a, []byte(s))
+}
+
+// TestOpenAPIDescribesRealAnswers validates real answers of every endpoint against the schemas the document
+// gives them, on both databases: success answers, and a validation error.
+func TestOpenAPIDescribesRealAnswers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		doc, _ := loadOpenAPI(t, e)
+		for _, ep := range api.Registry {
+			for _, op := range ep.Operations() {
+				ex := op.Docs.Example
+				r := request{method: op.Method, path: "/api/v2/" + ep.Name + ".json", auth: "admin"}
+				if op.Method == http.MethodDelete {
+					continue // a 204 has no body to check
+				}
+				if op.Method == http.MethodPost {
+					r.body, r.contentType = []byte(ex.BodyJSON()), "application/json"
+				}
+				resp := e.do(r)
+				checkAgainstSchema(t, doc, ep.Name, op.Method, resp)
+
+				if op.Method == http.MethodPost {
+					bad := e.do(request{method: "POST", path: r.path, auth: "admin", body: []byte(`{}`), contentType: "application/json"})
+					checkAgainstSchema(t, doc, ep.Name, op.Method, bad)
+				}
+			}
+		}
+		notFound := e.do(request{method: "GET", path: "/api/v2/groups.json?cursor=nope", auth: "admin"})
+		checkAgainstSchema(t, doc, "groups", "GET", notFound)
+		forbidden := e.do(request{method: "GET", path: "/api/v2/groups.json"})
+		checkAgainstSchema(t, doc, "groups", "GET", forbidden)
+	})
+}
+
+func checkAgainstSchema(t *testing.T, doc *openapi3.T, name, method string, resp response) {
+	t.Helper()
+	o := doc.Paths.Value("/" + name + ".json").GetOperation(method)
+	r := o.Responses.Status(resp.status)
+	if r == nil {
+		t.Errorf("%s %s: status %d is not described (%s)", method, name, resp.status, resp.body)
+		return
+	}
+	content := r.Value.Content.Get("application/json")
+	if content == nil {
+		t.Errorf("%s %s: %d has no JSON content described", method, name, resp.status)
+		return
+	}
+	var body any
+	if err := json.Unmarshal(resp.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if err := content.Schema.Value.VisitJSON(body); err != nil {
+		t.Errorf("%s %s: %d answer doesn't match its schema: %v\n%s", method, name, resp.status, err, resp.body)
+	}
+}
+
+// TestOpenAPIServing: no credentials needed, only reads, and indentation as for any JSON answer.
+func TestOpenAPIServing(t *testing.T) {
+	e := newEnv(t, models.SQLite, envOptions{})
+	for _, tc := range []struct {
+		method string
+		status int
+	}{{"GET", 200}, {"HEAD", 200}, {"POST", 405}, {"DELETE", 405}} {
+		if resp := e.do(request{method: tc.method, path: "/api/v2/openapi.json"}); resp.status != tc.status {
+			t.Errorf("%s openapi.json: %d, want %d", tc.method, resp.status, tc.status)
+		}
+	}
+	indented := e.do(request{method: "GET", path: "/api/v2/openapi.json", headers: map[string]string{"Accept": "application/json; indent=2"}})
+	if !strings.HasPrefix(string(indented.body), "{\n  \"") {
+		t.Errorf("indent=2 gives %.20q", indented.body)
+	}
+	if limit := strconv.FormatInt(e.rt.Config.MaxBodyBytes, 10); !strings.Contains(string(indented.body), limit+" bytes") {
+		t.Errorf("the 413 example doesn't name the configured body limit %s", limit)
+	}
+}
