@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"sort"
 	"strings"
 
@@ -12,7 +13,8 @@ var contactActionsDocs = OperationDocs{Title: "Update Multiple Contacts", Fields
 	{Name: "contacts", Required: true, Help: "The UUIDs or URNs of the contacts to act on (up to 100)"},
 	{Name: "action", Required: true, Help: "One of add, remove, block, unblock, interrupt, archive_messages, delete (archive is an old name of archive_messages)"},
 	{Name: "group", Help: "The UUID or name of a manual group, for add and remove"},
-}}
+},
+	Example: Example{Body: map[string]any{"contacts": []any{"tel:+250788123123"}, "action": "block"}, Status: http.StatusNoContent}}
 
 var contactActions = []string{"add", "remove", "block", "unblock", "interrupt", "archive_messages", "delete", "archive"}
 

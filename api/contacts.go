@@ -16,17 +16,40 @@ import (
 	"github.com/nyaruka/goflow/utils/obfuscate"
 )
 
-var contactsListDocs = OperationDocs{Title: "List Contacts", Params: []Param{
-	{Name: "uuid", Help: "A contact UUID to filter by, e.g. 09d23a05-47fe-11e4-bfe9-b8f6b119e9ab"},
-	{Name: "urn", Help: "A contact URN to filter by, e.g. tel:+250788123123 (local numbers are read in the workspace's country)"},
-	{Name: "group", Help: "A group name or UUID to filter by, e.g. Customers"},
-	{Name: "query", Help: "A contact query, as smart groups use, e.g. age > 18 AND name ~ bob (a flowsd extension)"},
-	{Name: "deleted", Help: "Set to true to list only deleted contacts"},
-	{Name: "before", Help: "Only return contacts modified before this date, e.g. 2015-01-28T18:00:00.000"},
-	{Name: "after", Help: "Only return contacts modified after this date, e.g. 2015-01-28T18:00:00.000"},
-	{Name: "reverse", Help: "Set to true to list the least recently modified first"},
-	{Name: "expand_urns", Help: "Set to true to write URNs as objects with their scheme, path and display"},
-}}
+// detailedContact is a contact with what is written beside it: its URNs, groups, field values and notes,
+// and the fields the caller may see.
+type detailedContact struct {
+	models.Contact
+	Details models.ContactDetails
+	Fields  []models.Field
+}
+
+func convertDetailedContact(c *Ctx, d *detailedContact) any {
+	w := &contactWriter{c: c, fields: d.Fields, details: map[int64]*models.ContactDetails{d.ID: &d.Details}}
+	return w.write(&d.Contact)
+}
+
+var exampleContact = func() detailedContact {
+	name, lang := "Ben Haggerty", "eng"
+	return detailedContact{
+		Contact: models.Contact{ID: 1, UUID: "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", Name: &name, Language: &lang, Status: models.ContactActive, IsActive: true},
+		Details: models.ContactDetails{URNs: []models.ContactURN{{ContactID: 1, Identity: "tel:+250788123123", Scheme: "tel", Path: "+250788123123"}}},
+	}
+}()
+
+var contactsListDocs = OperationDocs{Title: "List Contacts",
+	Example: Example{Query: "urn=tel%3A%2B250788123123", Status: http.StatusOK, Answer: listAnswer(convertDetailedContact, exampleContact)},
+	Params: []Param{
+		{Name: "uuid", Help: "A contact UUID to filter by, e.g. 09d23a05-47fe-11e4-bfe9-b8f6b119e9ab"},
+		{Name: "urn", Help: "A contact URN to filter by, e.g. tel:+250788123123 (local numbers are read in the workspace's country)"},
+		{Name: "group", Help: "A group name or UUID to filter by, e.g. Customers"},
+		{Name: "query", Help: "A contact query, as smart groups use, e.g. age > 18 AND name ~ bob (a flowsd extension)"},
+		{Name: "deleted", Help: "Set to true to list only deleted contacts"},
+		{Name: "before", Help: "Only return contacts modified before this date, e.g. 2015-01-28T18:00:00.000"},
+		{Name: "after", Help: "Only return contacts modified after this date, e.g. 2015-01-28T18:00:00.000"},
+		{Name: "reverse", Help: "Set to true to list the least recently modified first"},
+		{Name: "expand_urns", Help: "Set to true to write URNs as objects with their scheme, path and display"},
+	}}
 
 var contactsWriteDocs = OperationDocs{Title: "Add or Update Contacts",
 	Params: []Param{
@@ -40,12 +63,15 @@ var contactsWriteDocs = OperationDocs{Title: "Add or Update Contacts",
 		{Name: "groups", Help: "List of UUIDs or names of manual groups of the contact (replaces the current ones)"},
 		{Name: "fields", Help: "Field values by key; an empty string or null clears one"},
 		{Name: "note", Help: "A note about the contact"},
-	}}
+	},
+	Example: Example{Body: map[string]any{"name": "Ben Haggerty", "language": "eng", "urns": []any{"tel:+250788123123"}, "groups": []any{}, "fields": map[string]any{}},
+		Status: http.StatusCreated, Answer: objectAnswer(convertDetailedContact, exampleContact)}}
 
 var contactsDeleteDocs = OperationDocs{Title: "Delete Contacts", Params: []Param{
 	{Name: "uuid", Help: "UUID of the contact to delete"},
 	{Name: "urn", Help: "URN of the contact to delete, e.g. tel:+250788123123"},
-}}
+},
+	Example: Example{Query: "uuid=09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", Status: http.StatusNoContent}}
 
 // anonMask replaces URN paths in anonymous workspaces.
 const anonMask = "********"
@@ -148,7 +174,7 @@ func (w *contactWriter) write(ct *models.Contact) any {
 	var notes []contactNoteOut
 	var status *string
 	var blocked, stopped *bool
-	if ct.IsActive {
+	if ct.IsActive && d != nil {
 		for _, u := range d.URNs {
 			urnsOut = append(urnsOut, w.writeURN(u))
 		}

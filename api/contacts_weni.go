@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -20,7 +21,8 @@ var contactsLeanDocs = OperationDocs{Title: "List Contacts (lean)", Params: []Pa
 	{Name: "deleted", Help: "Set to true to list only deleted contacts"},
 	{Name: "order_by", Help: "created_on, -created_on or modified_on"},
 	{Name: "limit", Help: "How many contacts a page holds (default 250)"},
-}}
+},
+	Example: Example{Query: "order_by=-created_on", Status: http.StatusOK, Answer: listAnswer(convertLeanContact, exampleContact.Contact)}}
 
 // maxWeniPageSize bounds ?limit=, which Weni leaves unbounded.
 const maxWeniPageSize = 10000
@@ -97,16 +99,18 @@ func listContactsLean(c *Ctx) error {
 	ord := weniContactOrdering(c, ordering{column: "c.modified_on", idColumn: "c.id", reversible: true})
 	return respondPage(c, q, ord,
 		func(ct *models.Contact) models.Position { return positionFor(ord, ct) },
-		convertEach(func(ct *models.Contact) any {
-			out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn)}
-			if ct.LastSeenOn != nil {
-				t := apiTime(*ct.LastSeenOn)
-				out.LastSeenOn = &t
-			}
-			if ct.IsActive {
-				b, s := ct.Status == models.ContactBlocked, ct.Status == models.ContactStopped
-				out.Name, out.Language, out.Blocked, out.Stopped = ct.Name, ct.Language, &b, &s
-			}
-			return out
-		}))
+		convertEach(func(ct *models.Contact) any { return convertLeanContact(c, ct) }))
+}
+
+func convertLeanContact(_ *Ctx, ct *models.Contact) any {
+	out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn)}
+	if ct.LastSeenOn != nil {
+		t := apiTime(*ct.LastSeenOn)
+		out.LastSeenOn = &t
+	}
+	if ct.IsActive {
+		b, s := ct.Status == models.ContactBlocked, ct.Status == models.ContactStopped
+		out.Name, out.Language, out.Blocked, out.Stopped = ct.Name, ct.Language, &b, &s
+	}
+	return out
 }

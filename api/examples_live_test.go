@@ -22,34 +22,50 @@ var generatedKeys = []string{"uuid", "created_on", "modified_on"}
 func TestExamplesAreWhatTheServerAnswers(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
+		created := map[string]map[string]any{}
 		for _, ep := range api.Registry {
-			var created map[string]any
+			auth := exampleToken(ep)
 			if op := ep.Post; op != nil {
-				created = e.runExample(t, ep, "POST", op.Docs.Example, op.Docs.Example.Query).(map[string]any)
-				if diff := jsonDiff(decode(t, op.Docs.Example.AnswerJSON()), created, true); diff != "" {
-					t.Errorf("%s POST: the example answer is not what the server created: %s", ep.Name, diff)
+				answer := e.runExample(t, ep, auth, "POST", op.Docs.Example, op.Docs.Example.Query)
+				if obj, ok := answer.(map[string]any); ok {
+					created[ep.Name] = obj
+					if diff := jsonDiff(decode(t, op.Docs.Example.AnswerJSON()), obj, true); diff != "" {
+						t.Errorf("%s POST: the example answer is not what the server created: %s", ep.Name, diff)
+					}
 				}
 			}
 			if op := ep.Get; op != nil {
-				answer := e.runExample(t, ep, "GET", op.Docs.Example, op.Docs.Example.Query)
-				if ep.List && len(answer.(map[string]any)["results"].([]any)) == 0 {
+				answer := e.runExample(t, ep, auth, "GET", op.Docs.Example, op.Docs.Example.Query)
+				if ep.List && ep.Profile == "" && len(answer.(map[string]any)["results"].([]any)) == 0 {
 					t.Errorf("%s GET: the example query %q finds nothing after the example write", ep.Name, op.Docs.Example.Query)
 				}
 			}
+		}
+		// deletes last, as later examples may use what earlier ones made (a contact action, its contact)
+		for i := len(api.Registry) - 1; i >= 0; i-- {
+			ep := api.Registry[i]
 			if op := ep.Delete; op != nil {
 				// the example names an object of its own; delete the one the example write made
 				q, _ := url.ParseQuery(op.Docs.Example.Query)
-				q.Set("uuid", fmt.Sprint(created["uuid"]))
-				e.runExample(t, ep, "DELETE", op.Docs.Example, q.Encode())
+				q.Set("uuid", fmt.Sprint(created[ep.Name]["uuid"]))
+				e.runExample(t, ep, exampleToken(ep), "DELETE", op.Docs.Example, q.Encode())
 			}
 		}
 	})
 }
 
+// exampleToken is the fixture token whose workspace has the endpoint.
+func exampleToken(ep *api.Endpoint) string {
+	if ep.Profile == models.ProfileWeni {
+		return "weni"
+	}
+	return "admin"
+}
+
 // runExample sends an example as an administrator and checks the answer's status and shape.
-func (e *env) runExample(t *testing.T, ep *api.Endpoint, method string, ex api.Example, query string) any {
+func (e *env) runExample(t *testing.T, ep *api.Endpoint, auth, method string, ex api.Example, query string) any {
 	t.Helper()
-	r := request{method: method, path: "/api/v2/" + ep.Name + ".json", auth: "admin"}
+	r := request{method: method, path: "/api/v2/" + ep.Name + ".json", auth: auth}
 	if query != "" {
 		r.path += "?" + query
 	}

@@ -216,6 +216,10 @@ func (b *openAPIBuilder) responses(ep *Endpoint, op MethodOperation) object {
 			out["200"] = success("The object.")
 		}
 	case http.MethodPost:
+		if ex.Status == http.StatusNoContent {
+			out["204"] = success("Done: every object was acted on.")
+			break
+		}
 		out["201"] = success("Created: the new object.")
 		out["200"] = success("Updated (the query string named the object): the object as it now is.")
 	case http.MethodDelete:
