@@ -47,7 +47,8 @@ func invalidLookup(raw string) *Error {
 // Normalize parses raw, normalizes it as RapidPro does for a workspace in country (an ISO 3166 alpha-2
 // code, "" for none) and validates it. The URN keeps its query and display; its identity is
 // u.Identity(). weni applies the Weni profile: a scheme-less phone number becomes whatsapp:<digits>,
-// and phone URNs must have 8 to 15 digits. Every error is an *Error whose text is the API's message.
+// phone URNs must have 8 to 15 digits, and whatsapp ids follow Weni's pattern (CC.ENT.xxx too).
+// Every error is an *Error whose text is the API's message.
 func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 	if utf8.RuneCountInString(raw) > MaxLength {
 		return gurns.NilURN, invalidWrite(raw)
@@ -75,7 +76,7 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 			return gurns.NilURN, err
 		}
 	}
-	if !valid(first, country) {
+	if !valid(first, country, weni) {
 		return gurns.NilURN, invalidWrite(raw)
 	}
 
@@ -83,7 +84,7 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 	// gives tel:0788123123, which is valid and normalizes on to tel:+250788123123), so we settle it: what
 	// we store then normalizes to itself, and a later lookup with the same value finds it.
 	final, ok := settle(first, country)
-	if !ok || !valid(final, country) || !withinLimits(final) {
+	if !ok || !valid(final, country, weni) || !withinLimits(final) {
 		return gurns.NilURN, invalidWrite(raw)
 	}
 	if weni {
@@ -123,8 +124,8 @@ func identity(raw, country string) (gurns.URN, bool) {
 	if !ok {
 		return gurns.NilURN, false
 	}
-	if valid(first, country) {
-		if final, ok := settle(first, country); ok && valid(final, country) {
+	if valid(first, country, false) {
+		if final, ok := settle(first, country); ok && valid(final, country, false) {
 			first = final
 		}
 	}

@@ -213,6 +213,9 @@ func TestNormalizeWeni(t *testing.T) {
 		{"whatsapp:1234567", "", "", "Phone number must have at least 8 digits."},
 		{"whatsapp:1234567890123456", "", "", "Phone number cannot exceed 15 digits."},
 		{"whatsapp:br.AbC123", "", "whatsapp:BR.AbC123", ""}, // a BSUID isn't a phone number
+		{"whatsapp:br.ENT.AbC123", "", "whatsapp:BR.ENT.AbC123", ""},
+		{"whatsapp:BR." + strings.Repeat("a", 129), "", "whatsapp:BR." + strings.Repeat("a", 129), ""},
+		{"whatsapp:BR.ent.abc", "", "", invalid("whatsapp:BR.ent.abc")},
 
 		// the rest as in the default profile
 		{"twitter:@Bob", "", "twitter:bob", ""},
@@ -238,6 +241,11 @@ func TestNormalizeWeni(t *testing.T) {
 	}
 	if got, err := Normalize("whatsapp:123", "", false); err != nil || got != "whatsapp:123" {
 		t.Errorf("Normalize(whatsapp:123) = %q, %v", got, err)
+	}
+	for _, raw := range []string{"whatsapp:BR.ENT.AbC123", "whatsapp:BR." + strings.Repeat("a", 129)} {
+		if _, err := Normalize(raw, "", false); err == nil || err.Error() != invalid(raw) {
+			t.Errorf("Normalize(%q) = %v, want Weni's BSUID refused", raw, err)
+		}
 	}
 }
 
