@@ -80,9 +80,11 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 		return gurns.NilURN, invalidWrite(raw)
 	}
 
-	// RapidPro stops after one pass, but a valid result isn't always a fixed point (tel:+0788123123 in RW
-	// gives tel:0788123123, which is valid and normalizes on to tel:+250788123123), so we settle it: what
-	// we store then normalizes to itself, and a later lookup with the same value finds it.
+	// RapidPro stops after one pass, but a valid result isn't always a fixed point, so we settle it: what
+	// we store then normalizes to itself, and a later lookup with the same value finds it. RapidPro's
+	// rule drops the + of a number it can't read (tel:+0788123123 in RW gives tel:0788123123, which is
+	// valid and reads as tel:+250788123123), and libphonenumber's E.164 of a number with leading zeros
+	// can read back as another number (tel:000000 in DE gives +4900000, which gives +490000).
 	final, ok := settle(first, country)
 	if !ok || !valid(final, country, weni) || !withinLimits(final) {
 		return gurns.NilURN, invalidWrite(raw)
@@ -169,7 +171,7 @@ func withinLimits(p parts) bool {
 
 // settle repeats normalization until it gives back what it was given, a few times at most.
 func settle(p parts, country string) (parts, bool) {
-	for range 4 {
+	for range 8 {
 		next, ok := normalizeStep(p, country)
 		if !ok {
 			return p, false

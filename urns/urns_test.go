@@ -52,7 +52,10 @@ func TestNormalize(t *testing.T) {
 		{"tel:abc", "RW", ""},
 		{"tel:---", "", ""}, // nothing left
 		{"tel: ", "", ""},
-		{"tel:0788123123", "XX", ""}, // an unknown country is no country
+		{"tel:0788123123", "XX", ""},                 // an unknown country is no country
+		{"tel:000000", "DE", "tel:+490000"},          // libphonenumber's +4900000 reads back as +490000: settled
+		{"tel:+810000000000", "", "tel:+8100000000"}, // +81000000000, then +8100000000
+		{"tel:+00000000", "RW", "tel:+25000000000"},  // RapidPro's 00000000 reads on as +250…: settled
 
 		// twitter: lowercase, no @
 		{"twitter:@Handle", "", "twitter:handle"},
@@ -258,7 +261,8 @@ func TestLookupIdentity(t *testing.T) {
 		{"tel:078-812-3123", "RW", "tel:+250788123123"},
 		{"tel:+250788123123", "RW", "tel:+250788123123"},
 		{"tel:+0788123123", "RW", "tel:+250788123123"}, // what Normalize stored for it
-		{"tel:0788123123", "", "tel:0788123123"},       // no country: matches nothing
+		{"tel:000000", "DE", "tel:+490000"},
+		{"tel:0788123123", "", "tel:0788123123"}, // no country: matches nothing
 		{"tel:+250788123123?foo=bar#Home", "", "tel:+250788123123"},
 		{"tel:123", "", "tel:123"}, // invalid, but parseable
 		{"twitter:@Bob", "", "twitter:bob"},
