@@ -99,7 +99,8 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 
 // LookupIdentity is the identity (scheme:path) that a ?urn= lookup matches, normalized with the
 // workspace's country. As in RapidPro the value isn't validated: an invalid but parseable URN just
-// matches nothing. The only error is a value that isn't a URN at all: "Invalid URN: <raw>".
+// matches nothing. The only error is a value that isn't a URN at all: "Invalid URN: <raw>". Weni's
+// scheme-less numbers are a rule for writes and aren't guessed here.
 func LookupIdentity(raw, country string) (gurns.URN, error) {
 	id, ok := identity(raw, cleanCountry(country))
 	if !ok {
