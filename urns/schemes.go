@@ -13,6 +13,7 @@ var (
 	asciiDigitsRegex   = regexp.MustCompile(`^[0-9]+$`)
 	twitterHandleRegex = regexp.MustCompile(`^[a-zA-Z0-9_]{1,15}$`)
 	bsuidRegex         = regexp.MustCompile(`^[A-Z]{2}\.[a-zA-Z0-9]{1,128}$`)
+	weniBSUIDRegex     = regexp.MustCompile(`^[A-Z]{2}\.(?:ENT\.)?[a-zA-Z0-9]+$`) // Weni's whatsapp ids
 	viberRegex         = regexp.MustCompile(`^[a-zA-Z0-9_=+/]{1,24}$`)
 	freshchatRegex     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
@@ -93,8 +94,8 @@ func normalizeBSUID(path string) string {
 	return path
 }
 
-// valid is RapidPro's validation of a normalized URN.
-func valid(p parts, country string) bool {
+// valid is RapidPro's validation of a normalized URN (Weni's when weni is set).
+func valid(p parts, country string, weni bool) bool {
 	switch p.scheme {
 	case gurns.Phone.Prefix:
 		_, ok := possibleNumber(p.path, country)
@@ -110,6 +111,9 @@ func valid(p parts, country string) bool {
 	case gurns.Telegram.Prefix, gurns.Instagram.Prefix:
 		return asciiDigitsRegex.MatchString(p.path)
 	case gurns.WhatsApp.Prefix:
+		if weni {
+			return asciiDigitsRegex.MatchString(p.path) || weniBSUIDRegex.MatchString(p.path)
+		}
 		return asciiDigitsRegex.MatchString(p.path) || bsuidRegex.MatchString(p.path)
 	case gurns.BSUID.Prefix:
 		return bsuidRegex.MatchString(p.path)

@@ -47,7 +47,8 @@ func invalidLookup(raw string) *Error {
 // Normalize parses raw, normalizes it as RapidPro does for a workspace in country (an ISO 3166 alpha-2
 // code, "" for none) and validates it. The URN keeps its query and display; its identity is
 // u.Identity(). weni applies the Weni profile: a scheme-less phone number becomes whatsapp:<digits>,
-// and phone URNs must have 8 to 15 digits. Every error is an *Error whose text is the API's message.
+// phone URNs must have 8 to 15 digits, and whatsapp ids follow Weni's pattern (CC.ENT.xxx too).
+// Every error is an *Error whose text is the API's message.
 func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 	if utf8.RuneCountInString(raw) > MaxLength {
 		return gurns.NilURN, invalidWrite(raw)
@@ -75,15 +76,17 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 			return gurns.NilURN, err
 		}
 	}
-	if !valid(first, country) {
+	if !valid(first, country, weni) {
 		return gurns.NilURN, invalidWrite(raw)
 	}
 
-	// RapidPro stops after one pass, but a valid result isn't always a fixed point (tel:+0788123123 in RW
-	// gives tel:0788123123, which is valid and normalizes on to tel:+250788123123), so we settle it: what
-	// we store then normalizes to itself, and a later lookup with the same value finds it.
+	// RapidPro stops after one pass, but a valid result isn't always a fixed point, so we settle it: what
+	// we store then normalizes to itself, and a later lookup with the same value finds it. RapidPro's
+	// rule drops the + of a number it can't read (tel:+0788123123 in RW gives tel:0788123123, which is
+	// valid and reads as tel:+250788123123), and libphonenumber's E.164 of a number with leading zeros
+	// can read back as another number (tel:000000 in DE gives +4900000, which gives +490000).
 	final, ok := settle(first, country)
-	if !ok || !valid(final, country) || !withinLimits(final) {
+	if !ok || !valid(final, country, weni) || !withinLimits(final) {
 		return gurns.NilURN, invalidWrite(raw)
 	}
 	if weni {
@@ -96,7 +99,8 @@ func Normalize(raw, country string, weni bool) (gurns.URN, error) {
 
 // LookupIdentity is the identity (scheme:path) that a ?urn= lookup matches, normalized with the
 // workspace's country. As in RapidPro the value isn't validated: an invalid but parseable URN just
-// matches nothing. The only error is a value that isn't a URN at all: "Invalid URN: <raw>".
+// matches nothing. The only error is a value that isn't a URN at all: "Invalid URN: <raw>". Weni's
+// scheme-less numbers are a rule for writes and aren't guessed here.
 func LookupIdentity(raw, country string) (gurns.URN, error) {
 	id, ok := identity(raw, cleanCountry(country))
 	if !ok {
@@ -123,8 +127,8 @@ func identity(raw, country string) (gurns.URN, bool) {
 	if !ok {
 		return gurns.NilURN, false
 	}
-	if valid(first, country) {
-		if final, ok := settle(first, country); ok && valid(final, country) {
+	if valid(first, country, false) {
+		if final, ok := settle(first, country); ok && valid(final, country, false) {
 			first = final
 		}
 	}
@@ -168,7 +172,7 @@ func withinLimits(p parts) bool {
 
 // settle repeats normalization until it gives back what it was given, a few times at most.
 func settle(p parts, country string) (parts, bool) {
-	for range 4 {
+	for range 8 {
 		next, ok := normalizeStep(p, country)
 		if !ok {
 			return p, false

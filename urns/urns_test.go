@@ -52,7 +52,10 @@ func TestNormalize(t *testing.T) {
 		{"tel:abc", "RW", ""},
 		{"tel:---", "", ""}, // nothing left
 		{"tel: ", "", ""},
-		{"tel:0788123123", "XX", ""}, // an unknown country is no country
+		{"tel:0788123123", "XX", ""},                 // an unknown country is no country
+		{"tel:000000", "DE", "tel:+490000"},          // libphonenumber's +4900000 reads back as +490000: settled
+		{"tel:+810000000000", "", "tel:+8100000000"}, // +81000000000, then +8100000000
+		{"tel:+00000000", "RW", "tel:+25000000000"},  // RapidPro's 00000000 reads on as +250…: settled
 
 		// twitter: lowercase, no @
 		{"twitter:@Handle", "", "twitter:handle"},
@@ -213,6 +216,9 @@ func TestNormalizeWeni(t *testing.T) {
 		{"whatsapp:1234567", "", "", "Phone number must have at least 8 digits."},
 		{"whatsapp:1234567890123456", "", "", "Phone number cannot exceed 15 digits."},
 		{"whatsapp:br.AbC123", "", "whatsapp:BR.AbC123", ""}, // a BSUID isn't a phone number
+		{"whatsapp:br.ENT.AbC123", "", "whatsapp:BR.ENT.AbC123", ""},
+		{"whatsapp:BR." + strings.Repeat("a", 129), "", "whatsapp:BR." + strings.Repeat("a", 129), ""},
+		{"whatsapp:BR.ent.abc", "", "", invalid("whatsapp:BR.ent.abc")},
 
 		// the rest as in the default profile
 		{"twitter:@Bob", "", "twitter:bob", ""},
@@ -239,6 +245,11 @@ func TestNormalizeWeni(t *testing.T) {
 	if got, err := Normalize("whatsapp:123", "", false); err != nil || got != "whatsapp:123" {
 		t.Errorf("Normalize(whatsapp:123) = %q, %v", got, err)
 	}
+	for _, raw := range []string{"whatsapp:BR.ENT.AbC123", "whatsapp:BR." + strings.Repeat("a", 129)} {
+		if _, err := Normalize(raw, "", false); err == nil || err.Error() != invalid(raw) {
+			t.Errorf("Normalize(%q) = %v, want Weni's BSUID refused", raw, err)
+		}
+	}
 }
 
 func TestLookupIdentity(t *testing.T) {
@@ -250,7 +261,8 @@ func TestLookupIdentity(t *testing.T) {
 		{"tel:078-812-3123", "RW", "tel:+250788123123"},
 		{"tel:+250788123123", "RW", "tel:+250788123123"},
 		{"tel:+0788123123", "RW", "tel:+250788123123"}, // what Normalize stored for it
-		{"tel:0788123123", "", "tel:0788123123"},       // no country: matches nothing
+		{"tel:000000", "DE", "tel:+490000"},
+		{"tel:0788123123", "", "tel:0788123123"}, // no country: matches nothing
 		{"tel:+250788123123?foo=bar#Home", "", "tel:+250788123123"},
 		{"tel:123", "", "tel:123"}, // invalid, but parseable
 		{"twitter:@Bob", "", "twitter:bob"},
