@@ -13,6 +13,7 @@ import (
 	"github.com/flowsd/flowsd/urns"
 	"github.com/nyaruka/gocommon/i18n"
 	gurns "github.com/nyaruka/gocommon/urns"
+	"github.com/nyaruka/goflow/envs"
 	"github.com/nyaruka/goflow/utils/obfuscate"
 )
 
@@ -25,7 +26,7 @@ type detailedContact struct {
 }
 
 func convertDetailedContact(c *Ctx, d *detailedContact) any {
-	w := &contactWriter{c: c, fields: d.Fields, details: map[int64]*models.ContactDetails{d.ID: &d.Details}}
+	w := &contactWriter{c: c, env: flows.Environment(c.ws()), fields: d.Fields, details: map[int64]*models.ContactDetails{d.ID: &d.Details}}
 	return w.write(&d.Contact)
 }
 
@@ -72,9 +73,6 @@ var contactsDeleteDocs = OperationDocs{Title: "Delete Contacts", Params: []Param
 	{Name: "urn", Help: "URN of the contact to delete, e.g. tel:+250788123123"},
 },
 	Example: Example{Query: "uuid=09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", Status: http.StatusNoContent}}
-
-// anonMask replaces URN paths in anonymous workspaces.
-const anonMask = "********"
 
 type contactNoteOut struct {
 	Text      string  `json:"text"`
@@ -131,6 +129,7 @@ type contactOutWeni struct {
 // contactWriter turns contacts into the API's shapes, with what every contact of a page shares.
 type contactWriter struct {
 	c       *Ctx
+	env     envs.Environment
 	fields  []models.Field // the fields the caller may see, in key order
 	details map[int64]*models.ContactDetails
 	expand  bool
@@ -138,7 +137,7 @@ type contactWriter struct {
 
 func newContactWriter(c *Ctx, contacts []models.Contact) (*contactWriter, error) {
 	ctx := c.Request().Context()
-	w := &contactWriter{c: c, expand: queryBool(c.query, "expand_urns")}
+	w := &contactWriter{c: c, env: flows.Environment(c.ws()), expand: queryBool(c.query, "expand_urns")}
 	var err error
 	if w.fields, err = visibleFields(ctx, c); err != nil {
 		return nil, err
@@ -181,9 +180,8 @@ func (w *contactWriter) write(ct *models.Contact) any {
 		for _, g := range d.Groups {
 			groups = append(groups, ref{UUID: g.UUID, Name: g.Name})
 		}
-		env := flows.Environment(ws)
 		for _, f := range w.fields {
-			fields[f.Key] = flows.FormatFieldValue(env, f.ValueType, d.Fields[f.ID])
+			fields[f.Key] = flows.FormatFieldValue(w.env, f.ValueType, d.Fields[f.ID])
 		}
 		for _, n := range d.Notes {
 			out := contactNoteOut{Text: n.Text, CreatedOn: apiTime(n.CreatedOn)}
@@ -216,7 +214,7 @@ func (w *contactWriter) write(ct *models.Contact) any {
 func (w *contactWriter) writeURN(u models.ContactURN) any {
 	path := u.Path
 	if w.c.ws().IsAnon {
-		path = anonMask
+		path = urns.Mask
 	}
 	if w.expand {
 		return expandedURN{Scheme: u.Scheme, Path: path, Display: u.Display}
@@ -243,7 +241,7 @@ func contactRef(ws *models.Workspace, id int64) string {
 // lookupURN reads a ?urn= parameter: normalized in the workspace's country, refused for anonymous workspaces.
 func lookupURN(c *Ctx, raw string) (string, error) {
 	if c.ws().IsAnon {
-		return "", errQuery("URN lookups not allowed for anonymous organizations")
+		return "", errQuery(urns.ErrAnonLookup.Error())
 	}
 	u, err := urns.LookupIdentity(raw, country(c.ws()))
 	if err != nil {
@@ -474,7 +472,11 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 				itemErrs.add(fmt.Sprint(i), "Not a valid string.")
 				continue
 			}
-			if len([]rune(raw)) > 255 {
+			if strings.TrimSpace(raw) == "" {
+				itemErrs.add(fmt.Sprint(i), "This field may not be blank.")
+				continue
+			}
+			if len([]rune(raw)) > urns.MaxLength {
 				itemErrs.add(fmt.Sprint(i), "Ensure this field has no more than 255 characters.")
 				continue
 			}

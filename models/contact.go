@@ -513,31 +513,46 @@ func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map
 		details[u.ContactID].URNs = append(details[u.ContactID].URNs, u)
 	}
 
-	var groups []struct {
-		Group
-		ContactID int64
-	}
-	err := db.Table("contact_groups AS g").Select("g.*, m.contact_id AS contact_id").
+	// the rows below are many (five field values a contact makes 1,250 a page), so they are scanned by hand
+	groupRows, err := db.Table("contact_groups AS g").Select("m.contact_id, g.id, g.uuid, g.name").
 		Joins("JOIN contact_group_members m ON m.group_id = g.id").
-		Where("m.contact_id IN ? AND g.is_active", contactIDs).Order("g.id").Find(&groups).Error
+		Where("m.contact_id IN ? AND g.is_active", contactIDs).Order("g.id").Rows()
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range groups {
-		details[g.ContactID].Groups = append(details[g.ContactID].Groups, g.Group)
+	defer groupRows.Close()
+	for groupRows.Next() {
+		var contactID int64
+		var g Group
+		if err := groupRows.Scan(&contactID, &g.ID, &g.UUID, &g.Name); err != nil {
+			return nil, err
+		}
+		details[contactID].Groups = append(details[contactID].Groups, g)
 	}
-
-	var values []fieldValueRow
-	if err := db.Where("contact_id IN ?", contactIDs).Find(&values).Error; err != nil {
+	if err := groupRows.Err(); err != nil {
 		return nil, err
 	}
-	for _, v := range values {
-		fv := &FieldValue{Text: v.TextValue, Datetime: v.DatetimeValue}
-		if v.NumberValue.Valid {
-			n := v.NumberValue.Decimal
-			fv.Number = &n
+
+	valueRows, err := db.Table("contact_field_values").Select("contact_id, field_id, text_value, number_value, datetime_value").
+		Where("contact_id IN ?", contactIDs).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer valueRows.Close()
+	for valueRows.Next() {
+		var contactID, fieldID int64
+		var number decimal.NullDecimal
+		fv := &FieldValue{}
+		if err := valueRows.Scan(&contactID, &fieldID, &fv.Text, &number, &fv.Datetime); err != nil {
+			return nil, err
 		}
-		details[v.ContactID].Fields[v.FieldID] = fv
+		if number.Valid {
+			fv.Number = &number.Decimal
+		}
+		details[contactID].Fields[fieldID] = fv
+	}
+	if err := valueRows.Err(); err != nil {
+		return nil, err
 	}
 
 	var notes []NoteWithAuthor
