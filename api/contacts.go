@@ -15,6 +15,7 @@ import (
 	gurns "github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/envs"
 	"github.com/nyaruka/goflow/utils/obfuscate"
+	"golang.org/x/sync/errgroup"
 )
 
 // detailedContact is a contact with what is written beside it: its URNs, groups, field values and notes,
@@ -138,16 +139,14 @@ type contactWriter struct {
 func newContactWriter(c *Ctx, contacts []models.Contact) (*contactWriter, error) {
 	ctx := c.Request().Context()
 	w := &contactWriter{c: c, env: flows.Environment(c.ws()), expand: queryBool(c.query, "expand_urns")}
-	var err error
-	if w.fields, err = visibleFields(ctx, c); err != nil {
-		return nil, err
-	}
 	ids := make([]int64, len(contacts))
 	for i := range contacts {
 		ids[i] = contacts[i].ID
 	}
-	w.details, err = c.store().LoadContactDetails(ctx, ids)
-	return w, err
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { w.fields, err = visibleFields(gctx, c); return })
+	g.Go(func() (err error) { w.details, err = c.store().LoadContactDetails(gctx, ids); return })
+	return w, g.Wait()
 }
 
 // visibleFields are the workspace's fields the caller may see: agents don't see fields hidden from them.

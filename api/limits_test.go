@@ -117,3 +117,37 @@ func TestConcurrentCreates(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentURNClaims races 10 creates of contacts with one URN: exactly one gets it, the others a clean
+// 400 on that URN, and nothing else is written.
+func TestConcurrentURNClaims(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		var mu sync.Mutex
+		counts := map[int]int{}
+		var wg sync.WaitGroup
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				body := fmt.Sprintf(`{"name":"Racer %d","urns":["tel:+250788111111"]}`, i)
+				resp := e.do(request{method: "POST", path: "/api/v2/contacts.json", auth: "admin", body: []byte(body), contentType: "application/json"})
+				if resp.status == 400 && string(resp.body) != `{"urns":{"0":["URN is in use by another contact."]}}` {
+					t.Errorf("refusal: %s", resp.body)
+				}
+				mu.Lock()
+				counts[resp.status]++
+				mu.Unlock()
+			}(i)
+		}
+		wg.Wait()
+		if counts[201] != 1 || counts[400] != 9 {
+			t.Fatalf("10 claims of one URN: %v", counts)
+		}
+		var n int64
+		e.must(e.store.DB.Model(&models.Contact{}).Where("workspace_id = ?", e.ws["nyaruka"].ID).Count(&n).Error)
+		if n != 1 {
+			t.Fatalf("%d contacts written, want 1", n)
+		}
+	})
+}

@@ -2,12 +2,12 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 )
 
@@ -494,7 +494,8 @@ type NoteWithAuthor struct {
 	LastName  string
 }
 
-// LoadContactDetails loads the URNs (by priority), groups (by id), field values and notes of contacts.
+// LoadContactDetails loads the URNs (by priority), groups (by id), field values and notes of contacts. The
+// four queries are independent, so they run at once: a page waits for the slowest, not for their sum.
 func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map[int64]*ContactDetails, error) {
 	details := make(map[int64]*ContactDetails, len(contactIDs))
 	for _, id := range contactIDs {
@@ -503,63 +504,31 @@ func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map
 	if len(contactIDs) == 0 {
 		return details, nil
 	}
-	db := s.Read(ctx)
-
 	var urns []ContactURN
-	if err := db.Where("contact_id IN ?", contactIDs).Order("priority DESC, id").Find(&urns).Error; err != nil {
+	var groups []memberGroup
+	var values []contactFieldValue
+	var notes []NoteWithAuthor
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return s.Read(gctx).Where("contact_id IN ?", contactIDs).Order("priority DESC, id").Find(&urns).Error
+	})
+	g.Go(func() (err error) { groups, err = s.loadMemberGroups(gctx, contactIDs); return })
+	g.Go(func() (err error) { values, err = s.loadFieldValues(gctx, contactIDs); return })
+	g.Go(func() error {
+		return s.Read(gctx).Table("contact_notes AS n").Select("n.*, u.email AS email, u.first_name AS first_name, u.last_name AS last_name").
+			Joins("JOIN users u ON u.id = n.created_by_id").Where("n.contact_id IN ?", contactIDs).Order("n.id").Find(&notes).Error
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	for _, u := range urns {
 		details[u.ContactID].URNs = append(details[u.ContactID].URNs, u)
 	}
-
-	// the rows below are many (five field values a contact makes 1,250 a page), so they are scanned by hand
-	groupRows, err := db.Table("contact_groups AS g").Select("m.contact_id, g.id, g.uuid, g.name").
-		Joins("JOIN contact_group_members m ON m.group_id = g.id").
-		Where("m.contact_id IN ? AND g.is_active", contactIDs).Order("g.id").Rows()
-	if err != nil {
-		return nil, err
+	for _, m := range groups {
+		details[m.contactID].Groups = append(details[m.contactID].Groups, m.group)
 	}
-	defer groupRows.Close()
-	for groupRows.Next() {
-		var contactID int64
-		var g Group
-		if err := groupRows.Scan(&contactID, &g.ID, &g.UUID, &g.Name); err != nil {
-			return nil, err
-		}
-		details[contactID].Groups = append(details[contactID].Groups, g)
-	}
-	if err := groupRows.Err(); err != nil {
-		return nil, err
-	}
-
-	valueRows, err := db.Table("contact_field_values").Select("contact_id, field_id, text_value, number_value, datetime_value").
-		Where("contact_id IN ?", contactIDs).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer valueRows.Close()
-	for valueRows.Next() {
-		var contactID, fieldID int64
-		var number decimal.NullDecimal
-		fv := &FieldValue{}
-		if err := valueRows.Scan(&contactID, &fieldID, &fv.Text, &number, &fv.Datetime); err != nil {
-			return nil, err
-		}
-		if number.Valid {
-			fv.Number = &number.Decimal
-		}
-		details[contactID].Fields[fieldID] = fv
-	}
-	if err := valueRows.Err(); err != nil {
-		return nil, err
-	}
-
-	var notes []NoteWithAuthor
-	err = db.Table("contact_notes AS n").Select("n.*, u.email AS email, u.first_name AS first_name, u.last_name AS last_name").
-		Joins("JOIN users u ON u.id = n.created_by_id").Where("n.contact_id IN ?", contactIDs).Order("n.id").Find(&notes).Error
-	if err != nil {
-		return nil, err
+	for _, v := range values {
+		details[v.contactID].Fields[v.fieldID] = v.value
 	}
 	for _, n := range notes {
 		details[n.ContactID].Notes = append(details[n.ContactID].Notes, n)
@@ -567,5 +536,55 @@ func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map
 	return details, nil
 }
 
-// ErrContactInactive is returned when writing to a deleted contact.
-var ErrContactInactive = errors.New("contact is deleted")
+type memberGroup struct {
+	contactID int64
+	group     Group
+}
+
+// loadMemberGroups reads the groups of contacts. Rows are many on a page (and field values more so: five a
+// contact make 1,250), so they are scanned by hand rather than by reflection.
+func (s *Store) loadMemberGroups(ctx context.Context, contactIDs []int64) ([]memberGroup, error) {
+	rows, err := s.Read(ctx).Table("contact_groups AS g").Select("m.contact_id, g.id, g.uuid, g.name").
+		Joins("JOIN contact_group_members m ON m.group_id = g.id").
+		Where("m.contact_id IN ? AND g.is_active", contactIDs).Order("g.id").Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []memberGroup
+	for rows.Next() {
+		var m memberGroup
+		if err := rows.Scan(&m.contactID, &m.group.ID, &m.group.UUID, &m.group.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+type contactFieldValue struct {
+	contactID, fieldID int64
+	value              *FieldValue
+}
+
+func (s *Store) loadFieldValues(ctx context.Context, contactIDs []int64) ([]contactFieldValue, error) {
+	rows, err := s.Read(ctx).Table("contact_field_values").Select("contact_id, field_id, text_value, number_value, datetime_value").
+		Where("contact_id IN ?", contactIDs).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []contactFieldValue
+	for rows.Next() {
+		v := contactFieldValue{value: &FieldValue{}}
+		var number decimal.NullDecimal
+		if err := rows.Scan(&v.contactID, &v.fieldID, &v.value.Text, &number, &v.value.Datetime); err != nil {
+			return nil, err
+		}
+		if number.Valid {
+			v.value.Number = &number.Decimal
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -32,8 +32,8 @@ func (k Keyset) Apply(q *gorm.DB) *gorm.DB {
 		cmp, dir = ">", "ASC"
 	}
 	if k.After != nil {
-		t := k.After.Time.UTC()
-		q = q.Where("("+k.Column+" "+cmp+" ? OR ("+k.Column+" = ? AND "+k.IDColumn+" "+cmp+" ?))", t, t, k.After.ID)
+		// a row value comparison, which both databases can answer from an index on (column, id)
+		q = q.Where("("+k.Column+", "+k.IDColumn+") "+cmp+" (?, ?)", k.After.Time.UTC(), k.After.ID)
 	}
 	return q.Order(k.Column + " " + dir).Order(k.IDColumn + " " + dir).Limit(k.Limit)
 }
