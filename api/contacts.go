@@ -16,6 +16,7 @@ import (
 	"github.com/nyaruka/goflow/envs"
 	"github.com/nyaruka/goflow/utils/obfuscate"
 	"golang.org/x/sync/errgroup"
+	"gorm.io/gorm"
 )
 
 // detailedContact is a contact with what is written beside it: its URNs, groups, field values and notes,
@@ -257,53 +258,9 @@ func country(ws *models.Workspace) string {
 }
 
 func listContacts(c *Ctx) error {
-	ctx := c.Request().Context()
-	q := c.store().ContactsQuery(ctx, c.ws().ID, queryBool(c.query, "deleted"))
-
-	uuid, err := uuidParam(c.query, "uuid")
+	q, ord, err := contactsListing(c)
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.Where("c.uuid = ?", uuid)
-	}
-	if raw := c.query.Get("urn"); raw != "" {
-		identity, err := lookupURN(c, raw)
-		if err != nil {
-			return err
-		}
-		q = q.Where("EXISTS (SELECT 1 FROM contact_urns u WHERE u.contact_id = c.id AND u.identity = ?)", identity)
-	}
-	if groupRef := c.query.Get("group"); groupRef != "" {
-		group, err := findGroupForFilter(c, groupRef)
-		if err != nil {
-			return err
-		}
-		if group == nil {
-			q = q.Where("1 = 0")
-		} else {
-			q = q.Where("EXISTS (SELECT 1 FROM contact_group_members m WHERE m.contact_id = c.id AND m.group_id = ?)", group.ID)
-		}
-	}
-	if text := c.query.Get("query"); text != "" {
-		parsed, err := flows.ParseQuery(ctx, c.store(), c.ws(), text)
-		if err != nil {
-			return queryError(err)
-		}
-		cond, err := parsed.Condition()
-		if err != nil {
-			return queryError(err)
-		}
-		q = q.Where("("+cond.SQL+")", cond.Args...)
-	}
-	if c.weni() {
-		q = weniContactFilters(c, q)
-	}
-	q = timeRange(c.query).Apply(q, "c.modified_on")
-
-	ord := ordering{column: "c.modified_on", idColumn: "c.id", reversible: true}
-	if c.weni() {
-		ord = weniContactOrdering(c, ord)
 	}
 	return respondPage(c, q, ord,
 		func(ct *models.Contact) models.Position { return positionFor(ord, ct) },
@@ -318,6 +275,56 @@ func listContacts(c *Ctx) error {
 			}
 			return out, nil
 		})
+}
+
+// contactsListing is the query and ordering of a contacts listing (contacts.json and Weni's
+// contacts_lean.json alike), with every filter the request gives.
+func contactsListing(c *Ctx) (*gorm.DB, ordering, error) {
+	ctx := c.Request().Context()
+	ord := ordering{column: "c.modified_on", idColumn: "c.id", reversible: true}
+	q := c.store().ContactsQuery(ctx, c.ws().ID, queryBool(c.query, "deleted"))
+
+	uuid, err := uuidParam(c.query, "uuid")
+	if err != nil {
+		return nil, ord, err
+	}
+	if uuid != "" {
+		q = q.Where("c.uuid = ?", uuid)
+	}
+	if raw := c.query.Get("urn"); raw != "" {
+		identity, err := lookupURN(c, raw)
+		if err != nil {
+			return nil, ord, err
+		}
+		q = q.Where("EXISTS (SELECT 1 FROM contact_urns u WHERE u.contact_id = c.id AND u.identity = ?)", identity)
+	}
+	if groupRef := c.query.Get("group"); groupRef != "" {
+		group, err := findGroupForFilter(c, groupRef)
+		if err != nil {
+			return nil, ord, err
+		}
+		if group == nil {
+			q = q.Where("1 = 0")
+		} else {
+			q = q.Where("EXISTS (SELECT 1 FROM contact_group_members m WHERE m.contact_id = c.id AND m.group_id = ?)", group.ID)
+		}
+	}
+	if text := c.query.Get("query"); text != "" {
+		parsed, err := flows.ParseQuery(ctx, c.store(), c.ws(), text)
+		if err != nil {
+			return nil, ord, queryError(err)
+		}
+		cond, err := parsed.Condition()
+		if err != nil {
+			return nil, ord, queryError(err)
+		}
+		q = q.Where("("+cond.SQL+")", cond.Args...)
+	}
+	if c.weni() {
+		q = weniContactFilters(c, q)
+		ord = weniContactOrdering(c, ord)
+	}
+	return timeRange(c.query).Apply(q, "c.modified_on"), ord, nil
 }
 
 // positionFor is a contact's place in the ordering a listing uses.

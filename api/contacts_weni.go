@@ -29,7 +29,7 @@ const maxWeniPageSize = 10000
 
 func weniContactFilters(c *Ctx, q *gorm.DB) *gorm.DB {
 	if name := c.query.Get("name"); name != "" {
-		q = q.Where(`c.name_lower LIKE ? ESCAPE '\'`, "%"+escapeLikeValue(strings.ToLower(name))+"%")
+		q = q.Where(`c.name_lower LIKE ? ESCAPE '\'`, "%"+models.EscapeLike(strings.ToLower(name))+"%")
 	}
 	if search := c.query.Get("search"); search != "" {
 		cond := "c.name = ?"
@@ -58,10 +58,6 @@ func weniContactOrdering(c *Ctx, ord ordering) ordering {
 	return ord
 }
 
-func escapeLikeValue(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 type contactLeanOut struct {
 	UUID       string   `json:"uuid"`
 	Name       *string  `json:"name"`
@@ -75,28 +71,10 @@ type contactLeanOut struct {
 
 // listContactsLean is Weni's contacts_lean.json: contacts without URNs, groups or fields.
 func listContactsLean(c *Ctx) error {
-	ctx := c.Request().Context()
-	q := c.store().ContactsQuery(ctx, c.ws().ID, queryBool(c.query, "deleted"))
-	uuid, err := uuidParam(c.query, "uuid")
+	q, ord, err := contactsListing(c)
 	if err != nil {
 		return err
 	}
-	if uuid != "" {
-		q = q.Where("c.uuid = ?", uuid)
-	}
-	if groupRef := c.query.Get("group"); groupRef != "" {
-		group, err := findGroupForFilter(c, groupRef)
-		if err != nil {
-			return err
-		}
-		if group == nil {
-			q = q.Where("1 = 0")
-		} else {
-			q = q.Where("EXISTS (SELECT 1 FROM contact_group_members m WHERE m.contact_id = c.id AND m.group_id = ?)", group.ID)
-		}
-	}
-	q = timeRange(c.query).Apply(weniContactFilters(c, q), "c.modified_on")
-	ord := weniContactOrdering(c, ordering{column: "c.modified_on", idColumn: "c.id", reversible: true})
 	return respondPage(c, q, ord,
 		func(ct *models.Contact) models.Position { return positionFor(ord, ct) },
 		convertEach(func(ct *models.Contact) any { return convertLeanContact(c, ct) }))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/gocommon/dates"
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/contactql"
@@ -167,7 +168,7 @@ func (b *sqlBuilder) urnCondition(c *contactql.Condition, scheme string) (string
 	case contactql.OpEqual, contactql.OpNotEqual:
 		return exists(sub+" AND LOWER(u.path) = ?", c.Operator() == contactql.OpNotEqual), append(args, value), nil
 	case contactql.OpContains:
-		return exists(sub+` AND LOWER(u.path) LIKE ? ESCAPE '\'`, false), append(args, "%"+escapeLike(value)+"%"), nil
+		return exists(sub+` AND LOWER(u.path) LIKE ? ESCAPE '\'`, false), append(args, "%"+models.EscapeLike(value)+"%"), nil
 	}
 	return "", nil, fmt.Errorf("unsupported URN operator %s", c.Operator())
 }
@@ -190,7 +191,7 @@ func (b *sqlBuilder) attributeCondition(c *contactql.Condition) (string, []any, 
 			args := make([]any, len(tokens))
 			for i, t := range tokens {
 				parts[i] = `c.name_tokens LIKE ? ESCAPE '\'`
-				args[i] = "% " + escapeLike(t) + "%"
+				args[i] = "% " + models.EscapeLike(t) + "%"
 			}
 			if len(parts) == 0 {
 				return sqlFalse, nil, nil
@@ -285,9 +286,4 @@ func negateIf(cond string, negate bool) string {
 		return "NOT (" + cond + ")"
 	}
 	return cond
-}
-
-// escapeLike makes a value literal inside a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

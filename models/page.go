@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,4 +58,9 @@ func (r TimeRange) Apply(q *gorm.DB, column string) *gorm.DB {
 		q = q.Where(column+" >= ?", r.After.UTC())
 	}
 	return q
+}
+
+// EscapeLike makes a value literal inside a LIKE pattern written with ESCAPE '\'.
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
