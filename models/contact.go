@@ -42,6 +42,9 @@ type Contact struct {
 	CreatedOn   time.Time  `gorm:"column:created_on"`
 	ModifiedOn  time.Time  `gorm:"column:modified_on"`
 	LastSeenOn  *time.Time `gorm:"column:last_seen_on"`
+	// the session waiting for the contact's reply, and its flow
+	CurrentSessionID *int64 `gorm:"column:current_session_id"`
+	CurrentFlowID    *int64 `gorm:"column:current_flow_id"`
 }
 
 func (Contact) TableName() string { return "contacts" }

@@ -43,3 +43,16 @@ func scanJSON(src any, dst any) error {
 	}
 	return fmt.Errorf("can't scan %T as JSON text", src)
 }
+
+// Int64List is a list of ids stored as JSON text.
+type Int64List []int64
+
+func (l Int64List) Value() (driver.Value, error) {
+	if l == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal([]int64(l))
+	return string(b), err
+}
+
+func (l *Int64List) Scan(src any) error { return scanJSON(src, (*[]int64)(l)) }
