@@ -1,0 +1,201 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/assets/static"
+	"github.com/nyaruka/goflow/envs"
+	"github.com/nyaruka/goflow/flows"
+	"github.com/nyaruka/goflow/flows/engine"
+)
+
+// Assets are what the engine runs a workspace's flows with: its environment and its session assets (flows,
+// fields, groups, labels, globals, resthooks and their subscribers, topics, users).
+type Assets struct {
+	Workspace *models.Workspace
+	Env       envs.Environment
+	Session   flows.SessionAssets
+	version   int64
+	flowIDs   map[assets.FlowUUID]int64
+}
+
+// FlowID is the database id of one of the workspace's flows, 0 if unknown.
+func (a *Assets) FlowID(uuid assets.FlowUUID) int64 { return a.flowIDs[uuid] }
+
+// AssetCache keeps each workspace's assets while its config version stands: any change to its flows, fields,
+// groups and so on, by any process, moves the version on and the assets are loaded again.
+type AssetCache struct {
+	store *models.Store
+	mu    sync.Mutex
+	byWS  map[int64]*Assets
+}
+
+// NewAssetCache makes an empty cache over a store.
+func NewAssetCache(store *models.Store) *AssetCache {
+	return &AssetCache{store: store, byWS: map[int64]*Assets{}}
+}
+
+// Get gives the workspace's current assets.
+func (c *AssetCache) Get(ctx context.Context, ws *models.Workspace) (*Assets, error) {
+	version, err := c.store.ConfigVersion(ctx, ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	cached := c.byWS[ws.ID]
+	c.mu.Unlock()
+	if cached != nil && cached.version == version {
+		return cached, nil
+	}
+	a, err := LoadAssets(ctx, c.store, ws)
+	if err != nil {
+		return nil, err
+	}
+	a.version = version // read before loading, so what was loaded is at least this new
+	c.mu.Lock()
+	c.byWS[ws.ID] = a
+	c.mu.Unlock()
+	return a, nil
+}
+
+// LoadAssets reads a workspace's assets from the database.
+func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) (*Assets, error) {
+	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
+	db := store.Read(ctx)
+
+	var flowRows []models.Flow
+	if err := store.FlowsQuery(ctx, ws.ID).Find(&flowRows).Error; err != nil {
+		return nil, err
+	}
+	flowIDs := map[assets.FlowUUID]int64{}
+	for i := range flowRows {
+		src.flows[assets.FlowUUID(flowRows[i].UUID)] = &flowRows[i]
+		flowIDs[assets.FlowUUID(flowRows[i].UUID)] = flowRows[i].ID
+	}
+
+	var fields []models.Field
+	if err := store.FieldsQuery(ctx, ws.ID).Find(&fields).Error; err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
+		src.fields = append(src.fields, static.NewField(assets.FieldUUID(f.UUID), f.Key, f.Name, assets.FieldType(f.ValueType)))
+	}
+
+	var groups []models.Group
+	if err := store.GroupsQuery(ctx, ws.ID).Where("NOT is_system").Find(&groups).Error; err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		query := ""
+		if g.Query != nil {
+			query = *g.Query
+		}
+		src.groups = append(src.groups, static.NewGroup(assets.GroupUUID(g.UUID), g.Name, query))
+	}
+
+	var labels []models.Label
+	if err := store.LabelsQuery(ctx, ws.ID).Find(&labels).Error; err != nil {
+		return nil, err
+	}
+	for _, l := range labels {
+		src.labels = append(src.labels, static.NewLabel(assets.LabelUUID(l.UUID), l.Name))
+	}
+
+	var globals []models.Global
+	if err := store.GlobalsQuery(ctx, ws.ID).Find(&globals).Error; err != nil {
+		return nil, err
+	}
+	for _, g := range globals {
+		src.globals = append(src.globals, static.NewGlobal(g.Key, g.Name, g.Value))
+	}
+
+	var topics []models.Topic
+	if err := store.TopicsQuery(ctx, ws.ID).Find(&topics).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range topics {
+		src.topics = append(src.topics, static.NewTopic(assets.TopicUUID(t.UUID), t.Name))
+	}
+
+	var hooks []struct {
+		Slug      string
+		TargetURL *string
+	}
+	err := db.Table("resthooks AS r").Select("r.slug AS slug, s.target_url AS target_url").
+		Joins("LEFT JOIN resthook_subscribers s ON s.resthook_id = r.id AND s.is_active").
+		Where("r.workspace_id = ? AND r.is_active", ws.ID).Order("r.slug, s.id").Scan(&hooks).Error
+	if err != nil {
+		return nil, err
+	}
+	subscribers := map[string][]string{}
+	var slugs []string
+	for _, h := range hooks {
+		if _, seen := subscribers[h.Slug]; !seen {
+			slugs = append(slugs, h.Slug)
+			subscribers[h.Slug] = []string{}
+		}
+		if h.TargetURL != nil {
+			subscribers[h.Slug] = append(subscribers[h.Slug], *h.TargetURL)
+		}
+	}
+	for _, slug := range slugs {
+		src.resthooks = append(src.resthooks, static.NewResthook(slug, subscribers[slug]))
+	}
+
+	env := Environment(ws)
+	sa, err := engine.NewSessionAssets(env, src, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Assets{Workspace: ws, Env: env, Session: sa, flowIDs: flowIDs}, nil
+}
+
+// source is an assets.Source over rows read from the database. Flows are parsed (and migrated, if an old
+// definition was stored) by the engine when first asked for.
+type source struct {
+	flows     map[assets.FlowUUID]*models.Flow
+	fields    []assets.Field
+	groups    []assets.Group
+	labels    []assets.Label
+	globals   []assets.Global
+	topics    []assets.Topic
+	resthooks []assets.Resthook
+}
+
+var errNoSuchFlow = errors.New("no such flow")
+
+func (s *source) FlowByUUID(uuid assets.FlowUUID) (assets.Flow, error) {
+	if f := s.flows[uuid]; f != nil {
+		return static.NewFlow(uuid, f.Name, []byte(f.Definition)), nil
+	}
+	return nil, errNoSuchFlow
+}
+
+func (s *source) FlowByName(name string) (assets.Flow, error) {
+	for uuid, f := range s.flows {
+		if strings.EqualFold(f.Name, name) {
+			return static.NewFlow(uuid, f.Name, []byte(f.Definition)), nil
+		}
+	}
+	return nil, errNoSuchFlow
+}
+
+func (s *source) Campaigns() ([]assets.Campaign, error)          { return nil, nil }
+func (s *source) Channels() ([]assets.Channel, error)            { return nil, nil }
+func (s *source) Fields() ([]assets.Field, error)                { return s.fields, nil }
+func (s *source) Globals() ([]assets.Global, error)              { return s.globals, nil }
+func (s *source) Groups() ([]assets.Group, error)                { return s.groups, nil }
+func (s *source) Labels() ([]assets.Label, error)                { return s.labels, nil }
+func (s *source) LLMs() ([]assets.LLM, error)                    { return nil, nil }
+func (s *source) Locations() ([]assets.LocationHierarchy, error) { return nil, nil }
+func (s *source) Resthooks() ([]assets.Resthook, error)          { return s.resthooks, nil }
+func (s *source) Templates() ([]assets.Template, error)          { return nil, nil }
+func (s *source) Topics() ([]assets.Topic, error)                { return s.topics, nil }
+func (s *source) Users() ([]assets.User, error)                  { return nil, nil }
+
+var _ assets.Source = (*source)(nil)
