@@ -216,18 +216,44 @@ func (s *Store) CreateContact(ctx context.Context, ws *Workspace, spec ContactSp
 
 // UpdateContact applies spec to a contact.
 func (s *Store) UpdateContact(ctx context.Context, ws *Workspace, c *Contact, spec ContactSpec) error {
+	return s.Write(ctx, func(tx *gorm.DB) error { return s.UpdateContactTx(ctx, tx, ws, c, spec) })
+}
+
+// UpdateContactTx applies spec to a contact inside a transaction the caller holds.
+func (s *Store) UpdateContactTx(ctx context.Context, tx *gorm.DB, ws *Workspace, c *Contact, spec ContactSpec) error {
 	now := s.now()
-	return s.Write(ctx, func(tx *gorm.DB) error {
-		s.applyScalars(c, spec)
-		c.ModifiedOn = now
-		err := tx.Model(&Contact{}).Where("id = ?", c.ID).Updates(map[string]any{
-			"name": c.Name, "name_lower": c.NameLower, "name_tokens": c.NameTokens, "language": c.Language, "modified_on": now,
-		}).Error
-		if err != nil {
-			return err
+	s.applyScalars(c, spec)
+	c.ModifiedOn = now
+	err := tx.Model(&Contact{}).Where("id = ?", c.ID).Updates(map[string]any{
+		"name": c.Name, "name_lower": c.NameLower, "name_tokens": c.NameTokens, "language": c.Language, "modified_on": now,
+	}).Error
+	if err != nil {
+		return err
+	}
+	return s.applySpec(ctx, tx, ws, c, spec, now)
+}
+
+// SetStatusTx changes contacts' status inside a transaction the caller holds (see SetStatus).
+func (s *Store) SetStatusTx(ctx context.Context, tx *gorm.DB, ws *Workspace, contactIDs []int64, status string) error {
+	err := tx.Model(&Contact{}).Where("id IN ? AND status <> ?", contactIDs, status).
+		Updates(map[string]any{"status": status, "modified_on": s.now()}).Error
+	if err != nil {
+		return err
+	}
+	return s.reevaluateSmartGroups(ctx, tx, ws, contactIDs)
+}
+
+// FreeURNs keeps the URNs that no contact but contactID has.
+func FreeURNs(tx *gorm.DB, workspaceID, contactID int64, urns []URNSpec) ([]URNSpec, error) {
+	var free []URNSpec
+	for _, u := range urns {
+		if err := checkURNsFree(tx, workspaceID, contactID, []URNSpec{u}); err == nil {
+			free = append(free, u)
+		} else if _, taken := err.(*ErrURNTaken); !taken {
+			return nil, err
 		}
-		return s.applySpec(ctx, tx, ws, c, spec, now)
-	})
+	}
+	return free, nil
 }
 
 func (s *Store) applyScalars(c *Contact, spec ContactSpec) {
@@ -381,14 +407,7 @@ func (s *Store) ChangeGroup(ctx context.Context, ws *Workspace, group *Group, co
 // SetStatus changes contacts' status. Non-active contacts leave every smart group (their queries only ever
 // match active contacts); manual memberships stay, as in RapidPro.
 func (s *Store) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64, status string) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
-		err := tx.Model(&Contact{}).Where("id IN ? AND status <> ?", contactIDs, status).
-			Updates(map[string]any{"status": status, "modified_on": s.now()}).Error
-		if err != nil {
-			return err
-		}
-		return s.reevaluateSmartGroups(ctx, tx, ws, contactIDs)
-	})
+	return s.Write(ctx, func(tx *gorm.DB) error { return s.SetStatusTx(ctx, tx, ws, contactIDs, status) })
 }
 
 // DeleteContacts soft-deletes contacts: they keep their UUIDs and timestamps (clients learn of deletions
