@@ -21,21 +21,19 @@ const (
 
 // FlowStart starts contacts, groups and URNs in a flow, in the background.
 type FlowStart struct {
-	ID                  int64      `gorm:"primaryKey"`
-	UUID                string     `gorm:"column:uuid"`
-	WorkspaceID         int64      `gorm:"column:workspace_id"`
-	FlowID              int64      `gorm:"column:flow_id"`
-	StartType           string     `gorm:"column:start_type"`
-	Status              string     `gorm:"column:status"`
-	Params              string     `gorm:"column:params"` // a JSON object, @trigger.params
-	RestartParticipants bool       `gorm:"column:restart_participants"`
-	ExcludeActive       bool       `gorm:"column:exclude_active"`
-	ContactCount        int        `gorm:"column:contact_count"` // -1 until resolved
-	CreatedByID         *int64     `gorm:"column:created_by_id"` // nil for starts by flows and triggers
-	ClaimedBy           *string    `gorm:"column:claimed_by"`
-	ClaimedUntil        *time.Time `gorm:"column:claimed_until"`
-	CreatedOn           time.Time  `gorm:"column:created_on"`
-	ModifiedOn          time.Time  `gorm:"column:modified_on"`
+	ID                  int64     `gorm:"primaryKey"`
+	UUID                string    `gorm:"column:uuid"`
+	WorkspaceID         int64     `gorm:"column:workspace_id"`
+	FlowID              int64     `gorm:"column:flow_id"`
+	StartType           string    `gorm:"column:start_type"`
+	Status              string    `gorm:"column:status"`
+	Params              string    `gorm:"column:params"` // a JSON object, @trigger.params
+	RestartParticipants bool      `gorm:"column:restart_participants"`
+	ExcludeActive       bool      `gorm:"column:exclude_active"`
+	ContactCount        int       `gorm:"column:contact_count"` // -1 until resolved
+	CreatedByID         *int64    `gorm:"column:created_by_id"` // nil for starts by flows and triggers
+	CreatedOn           time.Time `gorm:"column:created_on"`
+	ModifiedOn          time.Time `gorm:"column:modified_on"`
 }
 
 func (FlowStart) TableName() string { return "flow_starts" }

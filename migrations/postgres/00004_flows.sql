@@ -97,14 +97,11 @@ CREATE TABLE flow_starts (
     exclude_active       BOOLEAN NOT NULL,
     contact_count        INTEGER NOT NULL DEFAULT -1,
     created_by_id        BIGINT REFERENCES users (id),
-    -- a worker's lease on the start: another may take it over once the lease runs out
-    claimed_by           VARCHAR(64),
-    claimed_until        TIMESTAMPTZ,
     created_on           TIMESTAMPTZ NOT NULL,
     modified_on          TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX flow_starts_list ON flow_starts (workspace_id, modified_on DESC, id DESC);
-CREATE INDEX flow_starts_status ON flow_starts (status, claimed_until);
+CREATE INDEX flow_starts_status ON flow_starts (status);
 
 CREATE TABLE flow_start_contacts (
     start_id   BIGINT NOT NULL REFERENCES flow_starts (id),
