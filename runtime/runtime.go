@@ -25,6 +25,9 @@ type Runtime struct {
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
+
+	wakeMu sync.Mutex
+	wakes  map[string]chan struct{}
 }
 
 // Options replace parts of the runtime, for tests.
@@ -100,4 +103,30 @@ func (rt *Runtime) Close() error {
 	}
 	rt.closers = nil
 	return first
+}
+
+// Wake tells this process's workers of a kind ("starts", say) that there is new work, so they needn't wait
+// for their next poll. Workers of other processes find it when they poll.
+func (rt *Runtime) Wake(kind string) {
+	select {
+	case rt.wakeup(kind) <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Woken is where workers of a kind hear Wake.
+func (rt *Runtime) Woken(kind string) <-chan struct{} { return rt.wakeup(kind) }
+
+func (rt *Runtime) wakeup(kind string) chan struct{} {
+	rt.wakeMu.Lock()
+	defer rt.wakeMu.Unlock()
+	if rt.wakes == nil {
+		rt.wakes = map[string]chan struct{}{}
+	}
+	ch := rt.wakes[kind]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		rt.wakes[kind] = ch
+	}
+	return ch
 }
