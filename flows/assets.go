@@ -21,11 +21,40 @@ type Assets struct {
 	Env       envs.Environment
 	Session   flows.SessionAssets
 	version   int64
-	flowIDs   map[assets.FlowUUID]int64
+
+	// the rows behind the engine's assets, for turning its references back into ids
+	flows     map[assets.FlowUUID]*models.Flow
+	groups    map[assets.GroupUUID]*models.Group
+	fields    map[string]*models.Field // by key
+	labels    map[assets.LabelUUID]int64
+	resthooks map[string]int64 // by slug
 }
 
+// Flow is one of the workspace's active flows, nil if unknown.
+func (a *Assets) Flow(uuid assets.FlowUUID) *models.Flow { return a.flows[uuid] }
+
 // FlowID is the database id of one of the workspace's flows, 0 if unknown.
-func (a *Assets) FlowID(uuid assets.FlowUUID) int64 { return a.flowIDs[uuid] }
+func (a *Assets) FlowID(uuid assets.FlowUUID) int64 {
+	if f := a.flows[uuid]; f != nil {
+		return f.ID
+	}
+	return 0
+}
+
+// Group is one of the workspace's groups, nil if unknown.
+func (a *Assets) Group(uuid assets.GroupUUID) *models.Group { return a.groups[uuid] }
+
+// Field is one of the workspace's fields by key, nil if unknown.
+func (a *Assets) Field(key string) *models.Field { return a.fields[key] }
+
+// FieldsByID are the workspace's fields by id.
+func (a *Assets) FieldsByID() map[int64]*models.Field {
+	byID := make(map[int64]*models.Field, len(a.fields))
+	for _, f := range a.fields {
+		byID[f.ID] = f
+	}
+	return byID
+}
 
 // AssetCache keeps each workspace's assets while its config version stands: any change to its flows, fields,
 // groups and so on, by any process, moves the version on and the assets are loaded again.
@@ -72,17 +101,18 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	if err := store.FlowsQuery(ctx, ws.ID).Find(&flowRows).Error; err != nil {
 		return nil, err
 	}
-	flowIDs := map[assets.FlowUUID]int64{}
+	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
+		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}}
 	for i := range flowRows {
 		src.flows[assets.FlowUUID(flowRows[i].UUID)] = &flowRows[i]
-		flowIDs[assets.FlowUUID(flowRows[i].UUID)] = flowRows[i].ID
 	}
 
 	var fields []models.Field
 	if err := store.FieldsQuery(ctx, ws.ID).Find(&fields).Error; err != nil {
 		return nil, err
 	}
-	for _, f := range fields {
+	for i, f := range fields {
+		a.fields[f.Key] = &fields[i]
 		src.fields = append(src.fields, static.NewField(assets.FieldUUID(f.UUID), f.Key, f.Name, assets.FieldType(f.ValueType)))
 	}
 
@@ -90,7 +120,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	if err := store.GroupsQuery(ctx, ws.ID).Where("NOT is_system").Find(&groups).Error; err != nil {
 		return nil, err
 	}
-	for _, g := range groups {
+	for i, g := range groups {
+		a.groups[assets.GroupUUID(g.UUID)] = &groups[i]
 		query := ""
 		if g.Query != nil {
 			query = *g.Query
@@ -103,6 +134,7 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		return nil, err
 	}
 	for _, l := range labels {
+		a.labels[assets.LabelUUID(l.UUID)] = l.ID
 		src.labels = append(src.labels, static.NewLabel(assets.LabelUUID(l.UUID), l.Name))
 	}
 
@@ -123,10 +155,11 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	}
 
 	var hooks []struct {
+		ID        int64
 		Slug      string
 		TargetURL *string
 	}
-	err := db.Table("resthooks AS r").Select("r.slug AS slug, s.target_url AS target_url").
+	err := db.Table("resthooks AS r").Select("r.id AS id, r.slug AS slug, s.target_url AS target_url").
 		Joins("LEFT JOIN resthook_subscribers s ON s.resthook_id = r.id AND s.is_active").
 		Where("r.workspace_id = ? AND r.is_active", ws.ID).Order("r.slug, s.id").Scan(&hooks).Error
 	if err != nil {
@@ -135,6 +168,7 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	subscribers := map[string][]string{}
 	var slugs []string
 	for _, h := range hooks {
+		a.resthooks[h.Slug] = h.ID
 		if _, seen := subscribers[h.Slug]; !seen {
 			slugs = append(slugs, h.Slug)
 			subscribers[h.Slug] = []string{}
@@ -152,7 +186,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	if err != nil {
 		return nil, err
 	}
-	return &Assets{Workspace: ws, Env: env, Session: sa, flowIDs: flowIDs}, nil
+	a.Env, a.Session = env, sa
+	return a, nil
 }
 
 // source is an assets.Source over rows read from the database. Flows are parsed (and migrated, if an old

@@ -97,6 +97,9 @@ CREATE TABLE flow_starts (
     exclude_active       BOOLEAN NOT NULL,
     contact_count        INTEGER NOT NULL DEFAULT -1,
     created_by_id        BIGINT REFERENCES users (id),
+    -- for starts made by a flow's start_session action: the parent run's summary and the session history
+    parent_summary       TEXT,
+    session_history      TEXT,
     created_on           TIMESTAMPTZ NOT NULL,
     modified_on          TIMESTAMPTZ NOT NULL
 );
@@ -188,6 +191,13 @@ CREATE TABLE msgs (
 CREATE INDEX msgs_list ON msgs (workspace_id, created_on DESC, id DESC);
 CREATE INDEX msgs_contact ON msgs (contact_id, id);
 
+-- labels flows put on the messages they were given
+CREATE TABLE msg_labels (
+    msg_id   BIGINT NOT NULL REFERENCES msgs (id),
+    label_id BIGINT NOT NULL REFERENCES labels (id),
+    PRIMARY KEY (msg_id, label_id)
+);
+
 -- calls to webhooks and resthook subscribers made by flows
 CREATE TABLE http_logs (
     id           BIGSERIAL PRIMARY KEY,
@@ -216,6 +226,7 @@ CREATE INDEX resthook_events_list ON resthook_events (workspace_id, created_on D
 -- +goose Down
 DROP TABLE resthook_events;
 DROP TABLE http_logs;
+DROP TABLE msg_labels;
 DROP TABLE msgs;
 DROP TABLE flow_runs;
 ALTER TABLE contacts DROP COLUMN current_flow_id;

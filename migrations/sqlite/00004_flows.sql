@@ -188,6 +188,13 @@ CREATE TABLE msgs (
 CREATE INDEX msgs_list ON msgs (workspace_id, created_on DESC, id DESC);
 CREATE INDEX msgs_contact ON msgs (contact_id, id);
 
+-- labels flows put on the messages they were given
+CREATE TABLE msg_labels (
+    msg_id   BIGINT NOT NULL REFERENCES msgs (id),
+    label_id BIGINT NOT NULL REFERENCES labels (id),
+    PRIMARY KEY (msg_id, label_id)
+);
+
 -- calls to webhooks and resthook subscribers made by flows
 CREATE TABLE http_logs (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -216,6 +223,7 @@ CREATE INDEX resthook_events_list ON resthook_events (workspace_id, created_on D
 -- +goose Down
 DROP TABLE resthook_events;
 DROP TABLE http_logs;
+DROP TABLE msg_labels;
 DROP TABLE msgs;
 DROP TABLE flow_runs;
 ALTER TABLE contacts DROP COLUMN current_flow_id;
