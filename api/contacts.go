@@ -12,7 +12,6 @@ import (
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/urns"
 	"github.com/nyaruka/gocommon/i18n"
-	gurns "github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/envs"
 	"github.com/nyaruka/goflow/utils/obfuscate"
 	"golang.org/x/sync/errgroup"
@@ -410,7 +409,7 @@ func writeContact(c *Ctx) error {
 		if err != nil {
 			return errNonField(err.Error())
 		}
-		spec.URNs, spec.SetURNs = []models.URNSpec{urnSpec(u)}, true
+		spec.URNs, spec.SetURNs = []models.URNSpec{models.URNSpecFor(u)}, true
 	}
 
 	status := http.StatusOK
@@ -435,11 +434,6 @@ func writeContact(c *Ctx) error {
 		return err
 	}
 	return c.respond(status, w.write(contact))
-}
-
-func urnSpec(u gurns.URN) models.URNSpec {
-	scheme, path, _, display := u.ToParts()
-	return models.URNSpec{Identity: string(u.Identity()), Scheme: scheme, Path: path, Display: display}
 }
 
 // readContactSpec reads a contact write's body with RapidPro's rules and messages.
@@ -491,7 +485,7 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 				itemErrs.add(fmt.Sprint(i), err.Error())
 				continue
 			}
-			spec.URNs = append(spec.URNs, urnSpec(u))
+			spec.URNs = append(spec.URNs, models.URNSpecFor(u))
 		}
 		switch {
 		case len(itemErrs.order) > 0:

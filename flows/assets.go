@@ -41,6 +41,15 @@ func (a *Assets) FlowID(uuid assets.FlowUUID) int64 {
 	return 0
 }
 
+func (a *Assets) flowByID(id int64) *models.Flow {
+	for _, f := range a.flows {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
 // Group is one of the workspace's groups, nil if unknown.
 func (a *Assets) Group(uuid assets.GroupUUID) *models.Group { return a.groups[uuid] }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	gurns "github.com/nyaruka/gocommon/urns"
 	"github.com/shopspring/decimal"
 	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
@@ -125,6 +126,12 @@ type URNSpec struct {
 	Display  string
 }
 
+// URNSpecFor splits a normalized URN into what a contact stores of it.
+func URNSpecFor(u gurns.URN) URNSpec {
+	scheme, path, _, display := u.ToParts()
+	return URNSpec{Identity: string(u.Identity()), Scheme: scheme, Path: path, Display: display}
+}
+
 // ContactSpec is what a write sets on a contact. Nil pointers and maps leave things as they are.
 type ContactSpec struct {
 	Name     *string // "" clears
@@ -197,21 +204,27 @@ func (s *Store) FindContacts(ctx context.Context, workspaceID int64, uuids, iden
 }
 
 // CreateContact makes an active contact from spec.
-func (s *Store) CreateContact(ctx context.Context, ws *Workspace, spec ContactSpec) (*Contact, error) {
-	now := s.now()
-	c := &Contact{UUID: s.NewUUID(), WorkspaceID: ws.ID, Status: ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now}
-	err := s.Write(ctx, func(tx *gorm.DB) error {
-		// a URN that's taken refuses the contact before anything is written
-		if err := checkURNsFree(tx, ws.ID, 0, spec.URNs); err != nil {
-			return err
-		}
-		s.applyScalars(c, spec)
-		if err := tx.Create(c).Error; err != nil {
-			return err
-		}
-		return s.applySpec(ctx, tx, ws, c, spec, now)
+func (s *Store) CreateContact(ctx context.Context, ws *Workspace, spec ContactSpec) (c *Contact, err error) {
+	err = s.Write(ctx, func(tx *gorm.DB) error {
+		c, err = s.CreateContactTx(ctx, tx, ws, spec)
+		return err
 	})
 	return c, err
+}
+
+// CreateContactTx makes an active contact from spec inside a transaction the caller holds.
+func (s *Store) CreateContactTx(ctx context.Context, tx *gorm.DB, ws *Workspace, spec ContactSpec) (*Contact, error) {
+	now := s.now()
+	c := &Contact{UUID: s.NewUUID(), WorkspaceID: ws.ID, Status: ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now}
+	// a URN that's taken refuses the contact before anything is written
+	if err := checkURNsFree(tx, ws.ID, 0, spec.URNs); err != nil {
+		return nil, err
+	}
+	s.applyScalars(c, spec)
+	if err := tx.Create(c).Error; err != nil {
+		return nil, err
+	}
+	return c, s.applySpec(ctx, tx, ws, c, spec, now)
 }
 
 // UpdateContact applies spec to a contact.

@@ -30,8 +30,11 @@ type FlowStart struct {
 	Params              string    `gorm:"column:params"` // a JSON object, @trigger.params
 	RestartParticipants bool      `gorm:"column:restart_participants"`
 	ExcludeActive       bool      `gorm:"column:exclude_active"`
-	ContactCount        int       `gorm:"column:contact_count"` // -1 until resolved
-	CreatedByID         *int64    `gorm:"column:created_by_id"` // nil for starts by flows and triggers
+	ContactCount        int       `gorm:"column:contact_count"`   // -1 until resolved
+	CreatedByID         *int64    `gorm:"column:created_by_id"`   // nil for starts by flows and triggers
+	Query               *string   `gorm:"column:query"`           // a contact query for who else to start
+	ParentSummary       *string   `gorm:"column:parent_summary"`  // starts by flows: the starting run, as @parent
+	SessionHistory      *string   `gorm:"column:session_history"` // starts by flows: how deep the chain of sessions is
 	CreatedOn           time.Time `gorm:"column:created_on"`
 	ModifiedOn          time.Time `gorm:"column:modified_on"`
 }

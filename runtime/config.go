@@ -34,6 +34,11 @@ type Config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
+
+	StartWorkers   int           // goroutines working flow starts in this process (0: none)
+	StartBatch     int           // contacts started per transaction
+	WorkerPoll     time.Duration // how often workers look for work nobody woke them for
+	WebhookTimeout time.Duration // bound on each webhook or resthook call a flow makes
 }
 
 // setting is one configuration value: its flag, its environment variable(s) and its help.
@@ -50,6 +55,10 @@ var settings = []setting{
 	{"log-level", "FLOWSD_LOG_LEVEL", "", "info", "log level: debug, info, warn, error"},
 	{"shutdown-timeout", "FLOWSD_SHUTDOWN_TIMEOUT", "", "30s", "how long in-flight requests may take to finish on SIGTERM/SIGINT"},
 	{"max-body", "FLOWSD_MAX_BODY", "", "1048576", "largest request body accepted, in bytes"},
+	{"start-workers", "FLOWSD_START_WORKERS", "", "4", "goroutines starting contacts in flows in this process; 0 leaves flow starts to other processes"},
+	{"start-batch", "FLOWSD_START_BATCH", "", "25", "contacts a start worker starts per transaction"},
+	{"worker-poll", "FLOWSD_WORKER_POLL", "", "1s", "how often workers look in the database for work (flow starts, wait timeouts and expiries)"},
+	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call may take"},
 }
 
 // Flags registers the settings named in which (all of them when which is empty) on fs, defaulting each to
@@ -114,6 +123,18 @@ func build(values map[string]*string) (*Config, error) {
 	}
 	if _, err := fmt.Sscan(get("max-body"), &cfg.MaxBodyBytes); err != nil || cfg.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("invalid max body size %q", get("max-body"))
+	}
+	if _, err := fmt.Sscan(get("start-workers"), &cfg.StartWorkers); err != nil || cfg.StartWorkers < 0 {
+		return nil, fmt.Errorf("invalid start worker count %q", get("start-workers"))
+	}
+	if _, err := fmt.Sscan(get("start-batch"), &cfg.StartBatch); err != nil || cfg.StartBatch <= 0 {
+		return nil, fmt.Errorf("invalid start batch size %q", get("start-batch"))
+	}
+	if cfg.WorkerPoll, err = time.ParseDuration(get("worker-poll")); err != nil || cfg.WorkerPoll <= 0 {
+		return nil, fmt.Errorf("invalid worker poll interval %q", get("worker-poll"))
+	}
+	if cfg.WebhookTimeout, err = time.ParseDuration(get("webhook-timeout")); err != nil || cfg.WebhookTimeout <= 0 {
+		return nil, fmt.Errorf("invalid webhook timeout %q", get("webhook-timeout"))
 	}
 	return cfg, nil
 }

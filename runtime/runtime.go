@@ -17,6 +17,7 @@ type Runtime struct {
 	Store    *models.Store
 	Throttle throttle.Limiter
 	Log      *slog.Logger
+	Flows    *flows.Host // runs flows: starts, replies, timeouts
 
 	closers []func() error
 
@@ -52,6 +53,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	rt.closers = append(rt.closers, func() error { return models.Close(db) })
 	rt.Store = models.NewStore(db, dialect, opts.Clock, opts.UUIDs)
 	rt.Store.Rules = flows.NewRules()
+	rt.Flows = NewFlowHost(rt)
 
 	switch {
 	case opts.Limiter != nil:
@@ -129,4 +131,21 @@ func (rt *Runtime) wakeup(kind string) chan struct{} {
 		rt.wakes[kind] = ch
 	}
 	return ch
+}
+
+// NewFlowHost makes the flow engine host for a runtime, its start workers woken by rt.Wake.
+func NewFlowHost(rt *Runtime) *flows.Host {
+	h := flows.NewHost(rt.Store, rt.Log, flows.EngineOptions{WebhookTimeout: rt.Config.WebhookTimeout, UserAgent: "flowsd"})
+	h.Wake = rt.Wake
+	return h
+}
+
+// StartWorkers runs this process's background flow work: the configured number of flow start workers, and
+// the poller firing wait timeouts and expiries.
+func (rt *Runtime) StartWorkers() {
+	workers := &flows.StartWorkers{Host: rt.Flows, BatchSize: rt.Config.StartBatch, Poll: rt.Config.WorkerPoll}
+	for i := 0; i < rt.Config.StartWorkers; i++ {
+		rt.Go("flow start worker", func(ctx context.Context) error { return workers.Run(ctx, rt.Woken("starts")) })
+	}
+	rt.Go("wait timeouts and expiries", func(ctx context.Context) error { return rt.Flows.RunFires(ctx, rt.Config.WorkerPoll) })
 }

@@ -81,6 +81,7 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	// smart groups left evaluating when a process stopped mid-way
 	rt.Go("resume group evaluations", func(ctx context.Context) error { return flows.ResumeGroupEvaluations(ctx, rt.Store) })
+	rt.StartWorkers()
 
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

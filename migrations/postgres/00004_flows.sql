@@ -97,6 +97,8 @@ CREATE TABLE flow_starts (
     exclude_active       BOOLEAN NOT NULL,
     contact_count        INTEGER NOT NULL DEFAULT -1,
     created_by_id        BIGINT REFERENCES users (id),
+    -- a contact query for who to start (start_session actions may give one)
+    query                TEXT,
     -- for starts made by a flow's start_session action: the parent run's summary and the session history
     parent_summary       TEXT,
     session_history      TEXT,

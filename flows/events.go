@@ -1,0 +1,205 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/core/events"
+	"gorm.io/gorm"
+)
+
+// contactChanges are the parts of a contact its events changed, to write back from the engine's contact.
+type contactChanges struct {
+	name, language, status, urns, groups bool
+	fields                               map[string]*core.Value // by key; nil clears
+}
+
+// applyEvents writes what the sprints' events did. Everything the engine has already done to its own copy of
+// the contact (name, language, fields, groups, URNs, status) is copied back; the rest (messages, calls,
+// new starts and broadcasts) is recorded.
+func (h *Host) applyEvents(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*scene, now time.Time) error {
+	var msgs []*models.Msg
+	var logs []*models.HTTPLog
+	var hookEvents []*models.ResthookEvent
+	for _, sc := range scenes {
+		changes := &contactChanges{fields: map[string]*core.Value{}}
+		changed := false
+		for _, e := range sc.sprint.Events() {
+			var flowID *int64
+			if ref := flowOf(e); ref != nil {
+				if id := a.FlowID(ref.UUID); id != 0 {
+					flowID = &id
+				}
+			}
+			switch evt := e.(type) {
+			case *events.MsgCreated:
+				content := &core.MsgContent{Text: evt.Msg.Text(), Attachments: evt.Msg.Attachments(), QuickReplies: evt.Msg.QuickReplies()}
+				msgs = append(msgs, outgoingMsg(a, sc.contact.ID, string(evt.UUID()), evt.Msg.URN().Identity().String(), content, evt.Msg.UnsendableReason(), flowID, evt.CreatedOn()))
+			case *events.ContactNameChanged:
+				changes.name, changed = true, true
+			case *events.ContactLanguageChanged:
+				changes.language, changed = true, true
+			case *events.ContactStatusChanged:
+				changes.status, changed = true, true
+			case *events.ContactURNsChanged:
+				changes.urns, changed = true, true
+			case *events.ContactGroupsChanged:
+				changes.groups, changed = true, true
+			case *events.ContactFieldChanged:
+				changes.fields[evt.Field.Key], changed = evt.Value, true
+			case *events.InputLabelsAdded:
+				if sc.input != nil {
+					if err := models.LabelMsg(tx, sc.input.ID, h.labelIDs(a, evt)); err != nil {
+						return err
+					}
+				}
+			case *events.WebhookCalled:
+				logs = append(logs, httpLog(a, evt, flowID))
+				if evt.Status == core.CallStatusSubscriberGone && evt.Resthook != "" {
+					if err := models.UnsubscribeGone(tx, a.Workspace.ID, evt.Resthook, evt.URL, now); err != nil {
+						return err
+					}
+				}
+			case *events.ResthookCalled:
+				if id, ok := a.resthooks[evt.Resthook]; ok {
+					hookEvents = append(hookEvents, &models.ResthookEvent{WorkspaceID: a.Workspace.ID, ResthookID: id, Data: string(evt.Payload), CreatedOn: evt.CreatedOn().UTC()})
+				}
+			case *events.SessionTriggered:
+				if err := h.startFromFlow(ctx, tx, a, sc, evt, now); err != nil {
+					return err
+				}
+			case *events.BroadcastCreated:
+				sent, err := h.broadcast(ctx, tx, a, evt, flowID)
+				if err != nil {
+					return err
+				}
+				msgs = append(msgs, sent...)
+			case *events.Error, *events.Failure:
+				h.Log.Debug("flow engine reported a problem", "contact", sc.contact.UUID, "event", e)
+			}
+		}
+		if changed {
+			if err := h.writeContact(ctx, tx, a, sc, changes); err != nil {
+				return err
+			}
+		}
+	}
+	if err := models.InsertMsgs(tx, msgs); err != nil {
+		return err
+	}
+	if err := models.InsertHTTPLogs(tx, logs); err != nil {
+		return err
+	}
+	return models.InsertResthookEvents(tx, hookEvents)
+}
+
+// outgoingMsg records a message the engine created. Without a channel to send it (the engine could find no
+// route) it is failed from the start, with the engine's reason.
+func outgoingMsg(a *Assets, contactID int64, uuid string, urn string, content *core.MsgContent, unsendable core.UnsendableReason, flowID *int64, created time.Time) *models.Msg {
+	m := &models.Msg{
+		UUID: uuid, WorkspaceID: a.Workspace.ID, ContactID: contactID, Direction: models.MsgOut,
+		Status: models.MsgQueued, Visibility: models.MsgVisible, Text: content.Text, Attachments: models.StringList{},
+		QuickReplies: "[]", FlowID: flowID, CreatedOn: created.UTC(), ModifiedOn: created.UTC(),
+	}
+	if urn != "" {
+		m.URN = &urn
+	}
+	for _, att := range content.Attachments {
+		m.Attachments = append(m.Attachments, string(att))
+	}
+	if len(content.QuickReplies) > 0 {
+		if qr, err := json.Marshal(content.QuickReplies); err == nil {
+			m.QuickReplies = string(qr)
+		}
+	}
+	if unsendable != "" {
+		reason := string(unsendable)
+		m.Status, m.FailedReason = models.MsgFailed, &reason
+	}
+	return m
+}
+
+func httpLog(a *Assets, evt *events.WebhookCalled, flowID *int64) *models.HTTPLog {
+	return &models.HTTPLog{
+		WorkspaceID: a.Workspace.ID, FlowID: flowID, URL: evt.URL, Status: string(evt.Status), StatusCode: evt.StatusCode,
+		Request: evt.Request, Response: evt.Response, ElapsedMS: evt.ElapsedMS, CreatedOn: evt.CreatedOn().UTC(),
+	}
+}
+
+func (h *Host) labelIDs(a *Assets, evt *events.InputLabelsAdded) []int64 {
+	var ids []int64
+	for _, l := range evt.Labels {
+		if id, ok := a.labels[l.UUID]; ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// writeContact copies the engine's contact back to the database, the parts its events changed.
+func (h *Host) writeContact(ctx context.Context, tx *gorm.DB, a *Assets, sc *scene, ch *contactChanges) error {
+	ec := sc.session.Contact()
+	spec := models.ContactSpec{Fields: map[int64]*models.FieldValue{}}
+	if ch.name {
+		name := ec.Name()
+		spec.Name = &name
+	}
+	if ch.language {
+		lang := string(ec.Language())
+		spec.Language = &lang
+	}
+	for key, v := range ch.fields {
+		f := a.Field(key)
+		if f == nil {
+			continue
+		}
+		spec.Fields[f.ID] = fieldValue(v)
+	}
+	if ch.groups {
+		spec.SetGroup = true
+		for _, g := range ec.Groups().All() {
+			if row := a.Group(g.UUID()); row != nil && row.Query == nil {
+				spec.Groups = append(spec.Groups, row.ID)
+			}
+		}
+	}
+	if ch.urns {
+		var wanted []models.URNSpec
+		for _, u := range ec.URNs() {
+			wanted = append(wanted, models.URNSpec{Identity: string(u.Identity()), Scheme: u.Scheme, Path: u.Path, Display: u.Display})
+		}
+		// a URN another contact has stays theirs
+		free, err := models.FreeURNs(tx, a.Workspace.ID, sc.contact.ID, wanted)
+		if err != nil {
+			return err
+		}
+		spec.URNs, spec.SetURNs = free, true
+	}
+	if err := h.Store.UpdateContactTx(ctx, tx, a.Workspace, sc.contact, spec); err != nil {
+		return err
+	}
+	if ch.status {
+		return h.Store.SetStatusTx(ctx, tx, a.Workspace, []int64{sc.contact.ID}, string(ec.Status()))
+	}
+	return nil
+}
+
+// fieldValue is the engine's value of a field as we store it; nil clears.
+func fieldValue(v *core.Value) *models.FieldValue {
+	if v == nil || v.Text == nil || v.Text.Native() == "" {
+		return nil
+	}
+	fv := &models.FieldValue{Text: v.Text.Native()}
+	if v.Number != nil {
+		n := v.Number.Native()
+		fv.Number = &n
+	}
+	if v.Datetime != nil {
+		t := v.Datetime.Native().UTC()
+		fv.Datetime = &t
+	}
+	return fv
+}

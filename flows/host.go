@@ -1,0 +1,254 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/core/events"
+	"github.com/nyaruka/goflow/flows"
+	"gorm.io/gorm"
+)
+
+// Host runs workspaces' flows with the engine and keeps what they do in the database: it is what mailroom is
+// to RapidPro. The engine turns a session and an input into a new session and events; the host locks the
+// contact, loads the session, hands the engine its input, and writes the session, its runs and the effects
+// of its events in one transaction.
+type Host struct {
+	Store  *models.Store
+	Assets *AssetCache
+	Locks  *ContactLocks
+	Engine flows.Engine
+	Log    *slog.Logger
+
+	// LockWait is how long a contact's lock is waited for before the work is left for later.
+	LockWait time.Duration
+
+	// Wake tells this process's workers of a kind ("starts") there is new work; optional.
+	Wake func(kind string)
+
+	startsMade atomic.Bool // a flow's start_session action made a start the workers should hear of
+}
+
+// wakeWorkers tells the start workers of starts flows made, once those are committed.
+func (h *Host) wakeWorkers() {
+	if h.startsMade.Swap(false) && h.Wake != nil {
+		h.Wake("starts")
+	}
+}
+
+// NewHost makes a host over a store.
+func NewHost(store *models.Store, log *slog.Logger, opts EngineOptions) *Host {
+	return &Host{Store: store, Assets: NewAssetCache(store), Locks: NewContactLocks(store), Engine: NewEngine(opts),
+		Log: log, LockWait: time.Minute}
+}
+
+// scene is one contact's session and what its latest sprint did.
+type scene struct {
+	contact    *models.Contact
+	session    flows.Session
+	sprint     flows.Sprint
+	stored     *models.FlowSession // the row it was read from; nil for a new session
+	readSprint *string             // the session's last sprint when it was read
+	startID    *int64              // the flow start that made a new session
+	input      *models.Msg         // the incoming message that moved it on, if any
+	began      time.Time           // before the sprint: runs not modified since are stored already
+	row        *models.FlowSession // what is written
+}
+
+// loadContacts reads active contacts and what the engine needs of them.
+func (h *Host) loadContacts(ctx context.Context, a *Assets, db *gorm.DB, ids []int64) ([]*models.Contact, map[int64]*core.Contact, error) {
+	var rows []*models.Contact
+	if err := db.WithContext(ctx).Where("workspace_id = ? AND id IN ? AND is_active", a.Workspace.ID, ids).Order("id").Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	found := make([]int64, len(rows))
+	for i, c := range rows {
+		found[i] = c.ID
+	}
+	details, err := h.Store.LoadContactDetails(ctx, found)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := a.FieldsByID()
+	engineContacts := make(map[int64]*core.Contact, len(rows))
+	for _, c := range rows {
+		ec, err := EngineContact(a.Session, c, details[c.ID], fields)
+		if err != nil {
+			return nil, nil, err
+		}
+		engineContacts[c.ID] = ec
+	}
+	return rows, engineContacts, nil
+}
+
+// commit writes scenes: sessions, runs, the contacts' current sessions, then what their events did.
+func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*scene) error {
+	if len(scenes) == 0 {
+		return nil
+	}
+	now := h.Store.Now().UTC()
+	var inserts []*models.FlowSession
+	for _, sc := range scenes {
+		row, err := sessionRow(a, sc, now)
+		if err != nil {
+			return err
+		}
+		sc.row = row
+		if sc.stored == nil {
+			inserts = append(inserts, row)
+			continue
+		}
+		ok, err := models.UpdateSession(tx, row, sc.readSprint)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("session %s was moved on by someone else", row.UUID)
+		}
+	}
+	if err := models.InsertSessions(tx, inserts); err != nil {
+		return err
+	}
+	var runs []*models.FlowRun
+	rows := make([]*models.FlowSession, len(scenes))
+	for i, sc := range scenes {
+		rows[i] = sc.row
+		runRows, err := runRows(a, sc)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, runRows...)
+	}
+	if err := models.SaveRuns(tx, runs); err != nil {
+		return err
+	}
+	if err := models.SetCurrentSessions(tx, rows); err != nil {
+		return err
+	}
+	return h.applyEvents(ctx, tx, a, scenes, now)
+}
+
+// sessionStatuses map the engine's session statuses to ours (the same words; active never outlives a sprint).
+var sessionStatuses = map[flows.SessionStatus]string{
+	flows.SessionStatusActive:      models.SessionWaiting,
+	flows.SessionStatusWaiting:     models.SessionWaiting,
+	flows.SessionStatusCompleted:   models.SessionCompleted,
+	flows.SessionStatusInterrupted: models.SessionInterrupted,
+	flows.SessionStatusExpired:     models.SessionExpired,
+	flows.SessionStatusFailed:      models.SessionFailed,
+}
+
+func sessionRow(a *Assets, sc *scene, now time.Time) (*models.FlowSession, error) {
+	output, err := json.Marshal(sc.session)
+	if err != nil {
+		return nil, err
+	}
+	sprintUUID := string(sc.sprint.UUID())
+	row := &models.FlowSession{
+		UUID: string(sc.session.UUID()), WorkspaceID: a.Workspace.ID, ContactID: sc.contact.ID,
+		Status: sessionStatuses[sc.session.Status()], Output: string(output), LastSprintUUID: &sprintUUID,
+		CreatedOn: sc.session.CreatedOn().UTC(),
+	}
+	if sc.stored != nil {
+		row.ID, row.CreatedOn = sc.stored.ID, sc.stored.CreatedOn
+	}
+	if row.Status == models.SessionWaiting {
+		if run := waitingRun(sc.session); run != nil {
+			if id := a.FlowID(run.FlowReference().UUID); id != 0 {
+				row.CurrentFlowID = &id
+			}
+		}
+		for _, e := range sc.sprint.Events() {
+			if wait, ok := e.(*events.MsgWait); ok {
+				if wait.TimeoutSeconds != nil {
+					t := now.Add(time.Duration(*wait.TimeoutSeconds) * time.Second)
+					row.TimeoutOn = &t
+				}
+				if !wait.ExpiresOn.IsZero() {
+					t := wait.ExpiresOn.UTC()
+					row.ExpiresOn = &t
+				}
+			}
+		}
+	} else {
+		row.EndedOn = &now
+	}
+	return row, nil
+}
+
+// waitingRun is the run a waiting session waits in: its last unfinished one.
+func waitingRun(s flows.Session) flows.Run {
+	runs := s.Runs()
+	for i := len(runs) - 1; i >= 0; i-- {
+		if st := runs[i].Status(); st == core.RunStatusWaiting || st == core.RunStatusActive {
+			return runs[i]
+		}
+	}
+	return nil
+}
+
+type pathStep struct {
+	Node string    `json:"node"`
+	Time time.Time `json:"time"`
+}
+
+// runRows are the session's runs the sprint touched.
+func runRows(a *Assets, sc *scene) ([]*models.FlowRun, error) {
+	var rows []*models.FlowRun
+	for i, run := range sc.session.Runs() {
+		if sc.stored != nil && run.ModifiedOn().Before(sc.began) {
+			continue
+		}
+		flowID := a.FlowID(run.FlowReference().UUID)
+		if flowID == 0 {
+			return nil, fmt.Errorf("run %s is in flow %s, which is gone", run.UUID(), run.FlowReference().UUID)
+		}
+		results, err := json.Marshal(run.Results())
+		if err != nil {
+			return nil, err
+		}
+		steps := run.Path()
+		path := make([]pathStep, len(steps))
+		for j, s := range steps {
+			path[j] = pathStep{Node: string(s.NodeUUID()), Time: s.ArrivedOn().UTC()}
+		}
+		pathJSON, err := json.Marshal(path)
+		if err != nil {
+			return nil, err
+		}
+		row := &models.FlowRun{
+			UUID: string(run.UUID()), WorkspaceID: a.Workspace.ID, FlowID: flowID, ContactID: sc.contact.ID,
+			SessionID: sc.row.ID, Status: string(run.Status()), Responded: run.HadInput(),
+			Results: string(results), Path: string(pathJSON),
+			CreatedOn: run.CreatedOn().UTC(), ModifiedOn: run.ModifiedOn().UTC(),
+		}
+		if t := run.ExitedOn(); t != nil {
+			exited := t.UTC()
+			row.ExitedOn = &exited
+		}
+		if (run.Status() == core.RunStatusActive || run.Status() == core.RunStatusWaiting) && len(steps) > 0 {
+			node := string(steps[len(steps)-1].NodeUUID())
+			row.CurrentNodeUUID = &node
+		}
+		if i == 0 && sc.stored == nil {
+			row.StartID = sc.startID // only a session's first run came from its start
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// flowOf is the flow an engine event happened in, nil outside any.
+func flowOf(e events.Event) *assets.FlowReference {
+	if s := e.Step(); s != nil {
+		return s.Flow
+	}
+	return nil
+}

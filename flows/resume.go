@@ -1,0 +1,261 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/gocommon/urns"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/core/events"
+	"github.com/nyaruka/goflow/flows"
+	"github.com/nyaruka/goflow/flows/engine"
+	"github.com/nyaruka/goflow/flows/resumes"
+	"github.com/nyaruka/goflow/flows/triggers"
+	"github.com/nyaruka/goflow/utils"
+	"gorm.io/gorm"
+)
+
+// Incoming is a message from a contact, as the channel layer hands it over.
+type Incoming struct {
+	URN         urns.URN // normalized
+	Text        string
+	Attachments []string
+}
+
+// HandleIncoming takes a message from a contact: it is stored, and then, as in RapidPro, a keyword trigger it
+// matches starts that flow (ending the one the contact was in), or else it is the reply the contact's waiting
+// session wanted, or else a catch-all trigger starts a flow. A contact is created for a URN nobody has, and a
+// stopped contact who writes in is active again.
+func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Incoming) (*models.Msg, error) {
+	contact, err := h.contactForURN(ctx, ws, in.URN)
+	if err != nil {
+		return nil, err
+	}
+	release, err := h.Locks.Lock(ctx, []int64{contact.ID}, h.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	defer h.wakeWorkers()
+
+	a, err := h.Assets.Get(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.DB, []int64{contact.ID})
+	if err != nil || len(contacts) == 0 {
+		return nil, errors.Join(err, fmt.Errorf("contact %s is gone", contact.UUID))
+	}
+	contact = contacts[0]
+	ec := engineContacts[contact.ID]
+	if contact.Status == models.ContactStopped {
+		ec.SetStatus(core.ContactStatusActive) // writing in undoes a stop
+	}
+
+	now := h.Store.Now().UTC()
+	urn := string(in.URN.Identity())
+	msg := &models.Msg{
+		UUID: h.Store.NewUUID(), WorkspaceID: ws.ID, ContactID: contact.ID, URN: &urn, Direction: models.MsgIn,
+		Status: models.MsgHandled, Visibility: models.MsgVisible, Text: in.Text, Attachments: models.StringList(in.Attachments),
+		QuickReplies: "[]", CreatedOn: now, ModifiedOn: now,
+	}
+	if msg.Attachments == nil {
+		msg.Attachments = models.StringList{}
+	}
+	attachments := make([]utils.Attachment, len(in.Attachments))
+	for i, att := range in.Attachments {
+		attachments[i] = utils.Attachment(att)
+	}
+	msgIn := core.NewMsgIn(in.URN, nil, in.Text, attachments, "", nil)
+	received := events.NewMsgReceived(msgIn, "")
+
+	waiting, err := h.waitingSession(ctx, contact)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := h.sceneForMsg(ctx, a, contact, ec, waiting, received)
+	if err != nil {
+		return nil, err
+	}
+
+	err = h.Store.Write(ctx, func(tx *gorm.DB) error {
+		if err := models.InsertMsgs(tx, []*models.Msg{msg}); err != nil {
+			return err
+		}
+		updates := map[string]any{"last_seen_on": now, "modified_on": now}
+		if contact.Status == models.ContactStopped {
+			if err := h.Store.SetStatusTx(ctx, tx, ws, []int64{contact.ID}, models.ContactActive); err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(&models.Contact{}).Where("id = ?", contact.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		if sc == nil {
+			return nil
+		}
+		msg.FlowID = sc.row0FlowID(a)
+		if err := tx.Model(msg).Update("flow_id", msg.FlowID).Error; err != nil {
+			return err
+		}
+		sc.input = msg
+		if sc.stored == nil && sc.session.Type() != flows.FlowTypeMessagingBackground {
+			if err := models.InterruptWaiting(tx, []int64{contact.ID}, now); err != nil {
+				return err
+			}
+		}
+		return h.commit(ctx, tx, a, []*scene{sc})
+	})
+	return msg, err
+}
+
+// row0FlowID is the flow the session was in when the message arrived: the one it waited in, or started.
+func (sc *scene) row0FlowID(a *Assets) *int64 {
+	if sc.stored != nil && sc.stored.CurrentFlowID != nil {
+		return sc.stored.CurrentFlowID
+	}
+	if runs := sc.session.Runs(); len(runs) > 0 {
+		if id := a.FlowID(runs[0].FlowReference().UUID); id != 0 {
+			return &id
+		}
+	}
+	return nil
+}
+
+// sceneForMsg decides what an incoming message does: start a keyword trigger's flow, resume the waiting
+// session, or start a catch-all trigger's flow. nil when it does none of those.
+func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, waiting *models.FlowSession, received *events.MsgReceived) (*scene, error) {
+	trigger, match, err := h.matchTrigger(ctx, a, contact, ec, received.Msg.Text(), waiting != nil)
+	if err != nil {
+		return nil, err
+	}
+	if trigger != nil {
+		flowRow := a.flowByID(trigger.FlowID)
+		if flowRow != nil {
+			flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
+			if err == nil {
+				tb := triggers.NewBuilder(flow.Reference(false)).MsgReceived(received)
+				if match != nil {
+					tb = tb.WithMatch(match)
+				}
+				began := time.Now()
+				session, sprint, err := h.Engine.NewSession(ctx, a.Session, a.Env, ec, tb.Build(), nil)
+				if err != nil {
+					return nil, err
+				}
+				return &scene{contact: contact, session: session, sprint: sprint, began: began}, nil
+			}
+		}
+	}
+	if waiting == nil {
+		return nil, nil
+	}
+	return h.resumeScene(ctx, a, contact, ec, waiting, resumes.NewMsg(received))
+}
+
+// matchTrigger finds the keyword trigger a message's first word (or only word) matches, or with no keyword
+// matched and no waiting session, a catch-all trigger. Triggers limited to groups only fire for their
+// members.
+func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, waiting bool) (*models.Trigger, *triggers.KeywordMatch, error) {
+	var candidates []*models.Trigger
+	err := h.Store.Read(ctx).Where("workspace_id = ? AND is_active AND NOT is_archived AND trigger_type IN ?", a.Workspace.ID,
+		[]string{models.TriggerKeyword, models.TriggerCatchAll}).Order("id").Find(&candidates).Error
+	if err != nil || len(candidates) == 0 {
+		return nil, nil, err
+	}
+	inGroups := map[int64]bool{}
+	for _, g := range ec.Groups().All() {
+		if row := a.Group(g.UUID()); row != nil {
+			inGroups[row.ID] = true
+		}
+	}
+	applies := func(t *models.Trigger) bool {
+		if len(t.GroupIDs) > 0 && !slices.ContainsFunc(t.GroupIDs, func(id int64) bool { return inGroups[id] }) {
+			return false
+		}
+		return !slices.ContainsFunc(t.ExcludeIDs, func(id int64) bool { return inGroups[id] })
+	}
+	words := utils.TokenizeString(strings.ToLower(text))
+	if len(words) > 0 {
+		for _, t := range candidates {
+			if t.TriggerType != models.TriggerKeyword || !applies(t) {
+				continue
+			}
+			only := t.MatchType != nil && *t.MatchType == models.MatchOnlyWord
+			if only && len(words) != 1 {
+				continue
+			}
+			for _, k := range t.Keywords {
+				if strings.ToLower(k) == words[0] {
+					matchType := triggers.KeywordMatchTypeFirstWord
+					if only {
+						matchType = triggers.KeywordMatchTypeOnlyWord
+					}
+					return t, triggers.NewKeywordMatch(matchType, k), nil
+				}
+			}
+		}
+	}
+	if !waiting {
+		for _, t := range candidates {
+			if t.TriggerType == models.TriggerCatchAll && applies(t) {
+				return t, nil, nil
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+// waitingSession is the contact's session waiting for them, nil if none.
+func (h *Host) waitingSession(ctx context.Context, contact *models.Contact) (*models.FlowSession, error) {
+	var sessions []*models.FlowSession
+	err := h.Store.Read(ctx).Where("contact_id = ? AND status = ?", contact.ID, models.SessionWaiting).Order("id DESC").Limit(1).Find(&sessions).Error
+	if err != nil || len(sessions) == 0 {
+		return nil, err
+	}
+	return sessions[0], nil
+}
+
+// resumeScene reads a stored session back into the engine and resumes it.
+func (h *Host) resumeScene(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, stored *models.FlowSession, resume flows.Resume) (*scene, error) {
+	session, err := h.Engine.ReadSession(a.Session, []byte(stored.Output), a.Env, ec, nil, assets.IgnoreMissing)
+	if err != nil {
+		return nil, fmt.Errorf("reading session %s: %w", stored.UUID, err)
+	}
+	began := time.Now()
+	sprint, err := session.Resume(ctx, resume)
+	if err != nil {
+		return nil, err
+	}
+	return &scene{contact: contact, session: session, sprint: sprint, stored: stored, readSprint: stored.LastSprintUUID, began: began}, nil
+}
+
+// contactForURN finds the contact with a URN, creating one if nobody has it.
+func (h *Host) contactForURN(ctx context.Context, ws *models.Workspace, urn urns.URN) (*models.Contact, error) {
+	identity := string(urn.Identity())
+	for attempt := 0; ; attempt++ {
+		c, err := h.Store.GetContactByURN(ctx, ws.ID, identity)
+		if err == nil || !models.IsNotFound(err) {
+			return c, err
+		}
+		c, err = h.Store.CreateContact(ctx, ws, models.ContactSpec{URNs: []models.URNSpec{models.URNSpecFor(urn)}, SetURNs: true})
+		var taken *models.ErrURNTaken
+		if errors.As(err, &taken) && attempt == 0 {
+			continue // someone else created them first
+		}
+		return c, err
+	}
+}
+
+// resumeRejected reports the engine refusing a resume its wait doesn't take (a timeout the flow no longer
+// has, say): the session just stays waiting.
+func resumeRejected(err error) bool {
+	var e *engine.Error
+	return errors.As(err, &e) && (e.Code() == engine.ErrorResumeRejectedByWait || e.Code() == engine.ErrorResumeNonWaitingSession || e.Code() == engine.ErrorResumeNoWaitingRun)
+}

@@ -1,0 +1,290 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/excellent/types"
+	"github.com/nyaruka/goflow/flows"
+	"github.com/nyaruka/goflow/flows/triggers"
+	"gorm.io/gorm"
+)
+
+// StartWorkers work flow starts: any number of them, in any number of processes on one database, share the
+// work without starting anyone twice (see models/start_work.go).
+type StartWorkers struct {
+	Host      *Host
+	BatchSize int           // contacts started per transaction
+	Poll      time.Duration // how often the database is looked at for work nobody woke us for
+
+	// SQLite has no SKIP LOCKED: this process's workers take turns on a start instead
+	mu   sync.Mutex
+	busy map[int64]bool
+}
+
+// Run works starts until ctx ends, waking early when told there is work.
+func (w *StartWorkers) Run(ctx context.Context, wake <-chan struct{}) error {
+	for ctx.Err() == nil {
+		worked, err := w.WorkOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Host.Log.Error("working flow starts", "error", err)
+		}
+		if worked && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-time.After(w.Poll):
+		}
+	}
+	return nil
+}
+
+// WorkOnce resolves one pending start, or starts one batch of a queued one. It reports whether there was
+// anything to do.
+func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
+	defer w.Host.wakeWorkers()
+	if worked, err := w.resolveOne(ctx); worked || err != nil {
+		return worked, err
+	}
+	queued, err := w.Host.Store.QueuedStarts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, start := range queued {
+		if !w.take(start.ID) {
+			continue
+		}
+		worked, err := w.batch(ctx, start)
+		w.release(start.ID)
+		if worked || err != nil {
+			return worked, err
+		}
+	}
+	return false, nil
+}
+
+func (w *StartWorkers) take(startID int64) bool {
+	if w.Host.Store.Dialect == models.Postgres {
+		return true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.busy == nil {
+		w.busy = map[int64]bool{}
+	}
+	if w.busy[startID] {
+		return false
+	}
+	w.busy[startID] = true
+	return true
+}
+
+func (w *StartWorkers) release(startID int64) {
+	w.mu.Lock()
+	delete(w.busy, startID)
+	w.mu.Unlock()
+}
+
+// resolveOne turns a pending start into recipients.
+func (w *StartWorkers) resolveOne(ctx context.Context) (bool, error) {
+	h := w.Host
+	var pending []*models.FlowStart
+	if err := h.Store.Read(ctx).Where("status = ?", models.StartPending).Order("id").Limit(5).Find(&pending).Error; err != nil {
+		return false, err
+	}
+	for _, start := range pending {
+		var query *models.Condition
+		if start.Query != nil && *start.Query != "" {
+			ws, err := h.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
+			if err != nil {
+				return false, err
+			}
+			parsed, err := ParseQuery(ctx, h.Store, ws, *start.Query)
+			if err == nil {
+				var cond models.Condition
+				if cond, err = parsed.Condition(); err == nil {
+					query = &cond
+				}
+			}
+			if err != nil {
+				h.Log.Warn("flow start has a query that no longer works", "start", start.UUID, "error", err)
+				return true, h.Store.FailStart(ctx, start.ID)
+			}
+		}
+		resolved := false
+		err := w.inTx(ctx, func(tx *gorm.DB) error {
+			locked, err := h.Store.LockPendingStart(tx, start.ID)
+			if err != nil || locked == nil {
+				return err // someone else has it
+			}
+			resolved = true
+			_, err = h.Store.ResolveStart(tx, locked, query)
+			return err
+		})
+		if err != nil || resolved {
+			return resolved, err
+		}
+	}
+	return false, nil
+}
+
+// inTx runs fn in a transaction: on PostgreSQL a plain one, so rows it locks stay locked while the engine
+// runs; on SQLite the store's write transaction.
+func (w *StartWorkers) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if w.Host.Store.Dialect == models.Postgres {
+		return w.Host.Store.DB.WithContext(ctx).Transaction(fn)
+	}
+	return w.Host.Store.Write(ctx, fn)
+}
+
+// errBatchLost means other workers started some of a batch's contacts first; nothing of it was written.
+var errBatchLost = errors.New("batch lost to another worker")
+
+// batch starts the next few recipients of a start.
+func (w *StartWorkers) batch(ctx context.Context, start *models.FlowStart) (bool, error) {
+	h := w.Host
+	if h.Store.Dialect == models.Postgres {
+		// the claimed recipients stay locked to this transaction until their sessions are written
+		worked := false
+		err := h.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			ids, err := h.Store.ClaimRecipients(tx, start.ID, w.BatchSize)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			worked = true
+			return w.startContacts(ctx, tx, start, ids, func(write func(tx *gorm.DB) error) error { return write(tx) })
+		})
+		if err != nil || worked {
+			return worked, err
+		}
+		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.AdvanceStart(tx, start.ID) })
+	}
+
+	ids, err := h.Store.ClaimRecipients(h.Store.Read(ctx), start.ID, w.BatchSize)
+	if err != nil {
+		return false, err
+	}
+	if len(ids) == 0 {
+		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.AdvanceStart(tx, start.ID) })
+	}
+	err = w.startContacts(ctx, h.Store.DB, start, ids, func(write func(tx *gorm.DB) error) error {
+		return h.Store.Write(ctx, write)
+	})
+	if errors.Is(err, errBatchLost) {
+		return true, nil
+	}
+	return true, err
+}
+
+// startContacts runs the engine for a batch of recipients and writes what it did, marking them started in
+// the same transaction.
+func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) error {
+	h := w.Host
+	ws, err := h.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	a, err := h.Assets.Get(ctx, ws)
+	if err != nil {
+		return err
+	}
+	flowRow := a.flowByID(start.FlowID)
+	if flowRow == nil {
+		h.Log.Warn("flow start's flow is gone", "start", start.UUID)
+		return h.Store.FailStart(ctx, start.ID)
+	}
+	flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
+	if err != nil {
+		h.Log.Warn("flow start's flow can't be read", "start", start.UUID, "error", err)
+		return h.Store.FailStart(ctx, start.ID)
+	}
+
+	release, err := h.Locks.Lock(ctx, ids, h.LockWait)
+	if err != nil {
+		return fmt.Errorf("locking a batch of start %s: %w", start.UUID, err)
+	}
+	defer release()
+
+	contacts, engineContacts, err := h.loadContacts(ctx, a, db, ids)
+	if err != nil {
+		return err
+	}
+	scenes := make([]*scene, 0, len(contacts))
+	for _, c := range contacts {
+		trigger, err := startTrigger(flow, start)
+		if err != nil {
+			h.Log.Warn("flow start can't make its trigger", "start", start.UUID, "error", err)
+			return h.Store.FailStart(ctx, start.ID)
+		}
+		began := time.Now()
+		session, sprint, err := h.Engine.NewSession(ctx, a.Session, a.Env, engineContacts[c.ID], trigger, nil)
+		if err != nil {
+			// one contact the engine can't start doesn't hold up the rest
+			h.Log.Error("starting a contact in a flow", "start", start.UUID, "contact", c.UUID, "error", err)
+			continue
+		}
+		startID := start.ID
+		scenes = append(scenes, &scene{contact: c, session: session, sprint: sprint, startID: &startID, began: began})
+	}
+
+	return write(func(tx *gorm.DB) error {
+		marked, err := models.MarkStarted(tx, start.ID, ids)
+		if err != nil {
+			return err
+		}
+		if marked != int64(len(ids)) {
+			return errBatchLost
+		}
+		if flow.Type() != flows.FlowTypeMessagingBackground {
+			started := make([]int64, len(scenes))
+			for i, sc := range scenes {
+				started[i] = sc.contact.ID
+			}
+			if err := models.InterruptWaiting(tx, started, h.Store.Now().UTC()); err != nil {
+				return err
+			}
+		}
+		if err := h.commit(ctx, tx, a, scenes); err != nil {
+			return err
+		}
+		return h.Store.AdvanceStart(tx, start.ID)
+	})
+}
+
+// startTrigger is what the engine is told started a contact: a manual trigger with the start's params, or,
+// for a start made by a flow's start_session action, that action.
+func startTrigger(flow flows.Flow, start *models.FlowStart) (flows.Trigger, error) {
+	b := triggers.NewBuilder(flow.Reference(false))
+	batch := start.ContactCount > 1
+	if start.ParentSummary != nil {
+		history := &core.SessionHistory{}
+		if start.SessionHistory != nil {
+			if err := json.Unmarshal([]byte(*start.SessionHistory), history); err != nil {
+				return nil, err
+			}
+		}
+		fb := b.FlowAction(history, []byte(*start.ParentSummary))
+		if batch {
+			fb = fb.AsBatch()
+		}
+		return fb.Build(), nil
+	}
+	params, err := types.ReadXObject([]byte(start.Params))
+	if err != nil {
+		return nil, err
+	}
+	mb := b.Manual().WithParams(params).WithOrigin(start.StartType)
+	if batch {
+		mb = mb.AsBatch()
+	}
+	return mb.Build(), nil
+}
