@@ -1,0 +1,113 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
+	"gorm.io/gorm"
+)
+
+// helloFlow sends one message and ends: the flow of the start benchmark.
+const helloFlow = `{
+	"uuid": "5a1e0000-0000-4000-8000-000000000001", "name": "Hello", "spec_version": "13.1.0", "language": "eng",
+	"type": "messaging", "revision": 1, "expire_after_minutes": 10080, "localization": {},
+	"nodes": [{
+		"uuid": "5a1e0000-0000-4000-8000-0000000000a1",
+		"actions": [{"uuid": "5a1e0000-0000-4000-8000-0000000000b1", "type": "send_msg", "text": "Hi @contact.name! @trigger.params.greeting"}],
+		"exits": [{"uuid": "5a1e0000-0000-4000-8000-0000000000c1"}]
+	}]
+}`
+
+// hostEnv is a workspace on a fresh database with a host over it.
+type hostEnv struct {
+	t     testing.TB
+	ctx   context.Context
+	store *models.Store
+	clock *testdb.Clock
+	ws    *models.Workspace
+	host  *Host
+	dbURL string
+}
+
+func newHostEnv(t testing.TB, d models.Dialect) *hostEnv {
+	if d == models.Postgres {
+		testdb.RequirePostgres(t)
+	}
+	// the engine keeps real time (waits expire by it), so the store's clock starts now too
+	clock := testdb.NewClock(time.Now().UTC().Truncate(time.Second), time.Millisecond)
+	store, dbURL := testdb.Open(t, d, clock.Now, models.RandomUUID)
+	store.Rules = NewRules()
+	ctx := context.Background()
+	ws, _, _, err := store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Nyaruka", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng", "kin"}}, "admin@nyaruka.com")
+	must(t, err)
+	host := NewHost(store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{WebhookTimeout: 5 * time.Second})
+	host.LockWait = 5 * time.Second
+	return &hostEnv{t: t, ctx: ctx, store: store, clock: clock, ws: ws, host: host, dbURL: dbURL}
+}
+
+// addFlow stores a flow definition as it would be imported.
+func (e *hostEnv) addFlow(definition, name, flowType string) *models.Flow {
+	uuid := definitionUUID(e.t, definition)
+	now := e.store.Now()
+	f := &models.Flow{UUID: uuid, WorkspaceID: e.ws.ID, Name: name, FlowType: flowType, SpecVersion: "13.1.0", Revision: 1,
+		Definition: definition, ExpiresMinutes: 10080, IsActive: true, CreatedOn: now, ModifiedOn: now}
+	must(e.t, e.store.Write(e.ctx, func(tx *gorm.DB) error { return tx.Create(f).Error }))
+	return f
+}
+
+func (e *hostEnv) contact(name string, urn string) *models.Contact {
+	spec := models.ContactSpec{Name: &name}
+	if urn != "" {
+		spec.URNs, spec.SetURNs = []models.URNSpec{{Identity: urn, Scheme: "tel", Path: urn[4:]}}, true
+	}
+	c, err := e.store.CreateContact(e.ctx, e.ws, spec)
+	must(e.t, err)
+	return c
+}
+
+// start makes a flow start as the API would, pending.
+func (e *hostEnv) start(flow *models.Flow, contactIDs, groupIDs []int64, params string, restart, excludeActive bool) *models.FlowStart {
+	s := &models.FlowStart{WorkspaceID: e.ws.ID, FlowID: flow.ID, StartType: models.StartTypeAPI, Status: models.StartPending,
+		Params: params, RestartParticipants: restart, ExcludeActive: excludeActive, ContactCount: -1}
+	must(e.t, e.store.Write(e.ctx, func(tx *gorm.DB) error { return e.store.InsertFlowStartTx(tx, s, contactIDs, groupIDs) }))
+	return s
+}
+
+// drain works starts until there is nothing left to do.
+func (e *hostEnv) drain(batch int) {
+	w := &StartWorkers{Host: e.host, BatchSize: batch, Poll: time.Second}
+	for i := 0; ; i++ {
+		worked, err := w.WorkOnce(e.ctx)
+		must(e.t, err)
+		if !worked {
+			return
+		}
+		if i > 100000 {
+			e.t.Fatal("start workers never ran out of work")
+		}
+	}
+}
+
+func (e *hostEnv) count(table, where string, args ...any) int64 {
+	var n int64
+	must(e.t, e.store.DB.Table(table).Where(where, args...).Count(&n).Error)
+	return n
+}
+
+func (e *hostEnv) reload(start *models.FlowStart) *models.FlowStart {
+	s, err := e.store.StartByID(e.ctx, start.ID)
+	must(e.t, err)
+	return s
+}
+
+func definitionUUID(t testing.TB, definition string) string {
+	var d struct{ UUID string }
+	must(t, json.Unmarshal([]byte(definition), &d))
+	return d.UUID
+}
