@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,33 @@ type Host struct {
 	Wake func(kind string)
 
 	startsMade atomic.Bool // a flow's start_session action made a start the workers should hear of
+
+	// SQLite has no SKIP LOCKED: this process's start workers take turns on a start instead
+	busyMu sync.Mutex
+	busy   map[int64]bool
+}
+
+// takeStart claims a start for one of this process's workers; on PostgreSQL any number may share it.
+func (h *Host) takeStart(startID int64) bool {
+	if h.Store.Dialect == models.Postgres {
+		return true
+	}
+	h.busyMu.Lock()
+	defer h.busyMu.Unlock()
+	if h.busy == nil {
+		h.busy = map[int64]bool{}
+	}
+	if h.busy[startID] {
+		return false
+	}
+	h.busy[startID] = true
+	return true
+}
+
+func (h *Host) releaseStart(startID int64) {
+	h.busyMu.Lock()
+	delete(h.busy, startID)
+	h.busyMu.Unlock()
 }
 
 // wakeWorkers tells the start workers of starts flows made, once those are committed.
@@ -72,7 +100,7 @@ func (h *Host) loadContacts(ctx context.Context, a *Assets, db *gorm.DB, ids []i
 	for i, c := range rows {
 		found[i] = c.ID
 	}
-	details, err := h.Store.LoadContactDetails(ctx, found)
+	details, err := h.Store.LoadEngineDetails(ctx, found)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,9 +145,12 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 		return err
 	}
 	var runs []*models.FlowRun
-	rows := make([]*models.FlowSession, len(scenes))
-	for i, sc := range scenes {
-		rows[i] = sc.row
+	var current []*models.FlowSession
+	for _, sc := range scenes {
+		// a session that began and ended in this sprint was never anyone's current one
+		if sc.stored != nil || sc.row.Status == models.SessionWaiting {
+			current = append(current, sc.row)
+		}
 		runRows, err := runRows(a, sc)
 		if err != nil {
 			return err
@@ -129,7 +160,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 	if err := models.SaveRuns(tx, runs); err != nil {
 		return err
 	}
-	if err := models.SetCurrentSessions(tx, rows); err != nil {
+	if err := models.SetCurrentSessions(tx, current); err != nil {
 		return err
 	}
 	return h.applyEvents(ctx, tx, a, scenes, now)

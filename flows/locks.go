@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +74,8 @@ func (l *ContactLocks) lockLocal(ctx context.Context, ids []int64, wait time.Dur
 }
 
 // lockAdvisory holds session-level advisory locks on one dedicated connection, so they outlive the short
-// transactions that write what the engine did.
+// transactions that write what the engine did. All are tried in one round trip; any held by someone else
+// are then waited for one by one.
 func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.Duration) (func(), error) {
 	sqlDB, err := l.store.DB.DB()
 	if err != nil {
@@ -82,32 +85,71 @@ func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.
 	if err != nil {
 		return nil, err
 	}
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		keys[i] = advisoryKey(id)
+	}
 	var taken []int64
 	release := func() {
 		// unlock on a fresh context: the caller's may be over, and a lock left held would block the contact
 		unlockCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		for _, id := range taken {
-			conn.ExecContext(unlockCtx, "SELECT pg_advisory_unlock($1, $2)", lockNamespace, int32(id))
+		if len(taken) > 0 {
+			conn.ExecContext(unlockCtx, "SELECT pg_advisory_unlock(k) FROM unnest(CAST($1 AS BIGINT[])) AS k", pgArray(taken))
 		}
 		conn.Close()
 	}
-	for _, id := range ids {
-		if err := tryAdvisory(ctx, conn, id, wait); err != nil {
+	rows, err := conn.QueryContext(ctx, "SELECT k, pg_try_advisory_lock(k) FROM unnest(CAST($1 AS BIGINT[])) AS k", pgArray(keys))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	var busy []int64
+	for rows.Next() {
+		var k int64
+		var got bool
+		if err := rows.Scan(&k, &got); err != nil {
+			rows.Close()
 			release()
 			return nil, err
 		}
-		taken = append(taken, id)
+		if got {
+			taken = append(taken, k)
+		} else {
+			busy = append(busy, k)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		release()
+		return nil, err
+	}
+	for _, k := range busy {
+		if err := tryAdvisory(ctx, conn, k, wait); err != nil {
+			release()
+			return nil, err
+		}
+		taken = append(taken, k)
 	}
 	return release, nil
 }
 
-func tryAdvisory(ctx context.Context, conn *sql.Conn, id int64, wait time.Duration) error {
+// advisoryKey is a contact's lock: flowsd's namespace in the high bits keeps it apart from anyone else's
+// advisory locks on the same database.
+func advisoryKey(contactID int64) int64 { return lockNamespace<<40 | contactID&(1<<40-1) }
+
+func pgArray(keys []int64) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = strconv.FormatInt(k, 10)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func tryAdvisory(ctx context.Context, conn *sql.Conn, key int64, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for pause := time.Millisecond; ; pause = min(pause*2, 50*time.Millisecond) {
 		var got bool
-		// the second key is the id cut to 32 bits: two contacts may share a lock, which only costs a wait
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockNamespace, int32(id)).Scan(&got); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
 			return err
 		}
 		if got {

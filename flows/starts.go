@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -24,9 +23,6 @@ type StartWorkers struct {
 	BatchSize int           // contacts started per transaction
 	Poll      time.Duration // how often the database is looked at for work nobody woke us for
 
-	// SQLite has no SKIP LOCKED: this process's workers take turns on a start instead
-	mu   sync.Mutex
-	busy map[int64]bool
 }
 
 // Run works starts until ctx ends, waking early when told there is work.
@@ -48,8 +44,8 @@ func (w *StartWorkers) Run(ctx context.Context, wake <-chan struct{}) error {
 	return nil
 }
 
-// WorkOnce resolves one pending start, or starts one batch of a queued one. It reports whether there was
-// anything to do.
+// WorkOnce resolves one pending start, or starts batches of a queued one for a while. It reports whether
+// there was anything to do.
 func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
 	defer w.Host.wakeWorkers()
 	if worked, err := w.resolveOne(ctx); worked || err != nil {
@@ -60,11 +56,11 @@ func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	for _, start := range queued {
-		if !w.take(start.ID) {
+		if !w.Host.takeStart(start.ID) {
 			continue
 		}
-		worked, err := w.batch(ctx, start)
-		w.release(start.ID)
+		worked, err := w.stint(ctx, start)
+		w.Host.releaseStart(start.ID)
 		if worked || err != nil {
 			return worked, err
 		}
@@ -72,26 +68,26 @@ func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-func (w *StartWorkers) take(startID int64) bool {
-	if w.Host.Store.Dialect == models.Postgres {
-		return true
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.busy == nil {
-		w.busy = map[int64]bool{}
-	}
-	if w.busy[startID] {
-		return false
-	}
-	w.busy[startID] = true
-	return true
-}
+// stintLength is how long a worker stays with one start before looking for other work (new starts are
+// resolved promptly, and several starts progress side by side).
+const stintLength = time.Second
 
-func (w *StartWorkers) release(startID int64) {
-	w.mu.Lock()
-	delete(w.busy, startID)
-	w.mu.Unlock()
+// stint starts batches of a start until it runs out of recipients or the stint is over.
+func (w *StartWorkers) stint(ctx context.Context, start *models.FlowStart) (bool, error) {
+	ws, err := w.Host.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
+	if err != nil {
+		return false, err
+	}
+	worked := false
+	for began := time.Now(); time.Since(began) < stintLength; {
+		did, err := w.batch(ctx, ws, start)
+		if err != nil || !did {
+			return worked, err
+		}
+		worked = true
+		start.Status = models.StartStarted
+	}
+	return worked, nil
 }
 
 // resolveOne turns a pending start into recipients.
@@ -150,7 +146,7 @@ func (w *StartWorkers) inTx(ctx context.Context, fn func(tx *gorm.DB) error) err
 var errBatchLost = errors.New("batch lost to another worker")
 
 // batch starts the next few recipients of a start.
-func (w *StartWorkers) batch(ctx context.Context, start *models.FlowStart) (bool, error) {
+func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *models.FlowStart) (bool, error) {
 	h := w.Host
 	if h.Store.Dialect == models.Postgres {
 		// the claimed recipients stay locked to this transaction until their sessions are written
@@ -161,12 +157,12 @@ func (w *StartWorkers) batch(ctx context.Context, start *models.FlowStart) (bool
 				return err
 			}
 			worked = true
-			return w.startContacts(ctx, tx, start, ids, func(write func(tx *gorm.DB) error) error { return write(tx) })
+			return w.startContacts(ctx, tx, ws, start, ids, func(write func(tx *gorm.DB) error) error { return write(tx) })
 		})
 		if err != nil || worked {
 			return worked, err
 		}
-		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.AdvanceStart(tx, start.ID) })
+		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
 	}
 
 	ids, err := h.Store.ClaimRecipients(h.Store.Read(ctx), start.ID, w.BatchSize)
@@ -174,9 +170,9 @@ func (w *StartWorkers) batch(ctx context.Context, start *models.FlowStart) (bool
 		return false, err
 	}
 	if len(ids) == 0 {
-		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.AdvanceStart(tx, start.ID) })
+		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
 	}
-	err = w.startContacts(ctx, h.Store.DB, start, ids, func(write func(tx *gorm.DB) error) error {
+	err = w.startContacts(ctx, h.Store.DB, ws, start, ids, func(write func(tx *gorm.DB) error) error {
 		return h.Store.Write(ctx, write)
 	})
 	if errors.Is(err, errBatchLost) {
@@ -187,12 +183,8 @@ func (w *StartWorkers) batch(ctx context.Context, start *models.FlowStart) (bool
 
 // startContacts runs the engine for a batch of recipients and writes what it did, marking them started in
 // the same transaction.
-func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) error {
+func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *models.Workspace, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) error {
 	h := w.Host
-	ws, err := h.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
-	if err != nil {
-		return err
-	}
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
 		return err
@@ -245,18 +237,24 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, start *mo
 			return errBatchLost
 		}
 		if flow.Type() != flows.FlowTypeMessagingBackground {
-			started := make([]int64, len(scenes))
-			for i, sc := range scenes {
-				started[i] = sc.contact.ID
+			// whoever was waiting in a flow leaves it (contacts were read under their locks: this is current)
+			var waiting []int64
+			for _, sc := range scenes {
+				if sc.contact.CurrentSessionID != nil {
+					waiting = append(waiting, sc.contact.ID)
+				}
 			}
-			if err := models.InterruptWaiting(tx, started, h.Store.Now().UTC()); err != nil {
+			if err := models.InterruptWaiting(tx, waiting, h.Store.Now().UTC()); err != nil {
 				return err
 			}
 		}
 		if err := h.commit(ctx, tx, a, scenes); err != nil {
 			return err
 		}
-		return h.Store.AdvanceStart(tx, start.ID)
+		if start.Status == models.StartQueued {
+			return h.Store.MarkStartStarted(tx, start.ID)
+		}
+		return nil
 	})
 }
 

@@ -532,6 +532,15 @@ type NoteWithAuthor struct {
 // LoadContactDetails loads the URNs (by priority), groups (by id), field values and notes of contacts. The
 // four queries are independent, so they run at once: a page waits for the slowest, not for their sum.
 func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map[int64]*ContactDetails, error) {
+	return s.loadContactDetails(ctx, contactIDs, true)
+}
+
+// LoadEngineDetails loads what the flow engine needs of contacts: their URNs, groups and field values.
+func (s *Store) LoadEngineDetails(ctx context.Context, contactIDs []int64) (map[int64]*ContactDetails, error) {
+	return s.loadContactDetails(ctx, contactIDs, false)
+}
+
+func (s *Store) loadContactDetails(ctx context.Context, contactIDs []int64, withNotes bool) (map[int64]*ContactDetails, error) {
 	details := make(map[int64]*ContactDetails, len(contactIDs))
 	for _, id := range contactIDs {
 		details[id] = &ContactDetails{Fields: map[int64]*FieldValue{}}
@@ -550,6 +559,9 @@ func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map
 	g.Go(func() (err error) { groups, err = s.loadMemberGroups(gctx, contactIDs); return })
 	g.Go(func() (err error) { values, err = s.loadFieldValues(gctx, contactIDs); return })
 	g.Go(func() error {
+		if !withNotes {
+			return nil
+		}
 		return s.Read(gctx).Table("contact_notes AS n").Select("n.*, u.email AS email, u.first_name AS first_name, u.last_name AS last_name").
 			Joins("JOIN users u ON u.id = n.created_by_id").Where("n.contact_id IN ?", contactIDs).Order("n.id").Find(&notes).Error
 	})

@@ -93,19 +93,21 @@ func MarkStarted(tx *gorm.DB, startID int64, contactIDs []int64) (int64, error) 
 	return res.RowsAffected, res.Error
 }
 
-// AdvanceStart moves a start on after a batch: started once the first batch is in, completed once nobody is
-// left. An interrupted or failed start stays as it is.
-func (s *Store) AdvanceStart(tx *gorm.DB, startID int64) error {
+// MarkStartStarted moves a queued start to started, as its first batch goes in.
+func (s *Store) MarkStartStarted(tx *gorm.DB, startID int64) error {
+	return tx.Model(&FlowStart{}).Where("id = ? AND status = ?", startID, StartQueued).
+		Updates(map[string]any{"status": StartStarted, "modified_on": s.now()}).Error
+}
+
+// CompleteStart marks a start completed once none of its recipients is left to start. Workers call it when
+// they find nothing left to claim; an interrupted or failed start stays as it is.
+func (s *Store) CompleteStart(tx *gorm.DB, startID int64) error {
 	var left int64
-	if err := tx.Table("flow_start_recipients").Where("start_id = ? AND NOT started", startID).Count(&left).Error; err != nil {
+	if err := tx.Table("flow_start_recipients").Where("start_id = ? AND NOT started", startID).Count(&left).Error; err != nil || left > 0 {
 		return err
 	}
-	status := StartStarted
-	if left == 0 {
-		status = StartCompleted
-	}
 	return tx.Model(&FlowStart{}).Where("id = ? AND status IN ?", startID, []string{StartQueued, StartStarted}).
-		Updates(map[string]any{"status": status, "modified_on": s.now()}).Error
+		Updates(map[string]any{"status": StartCompleted, "modified_on": s.now()}).Error
 }
 
 // StartByID reads a start.

@@ -1,0 +1,142 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/excellent/types"
+	"github.com/nyaruka/goflow/flows/triggers"
+	"gorm.io/gorm"
+)
+
+// benchStartCount is how many contacts BenchmarkStart starts (FLOWSD_BENCH_STARTS overrides).
+func benchStartCount() int {
+	if n, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_STARTS")); err == nil && n > 0 {
+		return n
+	}
+	return 10_000
+}
+
+// BenchmarkStart starts 10,000 contacts in the one-message flow through the start workers, end to end
+// (resolving in SQL, locking, the engine, writing sessions, runs and messages), and in the same run has the
+// engine alone start the same contacts with no database. It reports contacts per second for both and their
+// ratio. Run with -benchtime=1x.
+func BenchmarkStart(b *testing.B) {
+	for _, d := range testdb.Dialects() {
+		b.Run(string(d), func(b *testing.B) {
+			n := benchStartCount()
+			workers := 4
+			for i := 0; i < b.N; i++ {
+				e := newHostEnv(b, d)
+				flow := e.addFlow(helloFlow, "Hello", models.FlowMessage)
+				group := seedStartContacts(b, e, n)
+
+				engineOnly := engineOnlyStarts(b, e, flow)
+
+				start := e.start(flow, nil, []int64{group.ID}, `{"greeting": "Welcome"}`, true, false)
+				began := time.Now()
+				var wg sync.WaitGroup
+				for w := 0; w < workers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						sw := &StartWorkers{Host: e.host, BatchSize: 25, Poll: time.Second}
+						for {
+							worked, err := sw.WorkOnce(e.ctx)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if !worked {
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(began)
+				if s := e.reload(start); s.Status != models.StartCompleted || s.ContactCount != n {
+					b.Fatalf("start is %s with %d contacts", s.Status, s.ContactCount)
+				}
+				if runs := e.count("flow_runs", "start_id = ?", start.ID); runs != int64(n) {
+					b.Fatalf("%d runs, want %d", runs, n)
+				}
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "contacts/s")
+				b.ReportMetric(float64(n)/engineOnly.Seconds(), "engine-only-contacts/s")
+				b.ReportMetric(elapsed.Seconds()/engineOnly.Seconds(), "x-engine-only")
+			}
+		})
+	}
+}
+
+// engineOnlyStarts has the engine start every contact of the workspace in the flow with nothing stored: the
+// baseline. The contacts are read and converted first, outside the timing.
+func engineOnlyStarts(b *testing.B, e *hostEnv, flow *models.Flow) time.Duration {
+	a, err := e.host.Assets.Get(e.ctx, e.ws)
+	must(b, err)
+	var ids []int64
+	must(b, e.store.DB.Model(&models.Contact{}).Where("workspace_id = ?", e.ws.ID).Order("id").Pluck("id", &ids).Error)
+	var contacts []*core.Contact
+	for i := 0; i < len(ids); i += 1000 {
+		_, byID, err := e.host.loadContacts(e.ctx, a, e.store.DB, ids[i:min(i+1000, len(ids))])
+		must(b, err)
+		for _, id := range ids[i:min(i+1000, len(ids))] {
+			contacts = append(contacts, byID[id])
+		}
+	}
+	f, err := a.Session.Flows().Get(assets.FlowUUID(flow.UUID))
+	must(b, err)
+	params, err := types.ReadXObject([]byte(`{"greeting": "Welcome"}`))
+	must(b, err)
+	began := time.Now()
+	ctx := context.Background()
+	for _, c := range contacts {
+		trigger := triggers.NewBuilder(f.Reference(false)).Manual().WithParams(params).AsBatch().Build()
+		session, _, err := e.host.Engine.NewSession(ctx, a.Session, a.Env, c, trigger, nil)
+		must(b, err)
+		if _, err := json.Marshal(session); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(began)
+}
+
+// seedStartContacts adds n contacts, each with a name and a tel URN, in one group.
+func seedStartContacts(b *testing.B, e *hostEnv, n int) *models.Group {
+	group, err := e.store.CreateGroup(e.ctx, e.ws.ID, "Everyone")
+	must(b, err)
+	now := e.store.Now()
+	for from := 0; from < n; from += 1000 {
+		must(b, e.store.Write(e.ctx, func(tx *gorm.DB) error {
+			var batch []*models.Contact
+			for i := from; i < min(from+1000, n); i++ {
+				name := fmt.Sprintf("Contact %d", i)
+				batch = append(batch, &models.Contact{UUID: models.RandomUUID(), WorkspaceID: e.ws.ID, Name: &name,
+					Status: models.ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now})
+			}
+			if err := tx.Create(batch).Error; err != nil {
+				return err
+			}
+			urnRows := make([]*models.ContactURN, len(batch))
+			for i, c := range batch {
+				path := fmt.Sprintf("+25078%07d", from+i)
+				urnRows[i] = &models.ContactURN{WorkspaceID: e.ws.ID, ContactID: c.ID, Identity: "tel:" + path, Scheme: "tel", Path: path, Priority: 1000}
+				if err := tx.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", group.ID, c.ID).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Create(urnRows).Error
+		}))
+	}
+	return group
+}
