@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -13,16 +14,18 @@ import (
 	"gorm.io/gorm"
 )
 
-// helloFlow sends one message and ends: the flow of the start benchmark.
-const helloFlow = `{
-	"uuid": "5a1e0000-0000-4000-8000-000000000001", "name": "Hello", "spec_version": "13.1.0", "language": "eng",
-	"type": "messaging", "revision": 1, "expire_after_minutes": 10080, "localization": {},
-	"nodes": [{
-		"uuid": "5a1e0000-0000-4000-8000-0000000000a1",
-		"actions": [{"uuid": "5a1e0000-0000-4000-8000-0000000000b1", "type": "send_msg", "text": "Hi @contact.name! @trigger.params.greeting"}],
-		"exits": [{"uuid": "5a1e0000-0000-4000-8000-0000000000c1"}]
-	}]
-}`
+// helloFlow sends one message and ends: the flow of the start benchmark and the process tests.
+var helloFlow = func() string {
+	data, err := os.ReadFile("../testdata/exports/hello.json")
+	if err != nil {
+		panic(err)
+	}
+	var export struct{ Flows []json.RawMessage }
+	if err := json.Unmarshal(data, &export); err != nil {
+		panic(err)
+	}
+	return string(export.Flows[0])
+}()
 
 // hostEnv is a workspace on a fresh database with a host over it.
 type hostEnv struct {

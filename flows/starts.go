@@ -183,7 +183,7 @@ func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *m
 
 // startContacts runs the engine for a batch of recipients and writes what it did, marking them started in
 // the same transaction.
-func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *models.Workspace, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) error {
+func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *models.Workspace, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) (err error) {
 	h := w.Host
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
@@ -228,6 +228,11 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 		scenes = append(scenes, &scene{contact: c, session: session, sprint: sprint, startID: &startID, began: began})
 	}
 
+	defer func() {
+		if err == nil {
+			h.Log.Debug("started contacts", "start", start.UUID, "contacts", len(scenes))
+		}
+	}()
 	return write(func(tx *gorm.DB) error {
 		marked, err := models.MarkStarted(tx, start.ID, ids)
 		if err != nil {
