@@ -73,6 +73,12 @@ func postContactActions(c *Ctx) error {
 	for i, ct := range contacts {
 		ids[i] = ct.ID
 	}
+	// RapidPro ends the flows of contacts it blocks or deletes, as well as of those it is told to interrupt
+	if action == "block" || action == "delete" || action == "interrupt" {
+		if err := c.rt.Flows.Interrupt(ctx, ws, ids); err != nil {
+			return err
+		}
+	}
 	switch action {
 	case "add":
 		var inactive []string
@@ -94,9 +100,8 @@ func postContactActions(c *Ctx) error {
 		err = store.SetStatus(ctx, ws, ids, models.ContactActive)
 	case "delete":
 		err = store.DeleteContacts(ctx, ids)
-	case "interrupt", "archive_messages", "archive":
-		// flow sessions and messages arrive with the engine and channel work; until then there is nothing
-		// to interrupt or archive
+	case "archive_messages", "archive":
+		err = store.ArchiveIncoming(ctx, ws.ID, ids)
 	}
 	if err != nil {
 		return err

@@ -133,6 +133,7 @@ type contactWriter struct {
 	env     envs.Environment
 	fields  []models.Field // the fields the caller may see, in key order
 	details map[int64]*models.ContactDetails
+	flows   map[int64]ref // the flows contacts are waiting in, by id
 	expand  bool
 }
 
@@ -140,13 +141,34 @@ func newContactWriter(c *Ctx, contacts []models.Contact) (*contactWriter, error)
 	ctx := c.Request().Context()
 	w := &contactWriter{c: c, env: flows.Environment(c.ws()), expand: queryBool(c.query, "expand_urns")}
 	ids := make([]int64, len(contacts))
+	var flowIDs []int64
 	for i := range contacts {
 		ids[i] = contacts[i].ID
+		if id := contacts[i].CurrentFlowID; id != nil {
+			flowIDs = append(flowIDs, *id)
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { w.flows, err = flowRefs(gctx, c, flowIDs); return })
 	g.Go(func() (err error) { w.fields, err = visibleFields(gctx, c); return })
 	g.Go(func() (err error) { w.details, err = c.store().LoadContactDetails(gctx, ids); return })
 	return w, g.Wait()
+}
+
+// flowRefs are references to flows by id.
+func flowRefs(ctx context.Context, c *Ctx, ids []int64) (map[int64]ref, error) {
+	refs := map[int64]ref{}
+	if len(ids) == 0 {
+		return refs, nil
+	}
+	var rows []models.Flow
+	if err := c.store().Read(ctx).Select("id, uuid, name").Where("workspace_id = ? AND id IN ?", c.ws().ID, ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, f := range rows {
+		refs[f.ID] = ref{UUID: f.UUID, Name: f.Name}
+	}
+	return refs, nil
 }
 
 // visibleFields are the workspace's fields the caller may see: agents don't see fields hidden from them.
@@ -206,6 +228,11 @@ func (w *contactWriter) write(ct *models.Contact) any {
 	if ws.IsAnon {
 		r := contactRef(ws, ct.ID)
 		out.Ref, out.AnonDisplay = &r, &r
+	}
+	if ct.IsActive && ct.CurrentFlowID != nil {
+		if f, ok := w.flows[*ct.CurrentFlowID]; ok {
+			out.Flow = &f
+		}
 	}
 	return out
 }

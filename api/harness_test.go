@@ -66,7 +66,8 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	store, dbURL := testdb.Open(t, dialect, clock.Now, uuids.Next)
 	store.Rules = flows.NewRules()
 
-	cfg := &runtime.Config{DB: dbURL, Rates: map[string]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second}
+	cfg := &runtime.Config{DB: dbURL, Rates: map[string]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second,
+		StartBatch: 25, WorkerPoll: time.Second, WebhookTimeout: 5 * time.Second}
 	for k, v := range runtime.DefaultRates {
 		cfg.Rates[k] = v
 	}
@@ -80,6 +81,7 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	}
 	rt := &runtime.Runtime{Config: cfg, Store: store, Throttle: limiter,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	rt.Flows = runtime.NewFlowHost(rt)
 
 	e := &env{t: t, rt: rt, store: store, clock: clock, uuids: uuids, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}, dbURL: dbURL}
 	e.seed()
@@ -98,6 +100,7 @@ func (e *env) twin() *env {
 	store := models.NewStore(db, dialect, e.clock.Now, models.RandomUUID)
 	store.Rules = flows.NewRules()
 	rt := &runtime.Runtime{Config: e.rt.Config, Store: store, Throttle: e.rt.Throttle, Log: e.rt.Log}
+	rt.Flows = runtime.NewFlowHost(rt)
 	twin := *e
 	twin.rt, twin.store = rt, store
 	twin.server = httptest.NewServer(api.New(rt))

@@ -109,7 +109,8 @@ const (
 	MsgHandled = "handled"
 	MsgFailed  = "failed"
 
-	MsgVisible = "visible"
+	MsgVisible  = "visible"
+	MsgArchived = "archived"
 )
 
 // Msg is a message to or from a contact.

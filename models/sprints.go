@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -129,4 +130,12 @@ func UnsubscribeGone(tx *gorm.DB, workspaceID int64, slug, targetURL string, now
 		return res.Error
 	}
 	return bumpConfigVersion(tx, workspaceID)
+}
+
+// ArchiveIncoming archives the messages contacts sent, as contact_actions archive_messages does.
+func (s *Store) ArchiveIncoming(ctx context.Context, workspaceID int64, contactIDs []int64) error {
+	return s.Write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&Msg{}).Where("workspace_id = ? AND contact_id IN ? AND direction = ? AND visibility = ?", workspaceID, contactIDs, MsgIn, MsgVisible).
+			Updates(map[string]any{"visibility": MsgArchived, "modified_on": s.now()}).Error
+	})
 }
