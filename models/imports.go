@@ -40,7 +40,9 @@ type ImportError struct{ Msg string }
 
 func (e *ImportError) Error() string { return e.Msg }
 
-func importErrorf(format string, args ...any) error { return &ImportError{Msg: fmt.Sprintf(format, args...)} }
+func importErrorf(format string, args ...any) error {
+	return &ImportError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // LimitError is a write that would take a workspace past its limit of one kind of object.
 type LimitError struct{ Kind string }
