@@ -502,3 +502,25 @@ func eachDialect(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
 }
 
 func assetsFlowUUID(s string) assets.FlowUUID { return assets.FlowUUID(s) }
+
+// TestEachExportOnItsOwn: every test export imports into an empty workspace by itself, and then the engine finds
+// nothing missing and no other issue in any of its flows.
+func TestEachExportOnItsOwn(t *testing.T) {
+	for _, name := range allExports {
+		t.Run(name, func(t *testing.T) {
+			e := newImportEnv(t, models.SQLite)
+			res, err := e.importFiles(t, name)
+			must(t, err)
+			a, err := LoadAssets(context.Background(), e.store, e.ws)
+			must(t, err)
+			for _, r := range res.Flows {
+				f, err := a.Session.Flows().Get(assetsFlowUUID(r.UUID))
+				must(t, err)
+				if issues := f.Inspect(a.Session).Issues; len(issues) > 0 {
+					b, _ := json.Marshal(issues)
+					t.Errorf("%s: %s", r.Name, b)
+				}
+			}
+		})
+	}
+}
