@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,6 +196,35 @@ func TestFlowRunCounts(t *testing.T) {
 		resp = e.do(request{method: "GET", path: "/api/v2/flows.json?uuid=" + other.UUID, auth: "admin"})
 		if !strings.Contains(string(resp.body), `"runs":{"active":0,"waiting":0,"completed":1,"expired":0,"interrupted":0,"failed":0}`) {
 			t.Errorf("other flow's runs: %s", resp.body)
+		}
+	})
+}
+
+// TestConcurrentImports: the same export imported five times at once makes everything once.
+func TestConcurrentImports(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		body, err := os.ReadFile(filepath.Join(exportsDir, "contacts.json"))
+		e.must(err)
+		var wg sync.WaitGroup
+		statuses := make([]int, 5)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do(request{method: "POST", path: "/api/v2/definitions.json", auth: "admin", body: body, contentType: "application/json"}).status
+			}()
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			if s != 201 {
+				t.Errorf("import %d: %d", i, s)
+			}
+		}
+		counts := e.countRows(t)
+		// 2 flows; 3 fields and 3 groups (plus Trileet's field and group, and each workspace's system group)
+		if counts["flows"] != 2 || counts["contact_fields"] != 4 || counts["contact_groups"] != 3+1+4 {
+			t.Errorf("after concurrent imports: %v", counts)
 		}
 	})
 }

@@ -524,3 +524,82 @@ func TestEachExportOnItsOwn(t *testing.T) {
 		})
 	}
 }
+
+// TestImportDetails: flow types, labels flows use, resthook slugs, unique flow names.
+func TestImportDetails(t *testing.T) {
+	flowOf := func(name, uuid, flowType string, actions ...map[string]any) map[string]any {
+		acts := []any{}
+		for _, a := range actions {
+			acts = append(acts, a)
+		}
+		return map[string]any{"uuid": uuid, "name": name, "spec_version": "14.4.2", "language": "eng", "type": flowType,
+			"nodes": []any{map[string]any{"uuid": "b1d2c3e4-5f60-4718-9a2b-3c4d5e6f7081", "actions": acts,
+				"exits": []any{map[string]any{"uuid": "d3e4f506-7182-4930-9c4d-5e6f708192a3"}}}}}
+	}
+	export := func(flows ...map[string]any) []byte {
+		list := []any{}
+		for _, f := range flows {
+			list = append(list, f)
+		}
+		b, _ := json.Marshal(map[string]any{"version": "13", "flows": list})
+		return b
+	}
+	say := map[string]any{"uuid": "c2d3e4f5-6071-4829-8b3c-4d5e6f708192", "type": "say_msg", "text": "Hello"}
+	send := map[string]any{"uuid": "c2d3e4f5-6071-4829-8b3c-4d5e6f708192", "type": "send_msg", "text": "Hello"}
+	label := map[string]any{"uuid": "e2d3e4f5-6071-4829-8b3c-4d5e6f708192", "type": "add_input_labels",
+		"labels": []any{map[string]any{"uuid": "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b", "name": "Colors"}}}
+	hook := map[string]any{"uuid": "a2d3e4f5-6071-4829-8b3c-4d5e6f708192", "type": "call_resthook", "resthook": " New-Lead "}
+
+	spec, err := ParseExport(export(
+		flowOf("Call", "11111111-1111-4111-8111-111111111111", "voice", say),
+		flowOf("Survey", "22222222-2222-4222-8222-222222222222", "messaging_offline", send),
+		flowOf("Labeller", "33333333-3333-4333-8333-333333333333", "messaging", send, label),
+		flowOf("Hook", "44444444-4444-4444-8444-444444444444", "messaging_background", hook),
+	))
+	must(t, err)
+	types := []string{}
+	for _, f := range spec.Flows {
+		types = append(types, f.FlowType)
+	}
+	if !slices.Equal(types, []string{models.FlowVoice, models.FlowSurvey, models.FlowMessage, models.FlowBackground}) {
+		t.Errorf("types %v", types)
+	}
+	if spec.Flows[0].ExpiresMinutes != 5 || !slices.Equal(spec.Flows[3].Resthooks, []string{"new-lead"}) || len(spec.Flows[2].Labels) != 1 {
+		t.Errorf("voice expiry %d, resthooks %v, labels %v", spec.Flows[0].ExpiresMinutes, spec.Flows[3].Resthooks, spec.Flows[2].Labels)
+	}
+
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newImportEnv(t, d)
+		ctx := context.Background()
+		// a flow of another UUID already has the name Labeller
+		must(t, e.store.DB.Create(&models.Flow{UUID: "55555555-5555-4555-8555-555555555555", WorkspaceID: e.ws.ID, Name: "labeller",
+			FlowType: models.FlowMessage, SpecVersion: "14.4.2", Revision: 1, Definition: "{}", IsActive: true,
+			CreatedOn: time.Now(), ModifiedOn: time.Now()}).Error)
+		for i := 0; i < 2; i++ {
+			spec, err := ParseExport(export(flowOf("Labeller", "33333333-3333-4333-8333-333333333333", "messaging", send, label),
+				flowOf("Hook", "44444444-4444-4444-8444-444444444444", "messaging_background", hook)))
+			must(t, err)
+			res, err := e.importSpec(t, spec)
+			must(t, err)
+			if res.Flows[0].Name != "Labeller 2" {
+				t.Errorf("import %d: the flow is named %q", i, res.Flows[0].Name)
+			}
+		}
+		var labels, hooks int64
+		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM labels WHERE workspace_id = ? AND name = 'Colors' AND uuid = 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b'", e.ws.ID).Scan(&labels).Error)
+		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM resthooks WHERE workspace_id = ? AND slug = 'new-lead'", e.ws.ID).Scan(&hooks).Error)
+		if labels != 1 || hooks != 1 {
+			t.Errorf("%d labels, %d resthooks", labels, hooks)
+		}
+		f, err := e.store.GetFlow(ctx, e.ws.ID, "33333333-3333-4333-8333-333333333333")
+		must(t, err)
+		var def struct {
+			Name     string
+			Revision int
+		}
+		must(t, json.Unmarshal([]byte(f.Definition), &def))
+		if def.Name != "Labeller 2" || def.Revision != 2 || f.Revision != 2 {
+			t.Errorf("the stored definition says %+v, the row revision %d", def, f.Revision)
+		}
+	})
+}
