@@ -106,8 +106,9 @@ var definitionsImportDocs = OperationDocs{Title: "Import Definitions",
 		{Name: "fields", Help: "Contact fields; matched by key, their names and types updated"},
 		{Name: "groups", Help: "Contact groups, smart when they have a query; matched by UUID, then name"},
 	},
-	Example: Example{Body: exampleImportBody, Status: http.StatusCreated, Answer: objectAnswer(convertImportResult, exampleImportResult)},
-	Limited: true}
+	Example:  Example{Body: exampleImportBody, Status: http.StatusCreated, Answer: objectAnswer(convertImportResult, exampleImportResult)},
+	Limited:  true,
+	JSONOnly: true}
 
 // siteExport is an export with the address of the site it was made on.
 type siteExport struct {

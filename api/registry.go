@@ -43,6 +43,8 @@ type OperationDocs struct {
 	Example Example
 	// Limited marks a write that creates objects a workspace may have only so many of: past that, a 409.
 	Limited bool
+	// JSONOnly marks a write whose body is one JSON document taken whole (an export): forms are refused.
+	JSONOnly bool
 }
 
 // Param is a query parameter or body field.
