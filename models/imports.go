@@ -22,7 +22,8 @@ import (
 //
 //   - flows by UUID (the export's UUIDs are kept): name, type, definition and expiry are replaced and the
 //     revision moves on; an archived or deleted flow comes back
-//   - fields by key: a given name or type replaces the field's (RapidPro's get_or_create)
+//   - fields by key: the name and type the export's fields (or a campaign event's date field) give replace
+//     the field's, as RapidPro's get_or_create does; the names in flows' references only name new fields
 //   - groups, labels and topics by UUID, else by name ignoring case; an existing group keeps its query. A new
 //     one keeps the export's UUID unless another row has it, in which case it gets a new one and the
 //     flows referring to it are rewritten to use it
@@ -174,6 +175,9 @@ func (s *Store) Import(ctx context.Context, workspaceID int64, spec *ImportSpec)
 		if err := imp.run(spec); err != nil {
 			return err
 		}
+		for _, key := range imp.fieldOrder {
+			imp.result.Fields = append(imp.result.Fields, FieldRef{Key: key, Name: imp.fields[key].Name})
+		}
 		result = imp.result
 		return imp.checkLimits()
 	}, workspaceID)
@@ -201,6 +205,7 @@ type importer struct {
 	created    map[string]int    // new objects of each limited kind
 	mapping    map[string]string // export UUID -> workspace UUID, where they differ
 	seenFields map[string]bool
+	fieldOrder []string // keys of the fields the import used, in the order it met them
 	seenGroups map[int64]bool
 }
 
@@ -241,7 +246,7 @@ func (imp *importer) run(spec *ImportSpec) error {
 
 	// fields, then groups, then flows and what they use, then campaigns and triggers, which use flows
 	for _, f := range spec.Fields {
-		if _, err := imp.field(f.Key, f.Name, f.Type); err != nil {
+		if _, err := imp.field(f.Key, f.Name, f.Type, true); err != nil {
 			return err
 		}
 	}
@@ -292,9 +297,10 @@ func (imp *importer) checkLimits() error {
 
 // --- fields ---------------------------------------------------------------------------------------------------
 
-// field gets or makes the field with key. A valid name different from the field's renames it; a type different
-// from the field's changes it, unless campaign events count on it being a date.
-func (imp *importer) field(key, name, valueType string) (*Field, error) {
+// field gets or makes the field with key. With rename, a valid name different from the field's renames it (the
+// names in flows' references to fields only name new ones); a type different from the field's changes it,
+// unless campaign events count on it being a date.
+func (imp *importer) field(key, name, valueType string, rename bool) (*Field, error) {
 	f := imp.fields[key]
 	if f == nil {
 		if !ValidFieldKey(key) {
@@ -315,7 +321,7 @@ func (imp *importer) field(key, name, valueType string) (*Field, error) {
 		imp.created["fields"]++
 	} else {
 		updates := map[string]any{}
-		if name != "" && name != f.Name && ValidFieldName(name) {
+		if rename && name != "" && name != f.Name && ValidFieldName(name) {
 			if unique := imp.uniqueFieldName(name, f.ID); unique != f.Name {
 				updates["name"], f.Name = unique, unique
 			}
@@ -343,7 +349,7 @@ func (imp *importer) field(key, name, valueType string) (*Field, error) {
 	}
 	if !imp.seenFields[key] {
 		imp.seenFields[key] = true
-		imp.result.Fields = append(imp.result.Fields, FieldRef{Key: f.Key, Name: f.Name})
+		imp.fieldOrder = append(imp.fieldOrder, key)
 	}
 	return f, nil
 }
@@ -520,7 +526,7 @@ func (imp *importer) mapUUID(from, to string) {
 // flows must be in the export or the workspace.
 func (imp *importer) flowDependencies(f *ImportFlow) error {
 	for _, ref := range f.Fields {
-		if _, err := imp.field(ref.Key, ref.Name, ""); err != nil {
+		if _, err := imp.field(ref.Key, ref.Name, "", false); err != nil {
 			return err
 		}
 	}
@@ -695,7 +701,7 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	kept := map[int64]bool{}
 	for i := range spec.Events {
 		e := &spec.Events[i]
-		field, err := imp.field(e.RelativeTo.Key, e.RelativeTo.Name, FieldDatetime)
+		field, err := imp.field(e.RelativeTo.Key, e.RelativeTo.Name, FieldDatetime, true)
 		if err != nil {
 			return err
 		}
