@@ -227,8 +227,10 @@ func (imp *importer) load() error {
 	if err := imp.tx.Where("workspace_id = ? AND is_active", imp.ws).Order("id").Find(&imp.topics).Error; err != nil {
 		return err
 	}
-	var flows []*Flow
-	if err := imp.tx.Where("workspace_id = ?", imp.ws).Find(&flows).Error; err != nil {
+	var flows []*Flow // not their definitions, which the import only replaces
+	err := imp.tx.Select("id", "uuid", "name", "flow_type", "revision", "is_archived", "is_active").
+		Where("workspace_id = ?", imp.ws).Find(&flows).Error
+	if err != nil {
 		return err
 	}
 	imp.flows = map[string]*Flow{}
