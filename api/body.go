@@ -18,8 +18,8 @@ type input struct {
 	form   bool
 }
 
-// readBody parses the request body the way Django REST framework's JSON, form and multipart parsers do.
-func readBody(r *http.Request, maxBytes int64) (*input, error) {
+// readBodyBytes reads the request body, refusing one over maxBytes.
+func readBodyBytes(r *http.Request, maxBytes int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -27,6 +27,35 @@ func readBody(r *http.Request, maxBytes int64) (*input, error) {
 			return nil, errDetail(http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes.", maxBytes))
 		}
 		return nil, errDetail(http.StatusBadRequest, "Could not read the request body.")
+	}
+	return body, nil
+}
+
+// readJSONDocument reads a body that is one JSON object taken as a whole (an export), as it was sent: only JSON
+// is accepted, and malformed JSON gets the same answers as in any other body.
+func readJSONDocument(r *http.Request, maxBytes int64) ([]byte, error) {
+	body, err := readBodyBytes(r, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	contentType := r.Header.Get("Content-Type")
+	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType != "application/json" && !strings.HasSuffix(mediaType, "+json") {
+		return nil, errDetail(http.StatusUnsupportedMediaType, fmt.Sprintf("Unsupported media type %q in request.", contentType))
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return []byte("{}"), nil
+	}
+	if _, err := parseJSONBody(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// readBody parses the request body the way Django REST framework's JSON, form and multipart parsers do.
+func readBody(r *http.Request, maxBytes int64) (*input, error) {
+	body, err := readBodyBytes(r, maxBytes)
+	if err != nil {
+		return nil, err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &input{values: map[string]any{}}, nil

@@ -76,8 +76,8 @@ func (s *server) index(c echo.Context) error {
 	buf.WriteByte('{')
 	first := true
 	for _, ep := range Registry {
-		if ep.Profile != "" {
-			continue // only some workspaces have it
+		if ep.Profile != "" || ep.Unlisted {
+			continue // only some workspaces have it, or RapidPro's index doesn't list it
 		}
 		if !first {
 			buf.WriteByte(',')

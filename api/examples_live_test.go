@@ -83,10 +83,33 @@ func (e *env) runExample(t *testing.T, ep *api.Endpoint, auth, method string, ex
 		return nil
 	}
 	got, want := decode(t, string(resp.body)), decode(t, ex.AnswerJSON())
+	if key := documents[ep.Name]; key != "" && method == "GET" {
+		topLevelKeysOnly(want, key)
+		topLevelKeysOnly(got, key)
+	}
 	if diff := shapeDiff(want, got); diff != "" {
 		t.Errorf("%s %s: the answer's shape is not the example's: %s\nexample %s\nanswer  %s", method, r.path, diff, ex.AnswerJSON(), resp.body)
 	}
 	return got
+}
+
+// documents name the values of an endpoint's GET answer that are documents with shapes of their own (the flow
+// definitions of an export follow the engine's spec, and no two nodes need have the same keys): of those, only
+// the top-level keys are compared.
+var documents = map[string]string{"definitions": "flows"}
+
+func topLevelKeysOnly(answer any, key string) {
+	obj, _ := answer.(map[string]any)
+	items, _ := obj[key].([]any)
+	for i, item := range items {
+		if doc, ok := item.(map[string]any); ok {
+			keys := map[string]any{}
+			for k := range doc {
+				keys[k] = true
+			}
+			items[i] = keys
+		}
+	}
 }
 
 func decode(t *testing.T, s string) any {

@@ -229,6 +229,7 @@ type truthCase struct {
 	Headers         map[string]string `json:"headers,omitempty"`
 	Body            json.RawMessage   `json:"body,omitempty"`
 	BodyRaw         *string           `json:"body_raw,omitempty"`
+	BodyFile        string            `json:"body_file,omitempty"` // a JSON body kept in a file, e.g. a test export
 	ContentType     string            `json:"content_type,omitempty"`
 	Status          int               `json:"status"`
 	Response        json.RawMessage   `json:"response,omitempty"`
@@ -265,6 +266,13 @@ func runTruthFile(t *testing.T, path string) {
 				r := request{method: tc.Method, path: tc.Path, auth: tc.Auth, headers: tc.Headers, contentType: tc.ContentType}
 				if tc.BodyRaw != nil {
 					r.body = []byte(*tc.BodyRaw)
+				} else if tc.BodyFile != "" {
+					if r.body, err = os.ReadFile(tc.BodyFile); err != nil {
+						t.Fatal(err)
+					}
+					if r.contentType == "" {
+						r.contentType = "application/json"
+					}
 				} else if len(tc.Body) > 0 {
 					r.body = tc.Body
 					if r.contentType == "" {

@@ -54,8 +54,13 @@ func checkLimit(c *Ctx, kind string) error {
 	if err != nil || !reached {
 		return err
 	}
+	return limitReached(c, kind)
+}
+
+// limitReached is the answer to a write past the workspace's limit of kind: RapidPro's 409, or Weni's 400.
+func limitReached(c *Ctx, kind string) error {
 	if c.weni() {
-		n := store.Limit(kind)
+		n := c.store().Limit(kind)
 		return errNonField(fmt.Sprintf("This org has %d %s and the limit is %d. You must delete existing ones before you can create new ones.", n, limitNouns[kind], n))
 	}
 	return errLimitReached()

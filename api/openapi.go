@@ -180,10 +180,10 @@ func requestBody(d OperationDocs) object {
 		}
 	}
 	schema := object{"type": "object", "properties": properties, "required": required}
-	content := object{
-		"application/json":                  object{"schema": schema},
-		"application/x-www-form-urlencoded": object{"schema": schema},
-		"multipart/form-data":               object{"schema": schema},
+	content := object{"application/json": object{"schema": schema}}
+	if !d.JSONOnly {
+		content["application/x-www-form-urlencoded"] = object{"schema": schema}
+		content["multipart/form-data"] = object{"schema": schema}
 	}
 	if d.Example.Body != nil {
 		content["application/json"].(object)["example"] = d.Example.Body

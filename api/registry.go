@@ -19,6 +19,9 @@ type Endpoint struct {
 	Get     *Operation
 	Post    *Operation
 	Delete  *Operation
+
+	// Unlisted keeps the endpoint out of the /api/v2.json index, as RapidPro's index leaves out some it serves.
+	Unlisted bool
 }
 
 // Operation is one method of an endpoint.
@@ -40,6 +43,8 @@ type OperationDocs struct {
 	Example Example
 	// Limited marks a write that creates objects a workspace may have only so many of: past that, a 409.
 	Limited bool
+	// JSONOnly marks a write whose body is one JSON document taken whole (an export): forms are refused.
+	JSONOnly bool
 }
 
 // Param is a query parameter or body field.
@@ -93,8 +98,9 @@ func (op *Operation) allows(role models.Role) bool { return slices.Contains(op.R
 // Roles, as RapidPro grants them: agents may read some things and write contacts; tokens of users who are no
 // longer members have no role and may do nothing.
 var (
-	anyRole = []models.Role{models.RoleAdministrator, models.RoleEditor, models.RoleAgent}
-	editors = []models.Role{models.RoleAdministrator, models.RoleEditor}
+	anyRole        = []models.Role{models.RoleAdministrator, models.RoleEditor, models.RoleAgent}
+	editors        = []models.Role{models.RoleAdministrator, models.RoleEditor}
+	administrators = []models.Role{models.RoleAdministrator}
 )
 
 // Throttle scopes.
@@ -111,9 +117,14 @@ var Registry = []*Endpoint{
 		Delete: &Operation{Roles: editors, Handle: deleteContact, Docs: contactsDeleteDocs}},
 	{Name: "contact_actions", Title: "Contact Actions", Summary: "to perform bulk contact actions", Scope: scopeDefault,
 		Post: &Operation{Roles: anyRole, Handle: postContactActions, Docs: contactActionsDocs}},
+	{Name: "definitions", Title: "Definitions", Summary: "to export and import flows, campaigns, triggers, fields and groups", Scope: scopeDefault, Unlisted: true,
+		Get:  &Operation{Roles: editors, Handle: exportDefinitions, Docs: definitionsExportDocs},
+		Post: &Operation{Roles: administrators, Handle: importDefinitions, Docs: definitionsImportDocs}},
 	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
+	{Name: "flows", Title: "Flows", Summary: "to list flows", Scope: scopeDefault, List: true,
+		Get: &Operation{Roles: editors, Handle: listFlows, Docs: flowsListDocs}},
 	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: scopeDefault, List: true,
 		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeGlobal, Docs: globalsWriteDocs}},

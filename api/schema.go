@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -15,6 +16,9 @@ type object = map[string]any
 func jsonSchema(t reflect.Type) object {
 	if t == reflect.TypeFor[apiTime]() {
 		return object{"type": "string", "format": "date-time"}
+	}
+	if t == reflect.TypeFor[json.RawMessage]() {
+		return object{"type": "object"} // a document written as it is stored: a flow definition, translations
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

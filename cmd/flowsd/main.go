@@ -4,6 +4,7 @@
 //	flowsd migrate [--db URL]
 //	flowsd workspace create --name NAME --email EMAIL [--country CC] [--timezone TZ] [--languages eng,kin] [--anon] [--db URL]
 //	flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
+//	flowsd import --workspace UUID [--db URL] FILE...
 package main
 
 import (
@@ -25,6 +26,8 @@ Usage:
                           [--languages eng,kin] [--date-style day_first|month_first|year_first]
                           [--anon] [--profile default|weni] [--rates v2=N/hour] [--db URL]
   flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
+  flowsd import --workspace UUID [--db URL] FILE...
+                                                  import RapidPro export files, all of them or nothing
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -73,6 +76,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return createWorkspace(rest[1:], stdout, stderr)
 		}
 		return createToken(rest[1:], stdout, stderr)
+	case "import":
+		return importExports(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -391,4 +393,153 @@ func TestSharedRateLimit(t *testing.T) {
 			t.Fatalf("in process: %d ok, %d throttled; want 8 and 0", ok, throttled)
 		}
 	})
+}
+
+var testExports = []string{"messaging.json", "webhooks.json", "contacts.json", "subflows.json", "legacy_v11.json", "campaign.json"}
+
+func exportPaths(names ...string) []string {
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join("..", "..", "testdata", "exports", n))
+	}
+	return paths
+}
+
+type importOutput struct {
+	Flows, Campaigns, Groups []struct{ UUID, Name string }
+	Fields                   []struct{ Key, Name string }
+}
+
+// countRows counts what the test exports write, straight from the database.
+func countRows(t *testing.T, dbURL string) map[string]int64 {
+	t.Helper()
+	db, _, err := models.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer models.Close(db)
+	out := map[string]int64{}
+	for _, table := range []string{"flows", "contact_fields", "contact_groups", "campaigns", "campaign_events", "triggers", "resthooks"} {
+		var n int64
+		if err := db.Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// TestImport: flowsd import brings in every test export in one go and prints what it imported; doing it again
+// changes nothing; a bad file among good ones writes nothing and says what is wrong; the server then serves the
+// flows.
+func TestImport(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
+		if code != 0 {
+			t.Fatalf("workspace create: %s", errOut)
+		}
+		var ws created
+		json.Unmarshal([]byte(out), &ws)
+		empty := countRows(t, dbURL)
+
+		// a bad file among good ones: nothing is written
+		bad := filepath.Join(t.TempDir(), "future.json")
+		data, err := os.ReadFile(exportPaths("webhooks.json")[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(bad, bytes.Replace(data, []byte(`"spec_version": "14.4.2"`), []byte(`"spec_version": "15.1.0"`), 1), 0o644)
+		args := append([]string{"import", "--workspace", ws.Workspace.UUID, "--db", dbURL}, exportPaths("messaging.json", "contacts.json")...)
+		_, errOut, code = flowsd(t, nil, append(args, bad)...)
+		if code != 1 || !strings.Contains(errOut, "future.json: Flow \"Resthook Notify\" (ac16a8a9-4d75-4acd-9938-cae62e016c3d) has spec version 15.1.0, newer than this server's engine supports (14.4.2)") {
+			t.Fatalf("bad file: exit %d, %s", code, errOut)
+		}
+		if after := countRows(t, dbURL); !reflect.DeepEqual(empty, after) {
+			t.Fatalf("a failed import wrote: %v -> %v", empty, after)
+		}
+
+		// all of them, flags after the files
+		args = append(append([]string{"import"}, exportPaths(testExports...)...), "--workspace", ws.Workspace.UUID, "--db", dbURL)
+		out, errOut, code = flowsd(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("import: exit %d, %s", code, errOut)
+		}
+		var first importOutput
+		if err := json.Unmarshal([]byte(out), &first); err != nil {
+			t.Fatalf("output %q: %v", out, err)
+		}
+		if len(first.Flows) != 12 || len(first.Campaigns) != 1 || len(first.Fields) != 4 || len(first.Groups) != 4 {
+			t.Fatalf("output: %s", out)
+		}
+		counts := countRows(t, dbURL)
+		if counts["flows"] != 12 || counts["campaigns"] != 1 || counts["campaign_events"] != 2 || counts["triggers"] != 5 || counts["resthooks"] != 1 || counts["contact_fields"] != 4 {
+			t.Fatalf("after the import: %v", counts)
+		}
+
+		// again: the same answer, nothing more
+		again, errOut, code := flowsd(t, nil, args...)
+		if code != 0 || again != out {
+			t.Fatalf("second import: exit %d, %s\n%s\nfirst: %s", code, errOut, again, out)
+		}
+		if after := countRows(t, dbURL); !reflect.DeepEqual(counts, after) {
+			t.Fatalf("importing twice: %v -> %v", counts, after)
+		}
+
+		// the server lists them, with the smart group evaluated
+		srv := startServer(t, []string{"FLOWSD_DB=" + dbURL})
+		defer srv.stop(t)
+		if code, body := srv.get(t, "/api/v2/flows.json?type=background", ws.Token); code != 200 || !strings.Contains(body, `"name":"Tag Reporter"`) {
+			t.Fatalf("flows.json: %d %s", code, body)
+		}
+		if code, body := srv.get(t, "/api/v2/groups.json?name=Adults", ws.Token); code != 200 || !strings.Contains(body, `"status":"ready"`) {
+			t.Fatalf("groups.json: %d %s", code, body)
+		}
+	})
+}
+
+func TestImportErrors(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "flowsd.db")
+	out, _, _ := flowsd(t, nil, "workspace", "create", "--name", "W", "--email", "a@b.co", "--db", db)
+	var ws created
+	json.Unmarshal([]byte(out), &ws)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	big := filepath.Join(dir, "big.json")
+	f, _ := os.Create(big)
+	f.Truncate(10<<20 + 1)
+	f.Close()
+	messaging := exportPaths("messaging.json")[0]
+
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"import", "--db", db, messaging}, 2, "--workspace is required"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db}, 2, "no export file given"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--bogus", messaging}, 2, "flag provided but not defined"},
+		{[]string{"import", "--workspace", "00000000-0000-4000-8000-000000000000", "--db", db, messaging}, 1, "no workspace with UUID"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, filepath.Join(dir, "missing.json")}, 1, "no such file"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, big}, 1, "big.json: larger than 10485760 bytes"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, write("bad.json", `{"version": "13", "flows": [`)}, 1, "bad.json: The export is not valid JSON"},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, write("list.json", `[]`)}, 1, "list.json: The export must be a JSON object."},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, write("other.json", `{"name": "x"}`)}, 1, `other.json: Not an export: it has no "version".`},
+		{[]string{"import", "--workspace", ws.Workspace.UUID, "--db", db, write("trigger.json", `{"version": "13", "flows": [], "triggers": [{"trigger_type": "C", "flow": {"uuid": "7b3d8baf-8e1f-4b64-8c42-2a1c9d4f6e32", "name": "Gone"}}]}`)},
+			1, `nothing imported: A catch-all trigger uses the flow "Gone" (7b3d8baf-8e1f-4b64-8c42-2a1c9d4f6e32), which is neither in the export nor in the workspace.`},
+	}
+	for _, c := range cases {
+		_, errOut, code := flowsd(t, nil, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.msg) {
+			t.Errorf("flowsd %s: exit %d (want %d), stderr %q (want %q)", strings.Join(c.args, " "), code, c.code, errOut, c.msg)
+		}
+	}
+	if counts := countRows(t, db); counts["flows"] != 0 || counts["triggers"] != 0 {
+		t.Errorf("failed imports wrote: %v", counts)
+	}
 }
