@@ -74,6 +74,7 @@ func TestTestdataExports(t *testing.T) {
 		"Invite Reporters":     {models.FlowMessage, 10080, func(f models.ImportFlow) bool { return len(f.Flows) == 1 && len(f.Groups) == 1 }},
 		"Legacy Cheese Survey": {models.FlowMessage, 10080, func(f models.ImportFlow) bool { return len(f.Fields) == 1 && f.Fields[0].Key == "likes_cheese" }},
 		"Reporter Follow Up":   {models.FlowMessage, 10080, nil},
+		"Hello":                {models.FlowMessage, 10080, nil},
 	}
 	for name, w := range want {
 		f, ok := byName[name]
