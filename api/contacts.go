@@ -269,18 +269,11 @@ func lookupURN(c *Ctx, raw string) (string, error) {
 	if c.ws().IsAnon {
 		return "", errQuery(urns.ErrAnonLookup.Error())
 	}
-	u, err := urns.LookupIdentity(raw, country(c.ws()))
+	u, err := urns.LookupIdentity(raw, c.ws().CountryCode())
 	if err != nil {
 		return "", errQuery(err.Error())
 	}
 	return string(u), nil
-}
-
-func country(ws *models.Workspace) string {
-	if ws.Country == nil {
-		return ""
-	}
-	return *ws.Country
 }
 
 func listContacts(c *Ctx) error {
@@ -432,7 +425,7 @@ func writeContact(c *Ctx) error {
 	}
 	if contact == nil && lookupName == "urn" && !spec.SetURNs {
 		// the URN in the URL makes the new contact's only URN
-		u, err := urns.Normalize(urlURN, country(ws), c.weni())
+		u, err := urns.Normalize(urlURN, ws.CountryCode(), c.weni())
 		if err != nil {
 			return errNonField(err.Error())
 		}
@@ -507,7 +500,7 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 				itemErrs.add(fmt.Sprint(i), "Ensure this field has no more than 255 characters.")
 				continue
 			}
-			u, err := urns.Normalize(raw, country(ws), c.weni())
+			u, err := urns.Normalize(raw, ws.CountryCode(), c.weni())
 			if err != nil {
 				itemErrs.add(fmt.Sprint(i), err.Error())
 				continue

@@ -34,7 +34,7 @@ func weniContactFilters(c *Ctx, q *gorm.DB) *gorm.DB {
 	if search := c.query.Get("search"); search != "" {
 		cond := "c.name = ?"
 		args := []any{search}
-		if identity, err := urns.LookupIdentity(search, country(c.ws())); err == nil && !c.ws().IsAnon {
+		if identity, err := urns.LookupIdentity(search, c.ws().CountryCode()); err == nil && !c.ws().IsAnon {
 			cond += " OR EXISTS (SELECT 1 FROM contact_urns u WHERE u.contact_id = c.id AND u.identity = ?)"
 			args = append(args, string(identity))
 		}

@@ -48,6 +48,14 @@ func (Workspace) TableName() string { return "workspaces" }
 // IsWeni reports whether the workspace speaks Weni's API profile.
 func (w *Workspace) IsWeni() bool { return w.APIProfile == ProfileWeni }
 
+// CountryCode is the workspace's country, which phone numbers without a country code are read in; "" if none.
+func (w *Workspace) CountryCode() string {
+	if w.Country == nil {
+		return ""
+	}
+	return *w.Country
+}
+
 // WorkspaceSpec is what a new workspace is made from.
 type WorkspaceSpec struct {
 	Name      string

@@ -28,6 +28,8 @@ Usage:
   flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
   flowsd import --workspace UUID [--db URL] FILE...
                                                   import RapidPro export files, all of them or nothing
+  flowsd receive --workspace UUID --urn URN [--db URL] TEXT...
+                                                  hand a message from a contact to their flows
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -78,6 +80,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return createToken(rest[1:], stdout, stderr)
 	case "import":
 		return importExports(rest, stdout, stderr)
+	case "receive":
+		return receive(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
