@@ -16,6 +16,7 @@ import (
 type input struct {
 	values map[string]any
 	form   bool
+	raw    []byte // a JSON body as sent, for fields whose key order matters (see pyjson.go)
 }
 
 // readBody parses the request body the way Django REST framework's JSON, form and multipart parsers do.
@@ -92,7 +93,7 @@ func parseJSONBody(body []byte) (*input, error) {
 	if !ok {
 		return nil, errNonField("Request body should be a single JSON object")
 	}
-	return &input{values: obj}, nil
+	return &input{values: obj, raw: body}, nil
 }
 
 // describeJSONError words a decoding failure as Python's json module does, which DRF passes on.

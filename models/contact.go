@@ -198,20 +198,27 @@ func (s *Store) FindContacts(ctx context.Context, workspaceID int64, uuids, iden
 
 // CreateContact makes an active contact from spec.
 func (s *Store) CreateContact(ctx context.Context, ws *Workspace, spec ContactSpec) (*Contact, error) {
-	now := s.now()
-	c := &Contact{UUID: s.NewUUID(), WorkspaceID: ws.ID, Status: ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now}
-	err := s.Write(ctx, func(tx *gorm.DB) error {
-		// a URN that's taken refuses the contact before anything is written
-		if err := checkURNsFree(tx, ws.ID, 0, spec.URNs); err != nil {
-			return err
-		}
-		s.applyScalars(c, spec)
-		if err := tx.Create(c).Error; err != nil {
-			return err
-		}
-		return s.applySpec(ctx, tx, ws, c, spec, now)
+	var c *Contact
+	err := s.Write(ctx, func(tx *gorm.DB) (err error) {
+		c, err = s.CreateContactTx(ctx, tx, ws, spec)
+		return err
 	})
 	return c, err
+}
+
+// CreateContactTx makes an active contact from spec inside a transaction the caller holds.
+func (s *Store) CreateContactTx(ctx context.Context, tx *gorm.DB, ws *Workspace, spec ContactSpec) (*Contact, error) {
+	now := s.now()
+	c := &Contact{UUID: s.NewUUID(), WorkspaceID: ws.ID, Status: ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now}
+	// a URN that's taken refuses the contact before anything is written
+	if err := checkURNsFree(tx, ws.ID, 0, spec.URNs); err != nil {
+		return c, err
+	}
+	s.applyScalars(c, spec)
+	if err := tx.Create(c).Error; err != nil {
+		return c, err
+	}
+	return c, s.applySpec(ctx, tx, ws, c, spec, now)
 }
 
 // UpdateContact applies spec to a contact.
