@@ -146,7 +146,7 @@ func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error)
 	} else if extra != nil {
 		chosen = extra
 	}
-	b, err := json.Marshal(chosen)
+	b, err := encodeJSON(chosen, 0, false)
 	if err != nil {
 		return spec, nil, err
 	}

@@ -38,17 +38,16 @@ type flowStartGroup struct {
 
 func (flowStartGroup) TableName() string { return "flow_start_groups" }
 
-// urnRaceRetries is how often a start is tried again after losing a race to create a URN's contact; the next
-// try finds the contact the winner made.
-const urnRaceRetries = 2
-
 // CreateFlowStart makes a pending start, with its contacts and groups and the contacts of its URNs (created
 // when new), in one transaction: nothing is written unless all of it is. Workers start its contacts later.
+//
+// A start that loses a race to create a URN's contact (another request made it first) is tried again, and
+// then finds that contact; every loss is one more URN taken, so there are at most as many tries as URNs.
 func (s *Store) CreateFlowStart(ctx context.Context, ws *Workspace, spec FlowStartSpec) (*FlowStart, error) {
 	for attempt := 0; ; attempt++ {
 		start, err := s.createFlowStart(ctx, ws, spec)
 		var taken *ErrURNTaken
-		if errors.As(err, &taken) && attempt < urnRaceRetries {
+		if errors.As(err, &taken) && attempt < len(spec.URNs) {
 			continue
 		}
 		return start, err
