@@ -138,6 +138,9 @@ func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error)
 	if !v.failed() && recipients == 0 {
 		v.add(nonFieldErrors, "Must specify at least one group, contact or URN")
 	}
+	if v.failed() {
+		return spec, v, nil
+	}
 
 	// as RapidPro's "params or extra": empty params give way to extra
 	chosen := newJSONObject()

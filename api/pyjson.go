@@ -38,28 +38,50 @@ func (o *jsonObject) get(k string) (any, bool) {
 
 func (o *jsonObject) len() int { return len(o.keys) }
 
-// MarshalJSON writes the object compactly, in key order, without escaping HTML characters.
+// MarshalJSON writes the object compactly, in key order, without escaping HTML characters. Nested values are
+// written in the same pass, so deep objects cost no more than long ones.
 func (o *jsonObject) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			buf.WriteByte(',')
+	err := appendOrdered(&buf, o)
+	return buf.Bytes(), err
+}
+
+func appendOrdered(buf *bytes.Buffer, v any) error {
+	switch t := v.(type) {
+	case *jsonObject:
+		buf.WriteByte('{')
+		for i, k := range t.keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := appendOrdered(buf, k); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			if err := appendOrdered(buf, t.vals[k]); err != nil {
+				return err
+			}
 		}
-		key, err := encodeJSON(k, 0, false)
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, item := range t {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := appendOrdered(buf, item); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	default:
+		b, err := encodeJSON(t, 0, false)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		val, err := encodeJSON(o.vals[k], 0, false)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(key)
-		buf.WriteByte(':')
-		buf.Write(val)
+		buf.Write(b)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return nil
 }
 
 // decodeOrdered decodes one JSON value, keeping key order.
