@@ -460,6 +460,10 @@ func readURNItems(c *Ctx, items []any) ([]models.URNSpec, *indexedErrors) {
 			itemErrs.add(fmt.Sprint(i), err.Error())
 			continue
 		}
+		if strings.ContainsRune(string(u), 0) {
+			itemErrs.add(fmt.Sprint(i), "Null characters are not allowed.")
+			continue
+		}
 		specs = append(specs, urnSpec(u))
 	}
 	return specs, itemErrs
