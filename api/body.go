@@ -16,6 +16,7 @@ import (
 type input struct {
 	values map[string]any
 	form   bool
+	raw    []byte // a JSON body as sent, for fields whose key order matters (see pyjson.go)
 }
 
 // readBodyBytes reads the request body, refusing one over maxBytes.
@@ -121,7 +122,7 @@ func parseJSONBody(body []byte) (*input, error) {
 	if !ok {
 		return nil, errNonField("Request body should be a single JSON object")
 	}
-	return &input{values: obj}, nil
+	return &input{values: obj, raw: body}, nil
 }
 
 // describeJSONError words a decoding failure as Python's json module does, which DRF passes on.

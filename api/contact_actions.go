@@ -124,6 +124,9 @@ func resolveContacts(c *Ctx, items []any, v *validation) ([]*models.Contact, err
 			return nil, nil
 		}
 		values[i] = inputText(item)
+		if strings.ContainsRune(values[i], 0) {
+			continue // no contact has it, and PostgreSQL can't compare it
+		}
 		if u, ok := normalizeUUID(values[i]); ok {
 			uuids = append(uuids, u)
 		} else if identity, ok := urns.ReferenceIdentity(values[i]); ok {

@@ -456,6 +456,38 @@ func writeContact(c *Ctx) error {
 	return c.respond(status, w.write(contact))
 }
 
+// readURNItems reads a list of URNs to write, normalized in the workspace's country; errors are per item.
+func readURNItems(c *Ctx, items []any) ([]models.URNSpec, *indexedErrors) {
+	var specs []models.URNSpec
+	itemErrs := &indexedErrors{}
+	for i, item := range items {
+		raw := inputText(item)
+		if _, isString := item.(string); !isString && !isNumber(item) {
+			itemErrs.add(fmt.Sprint(i), "Not a valid string.")
+			continue
+		}
+		if strings.TrimSpace(raw) == "" {
+			itemErrs.add(fmt.Sprint(i), "This field may not be blank.")
+			continue
+		}
+		if len([]rune(raw)) > urns.MaxLength {
+			itemErrs.add(fmt.Sprint(i), "Ensure this field has no more than 255 characters.")
+			continue
+		}
+		u, err := urns.Normalize(raw, c.ws().CountryCode(), c.weni())
+		if err != nil {
+			itemErrs.add(fmt.Sprint(i), err.Error())
+			continue
+		}
+		if strings.ContainsRune(string(u), 0) {
+			itemErrs.add(fmt.Sprint(i), "Null characters are not allowed.")
+			continue
+		}
+		specs = append(specs, models.URNSpecFor(u))
+	}
+	return specs, itemErrs
+}
+
 // readContactSpec reads a contact write's body with RapidPro's rules and messages.
 func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) (models.ContactSpec, *validation, error) {
 	ctx := c.Request().Context()
@@ -485,28 +517,8 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 	}
 
 	if items, present, ok := in.list(v, "urns", models.MaxContactURNs); present && ok {
-		itemErrs := &indexedErrors{}
-		for i, item := range items {
-			raw := inputText(item)
-			if _, isString := item.(string); !isString && !isNumber(item) {
-				itemErrs.add(fmt.Sprint(i), "Not a valid string.")
-				continue
-			}
-			if strings.TrimSpace(raw) == "" {
-				itemErrs.add(fmt.Sprint(i), "This field may not be blank.")
-				continue
-			}
-			if len([]rune(raw)) > urns.MaxLength {
-				itemErrs.add(fmt.Sprint(i), "Ensure this field has no more than 255 characters.")
-				continue
-			}
-			u, err := urns.Normalize(raw, ws.CountryCode(), c.weni())
-			if err != nil {
-				itemErrs.add(fmt.Sprint(i), err.Error())
-				continue
-			}
-			spec.URNs = append(spec.URNs, models.URNSpecFor(u))
-		}
+		var itemErrs *indexedErrors
+		spec.URNs, itemErrs = readURNItems(c, items)
 		switch {
 		case len(itemErrs.order) > 0:
 			v.addNested("urns", itemErrs)

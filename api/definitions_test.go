@@ -73,11 +73,11 @@ func TestExportImportRoundTrip(t *testing.T) {
 		}
 
 		// into the workspace it came from: nothing new
-		before := src.countRows(t)
+		before := src.configCounts(t)
 		if resp := src.do(request{method: "POST", path: "/api/v2/definitions.json", auth: "admin", body: export.body, contentType: "application/json"}); resp.status != 201 {
 			t.Fatalf("import of the export into its workspace: %d %s", resp.status, resp.body)
 		}
-		if after := src.countRows(t); !reflect.DeepEqual(before, after) {
+		if after := src.configCounts(t); !reflect.DeepEqual(before, after) {
 			t.Errorf("importing an export into its own workspace changed counts: %v -> %v", before, after)
 		}
 		if diff := exportDiff(export.body, src.do(request{method: "GET", path: path, auth: "admin"}).body); diff != "" {
@@ -107,7 +107,7 @@ func exportDiff(a, b []byte) string {
 	return ""
 }
 
-func (e *env) countRows(t *testing.T) map[string]int64 {
+func (e *env) configCounts(t *testing.T) map[string]int64 {
 	out := map[string]int64{}
 	for _, table := range []string{"flows", "contact_fields", "contact_groups", "campaigns", "campaign_events", "triggers", "resthooks", "labels", "topics"} {
 		var n int64
@@ -123,7 +123,7 @@ func TestImportLimits(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		e.store.Limits = map[string]int{"fields": 2}
-		before := e.countRows(t)
+		before := e.configCounts(t)
 		resp := e.importExport(t, "admin", "contacts.json")
 		if resp.status != 409 || string(resp.body) != `{"detail":"Cannot create object because workspace has reached limit."}` {
 			t.Fatalf("past the field limit: %d %s", resp.status, resp.body)
@@ -132,7 +132,7 @@ func TestImportLimits(t *testing.T) {
 		if resp.status != 400 || !strings.Contains(string(resp.body), "This org has 2 contact fields and the limit is 2.") {
 			t.Fatalf("Weni past the field limit: %d %s", resp.status, resp.body)
 		}
-		if after := e.countRows(t); !reflect.DeepEqual(before, after) {
+		if after := e.configCounts(t); !reflect.DeepEqual(before, after) {
 			t.Errorf("refused imports wrote: %v -> %v", before, after)
 		}
 
@@ -221,7 +221,7 @@ func TestConcurrentImports(t *testing.T) {
 				t.Errorf("import %d: %d", i, s)
 			}
 		}
-		counts := e.countRows(t)
+		counts := e.configCounts(t)
 		// 2 flows; 3 fields and 3 groups (plus Trileet's field and group, and each workspace's system group)
 		if counts["flows"] != 2 || counts["contact_fields"] != 4 || counts["contact_groups"] != 3+1+4 {
 			t.Errorf("after concurrent imports: %v", counts)

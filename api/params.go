@@ -188,3 +188,24 @@ func parseISO8601(s string) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+// pythonInt is what Python's int() reads: optional sign, digits, single underscores between digits.
+var pythonInt = regexp.MustCompile(`^[+-]?[0-9]+(_[0-9]+)*$`)
+
+// intParam reads an integer filter as RapidPro's get_int_param does: the last value given, 0 when absent, a
+// 400 when it isn't an integer. One too big for any id gives -1, which matches nothing.
+func intParam(q url.Values, name string) (int64, error) {
+	vals := q[name]
+	if len(vals) == 0 {
+		return 0, nil
+	}
+	s := strings.TrimSpace(vals[len(vals)-1])
+	if !pythonInt.MatchString(s) {
+		return 0, errQuery(fmt.Sprintf("Value for %s must be an integer", name))
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
+	if err != nil {
+		return -1, nil
+	}
+	return n, nil
+}

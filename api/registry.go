@@ -14,11 +14,13 @@ type Endpoint struct {
 	Title   string
 	Summary string // completes "<name> - …" in the endpoint list
 	Scope   string // throttle scope
-	List    bool   // GET answers a page of results (docs requests get [])
-	Profile string // set when only workspaces of that API profile have the endpoint
-	Get     *Operation
-	Post    *Operation
-	Delete  *Operation
+	// WeniScope is the throttle scope in Weni workspaces, when Weni gives the endpoint its own
+	WeniScope string
+	List      bool   // GET answers a page of results (docs requests get [])
+	Profile   string // set when only workspaces of that API profile have the endpoint
+	Get       *Operation
+	Post      *Operation
+	Delete    *Operation
 
 	// Unlisted keeps the endpoint out of the /api/v2.json index, as RapidPro's index leaves out some it serves.
 	Unlisted bool
@@ -105,8 +107,10 @@ var (
 
 // Throttle scopes.
 const (
-	scopeDefault  = "v2"
-	scopeContacts = "v2.contacts"
+	scopeDefault   = "v2"
+	scopeContacts  = "v2.contacts"
+	scopeRuns      = "v2.runs"
+	scopeFlowStart = "v2.flowstart" // Weni's, for flow starts
 )
 
 // Registry is every endpoint flowsd serves, by name.
@@ -123,6 +127,10 @@ var Registry = []*Endpoint{
 	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
+	{Name: "flow_starts", Title: "Flow Starts", Summary: "to list flow starts or start contacts in a flow", Scope: scopeDefault,
+		WeniScope: scopeFlowStart, List: true,
+		Get:  &Operation{Roles: editors, Handle: listFlowStarts, Docs: flowStartsListDocs},
+		Post: &Operation{Roles: editors, Handle: postFlowStart, Docs: flowStartsWriteDocs}},
 	{Name: "flows", Title: "Flows", Summary: "to list flows", Scope: scopeDefault, List: true,
 		Get: &Operation{Roles: editors, Handle: listFlows, Docs: flowsListDocs}},
 	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: scopeDefault, List: true,
@@ -136,6 +144,8 @@ var Registry = []*Endpoint{
 		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs, Cacheable: true},
 		Post:   &Operation{Roles: editors, Handle: writeLabel, Docs: labelsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteLabel, Docs: labelsDeleteDocs}},
+	{Name: "runs", Title: "Flow Runs", Summary: "to list flow runs", Scope: scopeRuns, List: true,
+		Get: &Operation{Roles: editors, Handle: listRuns, Docs: runsListDocs}},
 	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: scopeDefault, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},

@@ -11,6 +11,9 @@ import (
 // X-RateLimit headers. A request over the limit gets a 429 with Retry-After in whole seconds.
 func (s *server) throttle(c *Ctx) error {
 	scope := c.endpoint.Scope
+	if c.weni() && c.endpoint.WeniScope != "" {
+		scope = c.endpoint.WeniScope
+	}
 	rate := s.rt.Config.RateFor(scope, c.ws().APIRates)
 	key := fmt.Sprintf("throttle_%s_%d", scope, c.ws().ID)
 

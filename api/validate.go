@@ -304,3 +304,38 @@ func (v *validation) addNested(field string, items *indexedErrors) {
 	}
 	v.nested[field] = items
 }
+
+// boolean reads name as a DRF BooleanField, def when absent. DRF reads a boolean missing from a form as false.
+func (in *input) boolean(v *validation, name string, def bool) (value, ok bool) {
+	raw, present := in.values[name]
+	if !present {
+		if in.form {
+			return false, true
+		}
+		return def, true
+	}
+	if in.form {
+		raw = lastFormValue(raw)
+	}
+	switch t := raw.(type) {
+	case nil:
+		v.add(name, "This field may not be null.")
+		return def, false
+	case bool:
+		return t, true
+	case string:
+		switch t {
+		case "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1":
+			return true, true
+		case "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0":
+			return false, true
+		}
+	case json.Number:
+		// Python compares 1, 1.0 and True alike
+		if f, err := t.Float64(); err == nil && (f == 0 || f == 1) {
+			return f == 1, true
+		}
+	}
+	v.add(name, "Must be a valid boolean.")
+	return def, false
+}

@@ -172,6 +172,7 @@ CREATE INDEX flow_runs_flow_contact ON flow_runs (flow_id, contact_id);
 CREATE INDEX flow_runs_contact ON flow_runs (contact_id);
 CREATE INDEX flow_runs_start ON flow_runs (start_id);
 CREATE INDEX flow_runs_session ON flow_runs (session_id);
+CREATE INDEX flow_runs_flow_list ON flow_runs (flow_id, modified_on DESC, id DESC);
 
 CREATE TABLE msgs (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

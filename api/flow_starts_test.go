@@ -1,0 +1,217 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/throttle"
+	"gorm.io/gorm"
+)
+
+// countQueries counts the statements the store runs from now on.
+func (e *env) countQueries() *atomic.Int64 {
+	e.t.Helper()
+	n := &atomic.Int64{}
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := e.store.DB.Callback()
+	e.must(cb.Query().After("gorm:query").Register("test:count", count))
+	e.must(cb.Row().After("gorm:row").Register("test:count", count))
+	e.must(cb.Raw().After("gorm:raw").Register("test:count", count))
+	return n
+}
+
+// queriesFor is how many statements one GET runs.
+func (e *env) queriesFor(n *atomic.Int64, path string) int64 {
+	e.t.Helper()
+	before := n.Load()
+	e.getPage(path, "admin")
+	return n.Load() - before
+}
+
+// TestListingsQueryPerPage: a page of 250 starts or runs takes as many queries as a page of one; their
+// contacts, groups, URNs and run counts are loaded for the whole page at once.
+func TestListingsQueryPerPage(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		w := seedFlowWorld(e)
+		for i := range 260 {
+			at := seedAt(14, 0).Add(time.Duration(i/3) * time.Second) // threes share a time
+			c := e.seedContact("nyaruka", seedUUID('c', 100+i), fmt.Sprint("Contact ", i), fmt.Sprintf("tel:+2507881%05d", i))
+			s := e.seedStart(startSeed{ws: "nyaruka", uuid: seedUUID('5', 100+i), by: "admin", flow: w.flow, status: models.StartStarted,
+				count: 1, contacts: []*models.Contact{c, w.joe}, groups: []*models.Group{w.customers}, modified: at})
+			e.seedRun(runSeed{uuid: seedUUID('e', 100+i), flow: w.flow, contact: c, start: s, status: models.RunWaiting, modified: at})
+		}
+		n := e.countQueries()
+		for _, endpoint := range []string{"flow_starts", "runs"} {
+			one := e.queriesFor(n, "/api/v2/"+endpoint+".json?after=2025-01-01T14:01:26Z")
+			full := e.queriesFor(n, "/api/v2/"+endpoint+".json")
+			if one != full {
+				t.Errorf("%s: a page of 250 takes %d queries, a page of one %d", endpoint, full, one)
+			}
+		}
+
+		// every start and run comes once, newest first, across pages
+		for _, endpoint := range []string{"flow_starts", "runs"} {
+			seen := map[string]bool{}
+			var last string
+			path := "/api/v2/" + endpoint + ".json?after=2025-01-01T14:00:00Z"
+			pages := 0
+			for path != "" {
+				p := e.getPage(path, "admin")
+				pages++
+				for _, r := range p.Results {
+					var item struct {
+						UUID       string `json:"uuid"`
+						ModifiedOn string `json:"modified_on"`
+					}
+					e.must(json.Unmarshal(r, &item))
+					if seen[item.UUID] {
+						t.Errorf("%s: %s seen twice", endpoint, item.UUID)
+					}
+					if last != "" && item.ModifiedOn > last {
+						t.Errorf("%s: %s out of order", endpoint, item.UUID)
+					}
+					seen[item.UUID], last = true, item.ModifiedOn
+				}
+				path = ""
+				if p.Next != nil {
+					path = pathOf(t, *p.Next)
+				}
+			}
+			if len(seen) != 260 || pages != 2 {
+				t.Errorf("%s: %d items on %d pages, want 260 on 2", endpoint, len(seen), pages)
+			}
+		}
+	})
+}
+
+// TestFlowStartURNRace: starts made at once with the same new URN make one contact between them.
+func TestFlowStartURNRace(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		w := seedFlowWorld(e)
+		body := fmt.Sprintf(`{"flow": %q, "urns": ["tel:+250788555555", "tel:+250788555556"]}`, w.flow.UUID)
+		var wg sync.WaitGroup
+		statuses := make([]int, 6)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do(request{method: "POST", path: "/api/v2/flow_starts.json", auth: "admin", body: []byte(body), contentType: "application/json"}).status
+			}()
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			if s != http.StatusCreated {
+				t.Errorf("start %d: status %d", i, s)
+			}
+		}
+		if n := e.countRows("contact_urns", "identity IN ?", []string{"tel:+250788555555", "tel:+250788555556"}); n != 2 {
+			t.Errorf("%d URNs, want one contact each", n)
+		}
+		if n := e.countRows("flow_start_contacts", "contact_id IN (SELECT contact_id FROM contact_urns WHERE identity = 'tel:+250788555555')"); n != 6 {
+			t.Errorf("the contact is in %d starts, want 6", n)
+		}
+	})
+}
+
+// TestCreateFlowStartIsAtomic: a start that fails part way leaves nothing behind, not even the contacts made
+// for its URNs.
+func TestCreateFlowStartIsAtomic(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		w := seedFlowWorld(e)
+		ws := e.ws["nyaruka"]
+		starts, contacts := e.countRows("flow_starts", "1 = 1"), e.countRows("contacts", "1 = 1")
+		_, err := e.store.CreateFlowStart(context.Background(), ws, models.FlowStartSpec{
+			FlowID: w.flow.ID, StartType: models.StartTypeAPI, ContactIDs: []int64{w.joe.ID},
+			GroupIDs:    []int64{999999}, // no such group: the last insert fails
+			URNs:        []models.URNSpec{{Identity: "tel:+250788777777", Scheme: "tel", Path: "+250788777777"}},
+			Params:      "{}",
+			CreatedByID: e.userID("admin"),
+		})
+		if err == nil {
+			t.Fatal("a start with a group that doesn't exist was written")
+		}
+		if n := e.countRows("flow_starts", "1 = 1"); n != starts {
+			t.Errorf("%d starts, want %d", n, starts)
+		}
+		if n := e.countRows("contacts", "1 = 1"); n != contacts {
+			t.Errorf("%d contacts, want %d: the URN's contact outlived the failed start", n, contacts)
+		}
+		if n := e.countRows("flow_start_contacts", "contact_id = ?", w.joe.ID); n != 1 {
+			t.Errorf("joe is in %d starts, want only the seeded one", n)
+		}
+	})
+}
+
+// TestFlowStartWakesWorkers: a new start wakes this process's start workers; a refused one doesn't.
+func TestFlowStartWakesWorkers(t *testing.T) {
+	e := newEnv(t, models.SQLite, envOptions{})
+	w := seedFlowWorld(e)
+	woken := func() bool {
+		select {
+		case <-e.rt.Woken("starts"):
+			return true
+		default:
+			return false
+		}
+	}
+	post := func(body string) int {
+		return e.do(request{method: "POST", path: "/api/v2/flow_starts.json", auth: "admin", body: []byte(body), contentType: "application/json"}).status
+	}
+	if s := post(`{"flow": "nope", "contacts": ["` + w.joe.UUID + `"]}`); s != http.StatusBadRequest {
+		t.Errorf("refused start: %d", s)
+	} else if woken() {
+		t.Error("a refused start woke the workers")
+	}
+	if s := post(`{"flow": "` + w.flow.UUID + `", "contacts": ["` + w.joe.UUID + `"]}`); s != http.StatusCreated {
+		t.Errorf("new start: %d", s)
+	} else if !woken() {
+		t.Error("a new start didn't wake the workers")
+	}
+}
+
+// TestFlowStartOversizedBody: a body past the configured limit is a 413 and writes nothing.
+func TestFlowStartOversizedBody(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		w := seedFlowWorld(e)
+		big := fmt.Sprintf(`{"flow": %q, "contacts": [%q], "params": {"x": %q}}`, w.flow.UUID, w.joe.UUID, strings.Repeat("a", int(e.rt.Config.MaxBodyBytes)))
+		before := e.countRows("flow_starts", "1 = 1")
+		resp := e.do(request{method: "POST", path: "/api/v2/flow_starts.json", auth: "admin", body: []byte(big), contentType: "application/json"})
+		if resp.status != http.StatusRequestEntityTooLarge || !bytes.Contains(resp.body, []byte("Request body exceeds the limit")) {
+			t.Errorf("oversized body: %d %s", resp.status, resp.body)
+		}
+		if n := e.countRows("flow_starts", "1 = 1"); n != before {
+			t.Errorf("%d starts, want %d", n, before)
+		}
+	})
+}
+
+// TestFlowStartAndRunScopes: runs count against v2.runs; flow starts against v2, but v2.flowstart in Weni
+// workspaces, as Weni throttles them.
+func TestFlowStartAndRunScopes(t *testing.T) {
+	e := newEnv(t, models.SQLite, envOptions{rates: map[string]throttle.Rate{
+		"v2": {N: 10, Per: time.Hour}, "v2.runs": {N: 20, Per: time.Hour}, "v2.flowstart": {N: 30, Per: time.Hour}}})
+	for _, tc := range []struct{ auth, path, limit string }{
+		{"admin", "/api/v2/flow_starts.json", "10"},
+		{"weni", "/api/v2/flow_starts.json", "30"},
+		{"admin", "/api/v2/runs.json", "20"},
+		{"weni", "/api/v2/runs.json", "20"},
+	} {
+		resp := e.do(request{method: "GET", path: tc.path, auth: tc.auth})
+		if got := resp.header.Get("X-RateLimit-Limit"); resp.status != http.StatusOK || got != tc.limit {
+			t.Errorf("%s %s: %d, limit %s, want %s", tc.auth, tc.path, resp.status, got, tc.limit)
+		}
+	}
+}

@@ -1,0 +1,294 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/flowsd/flowsd/models"
+)
+
+// maxStartRecipients bounds each of a start's groups, contacts and URNs.
+const maxStartRecipients = 100
+
+// maxStartParams is how long params may be as Python writes them as JSON (default profile).
+const maxStartParams = 10000
+
+// postFlowStart starts contacts, groups and URNs in a flow, with RapidPro's rules and messages. The start is
+// written pending, with its recipients, in one transaction; this process's start workers are woken to run it.
+func postFlowStart(c *Ctx) error {
+	in, err := c.body()
+	if err != nil {
+		return err
+	}
+	if c.weni() {
+		mergeWeniQuery(c, in)
+	}
+	spec, v, err := readFlowStart(c, in)
+	if err != nil {
+		return err
+	}
+	if v.failed() {
+		return errValidation(v)
+	}
+
+	ctx := c.Request().Context()
+	start, err := c.store().CreateFlowStart(ctx, c.ws(), spec)
+	if err != nil {
+		return err
+	}
+	c.rt.Wake("starts")
+
+	var rows []models.StartListing
+	if err := c.store().StartsQuery(ctx, c.ws().ID).Where("s.id = ?", start.ID).Find(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("flow start %d not found after creating it", start.ID)
+	}
+	if err := c.store().LoadStartDetails(ctx, rows); err != nil {
+		return err
+	}
+	return c.respond(http.StatusCreated, convertStart(c, &rows[0]))
+}
+
+// mergeWeniQuery puts query parameters over the body, as Weni does: groups, contacts and urns as lists.
+func mergeWeniQuery(c *Ctx, in *input) {
+	for key, vals := range c.query {
+		switch key {
+		case "groups", "contacts", "urns":
+			list := make([]any, len(vals))
+			for i, s := range vals {
+				list[i] = s
+			}
+			in.values[key] = list
+		default:
+			in.values[key] = vals[len(vals)-1]
+		}
+	}
+}
+
+// readFlowStart reads a start's body; field errors come in the order RapidPro's serializer declares its
+// fields, and the check that there is someone to start only once every field is valid.
+func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error) {
+	ctx := c.Request().Context()
+	v := &validation{}
+	spec := models.FlowStartSpec{StartType: models.StartTypeAPI, CreatedByID: c.principal.User.ID}
+	if strings.Contains(c.Request().UserAgent(), "Zapier") {
+		spec.StartType = models.StartTypeZapier
+	}
+
+	flow, err := readFlowRef(c, in, v)
+	if err != nil {
+		return spec, nil, err
+	}
+	if flow != nil {
+		spec.FlowID = flow.ID
+	}
+
+	recipients := 0
+	if items, ok := readRecipients(c, in, v, "contacts"); ok && len(items) > 0 {
+		contacts, err := resolveContacts(c, items, v)
+		if err != nil {
+			return spec, nil, err
+		}
+		for _, ct := range contacts {
+			spec.ContactIDs = append(spec.ContactIDs, ct.ID)
+		}
+		recipients += len(items)
+	}
+	if items, ok := readRecipients(c, in, v, "groups"); ok && len(items) > 0 {
+		groups, msg, err := resolveGroups(ctx, c, items, true)
+		if err != nil {
+			return spec, nil, err
+		}
+		if msg != "" {
+			v.add("groups", msg)
+		}
+		for _, g := range groups {
+			spec.GroupIDs = append(spec.GroupIDs, g.ID)
+		}
+		recipients += len(items)
+	}
+	if items, ok := readRecipients(c, in, v, "urns"); ok && len(items) > 0 {
+		var itemErrs *indexedErrors
+		if spec.URNs, itemErrs = readURNItems(c, items); len(itemErrs.order) > 0 {
+			v.addNested("urns", itemErrs)
+		}
+		recipients += len(items)
+	}
+
+	spec.RestartParticipants, _ = in.boolean(v, "restart_participants", true)
+	spec.ExcludeActive, _ = in.boolean(v, "exclude_active", false)
+	extra := readJSONObject(in, v, "extra")
+	if extra != nil {
+		extra = normalizeExtra(extra)
+	}
+	params := readJSONObject(in, v, "params")
+	switch {
+	case params == nil:
+	case c.weni():
+		params = normalizeExtra(params) // Weni, like RapidPro 8, normalizes params as extra
+	case pyJSONLen(params) > maxStartParams:
+		v.add("params", "Cannot exceed 10,000 characters encoded.")
+	}
+
+	if !v.failed() && recipients == 0 {
+		v.add(nonFieldErrors, "Must specify at least one group, contact or URN")
+	}
+	if v.failed() {
+		return spec, v, nil
+	}
+
+	// as RapidPro's "params or extra": empty params give way to extra
+	chosen := newJSONObject()
+	if params != nil && params.len() > 0 {
+		chosen = params
+	} else if extra != nil {
+		chosen = extra
+	}
+	b, err := encodeJSON(chosen, 0, false)
+	if err != nil {
+		return spec, nil, err
+	}
+	spec.Params = string(b)
+	return spec, v, nil
+}
+
+// readFlowRef reads the flow to start, by UUID: any active flow of the workspace, archived ones too, as
+// RapidPro's FlowField finds them.
+func readFlowRef(c *Ctx, in *input, v *validation) (*models.Flow, error) {
+	raw, present := in.values["flow"]
+	if !present {
+		v.add("flow", "This field is required.")
+		return nil, nil
+	}
+	if in.form {
+		raw = lastFormValue(raw)
+	}
+	if raw == nil || raw == "" {
+		v.add("flow", "This field may not be null.")
+		return nil, nil
+	}
+	var value string
+	switch t := raw.(type) {
+	case string:
+		value = t
+	case bool: // Python's bool is an int, so it gets as far as the lookup
+		value = map[bool]string{true: "True", false: "False"}[t]
+	case json.Number:
+		if pythonType(t) != "int" {
+			v.add("flow", "Must be a string or integer")
+			return nil, nil
+		}
+		value = t.String()
+	default:
+		v.add("flow", "Must be a string or integer")
+		return nil, nil
+	}
+	if u, ok := normalizeUUID(value); ok {
+		flow, err := c.store().GetFlow(c.Request().Context(), c.ws().ID, u)
+		if err == nil {
+			return flow, nil
+		} else if !models.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	v.add("flow", "No such object: "+value)
+	return nil, nil
+}
+
+// readRecipients reads a list of groups, contacts or URNs of at most 100 items.
+func readRecipients(c *Ctx, in *input, v *validation, name string) ([]any, bool) {
+	items, present, ok := in.list(v, name, 0)
+	if !present || !ok {
+		return nil, false
+	}
+	if len(items) > maxStartRecipients {
+		msg := fmt.Sprintf("Ensure this field has no more than %d elements.", maxStartRecipients)
+		if c.weni() {
+			msg = fmt.Sprintf("This field can only contain up to %d items.", maxStartRecipients)
+		}
+		v.add(name, msg)
+		return nil, false
+	}
+	return items, true
+}
+
+// readJSONObject reads a DRF JSONField that must hold an object, keeping its key order. A form field holds
+// JSON text, which DRF decodes.
+func readJSONObject(in *input, v *validation, name string) *jsonObject {
+	raw, present := in.values[name]
+	if !present {
+		return nil
+	}
+	if in.form {
+		raw = lastFormValue(raw)
+		text, isText := raw.(string)
+		if !isText {
+			v.add(name, "Must be a valid JSON object")
+			return nil
+		}
+		decoded, err := decodeOrdered([]byte(text))
+		if err != nil {
+			v.add(name, "Value must be valid JSON.")
+			return nil
+		}
+		raw = decoded
+	} else if raw == nil {
+		v.add(name, "This field may not be null.")
+		return nil
+	} else {
+		raw = orderedBodyValue(in, name, raw)
+	}
+	obj, ok := raw.(*jsonObject)
+	if !ok {
+		v.add(name, "Must be a valid JSON object")
+		return nil
+	}
+	return obj
+}
+
+// orderedBodyValue is a JSON body's value for name with its objects' key order, read again from the body as
+// sent; a value that didn't come from the body (Weni's query parameters) is taken as it is.
+func orderedBodyValue(in *input, name string, raw any) any {
+	if _, isObject := raw.(map[string]any); !isObject || in.raw == nil {
+		return toOrdered(raw)
+	}
+	body, err := decodeOrdered(in.raw)
+	if err != nil {
+		return toOrdered(raw)
+	}
+	if obj, ok := body.(*jsonObject); ok {
+		if val, ok := obj.get(name); ok {
+			return val
+		}
+	}
+	return toOrdered(raw)
+}
+
+// toOrdered converts a decoded value whose key order is lost, ordering keys by name.
+func toOrdered(raw any) any {
+	switch t := raw.(type) {
+	case map[string]any:
+		obj := newJSONObject()
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			obj.set(k, toOrdered(t[k]))
+		}
+		return obj
+	case []any:
+		out := make([]any, len(t))
+		for i, item := range t {
+			out[i] = toOrdered(item)
+		}
+		return out
+	}
+	return raw
+}
