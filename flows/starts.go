@@ -98,6 +98,14 @@ func (w *StartWorkers) resolveOne(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	for _, start := range pending {
+		// RapidPro takes starts of archived flows and then starts nobody: the start fails
+		var flow models.Flow
+		if err := h.Store.Read(ctx).Take(&flow, start.FlowID).Error; err != nil {
+			return false, err
+		}
+		if !flow.IsActive || flow.IsArchived {
+			return true, h.Store.FailStart(ctx, start.ID)
+		}
 		var query *models.Condition
 		if start.Query != nil && *start.Query != "" {
 			ws, err := h.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
@@ -190,8 +198,8 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 		return err
 	}
 	flowRow := a.flowByID(start.FlowID)
-	if flowRow == nil {
-		h.Log.Warn("flow start's flow is gone", "start", start.UUID)
+	if flowRow == nil || flowRow.IsArchived {
+		h.Log.Warn("flow start's flow is gone or archived", "start", start.UUID)
 		return h.Store.FailStart(ctx, start.ID)
 	}
 	flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
