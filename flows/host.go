@@ -36,32 +36,45 @@ type Host struct {
 
 	startsMade atomic.Bool // a flow's start_session action made a start the workers should hear of
 
-	// SQLite has no SKIP LOCKED: this process's start workers take turns on a start instead
-	busyMu sync.Mutex
-	busy   map[int64]bool
+	// SQLite has no SKIP LOCKED: this process's start workers claim recipients around the ones they are
+	// starting now (by start)
+	claimMu  sync.Mutex
+	inFlight map[int64]map[int64]bool
 }
 
-// takeStart claims a start for one of this process's workers; on PostgreSQL any number may share it.
-func (h *Host) takeStart(startID int64) bool {
-	if h.Store.Dialect == models.Postgres {
-		return true
+// claimLocal claims up to n recipients of a start on SQLite, passing by those other workers of this process
+// are starting; done gives them up.
+func (h *Host) claimLocal(ctx context.Context, startID int64, n int) (ids []int64, done func(), err error) {
+	h.claimMu.Lock()
+	defer h.claimMu.Unlock()
+	if h.inFlight == nil {
+		h.inFlight = map[int64]map[int64]bool{}
 	}
-	h.busyMu.Lock()
-	defer h.busyMu.Unlock()
-	if h.busy == nil {
-		h.busy = map[int64]bool{}
+	busy := h.inFlight[startID]
+	exclude := make([]int64, 0, len(busy))
+	for id := range busy {
+		exclude = append(exclude, id)
 	}
-	if h.busy[startID] {
-		return false
+	if ids, err = h.Store.ClaimRecipients(h.Store.Read(ctx), startID, n, exclude); err != nil || len(ids) == 0 {
+		return nil, func() {}, err
 	}
-	h.busy[startID] = true
-	return true
-}
-
-func (h *Host) releaseStart(startID int64) {
-	h.busyMu.Lock()
-	delete(h.busy, startID)
-	h.busyMu.Unlock()
+	if busy == nil {
+		busy = map[int64]bool{}
+		h.inFlight[startID] = busy
+	}
+	for _, id := range ids {
+		busy[id] = true
+	}
+	return ids, func() {
+		h.claimMu.Lock()
+		defer h.claimMu.Unlock()
+		for _, id := range ids {
+			delete(busy, id)
+		}
+		if len(busy) == 0 {
+			delete(h.inFlight, startID)
+		}
+	}, nil
 }
 
 // wakeWorkers tells the start workers of starts flows made, once those are committed.
@@ -177,15 +190,19 @@ var sessionStatuses = map[flows.SessionStatus]string{
 }
 
 func sessionRow(a *Assets, sc *scene, now time.Time) (*models.FlowSession, error) {
-	output, err := json.Marshal(sc.session)
-	if err != nil {
-		return nil, err
-	}
 	sprintUUID := string(sc.sprint.UUID())
 	row := &models.FlowSession{
 		UUID: string(sc.session.UUID()), WorkspaceID: a.Workspace.ID, ContactID: sc.contact.ID,
-		Status: sessionStatuses[sc.session.Status()], Output: string(output), LastSprintUUID: &sprintUUID,
-		CreatedOn: sc.session.CreatedOn().UTC(),
+		Status: sessionStatuses[sc.session.Status()], LastSprintUUID: &sprintUUID, CreatedOn: sc.session.CreatedOn().UTC(),
+	}
+	// only a waiting session is ever read back; an ended one's runs hold all anyone asks of it, and not
+	// keeping its JSON (kilobytes a contact) is most of what a start writes
+	if row.Status == models.SessionWaiting {
+		output, err := json.Marshal(sc.session)
+		if err != nil {
+			return nil, err
+		}
+		row.Output = string(output)
 	}
 	if sc.stored != nil {
 		row.ID, row.CreatedOn = sc.stored.ID, sc.stored.CreatedOn

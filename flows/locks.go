@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"gorm.io/gorm"
 )
 
 // ContactLocks keep two things from happening to one contact at once (a start and a reply, say): whoever
@@ -131,6 +133,32 @@ func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.
 		taken = append(taken, k)
 	}
 	return release, nil
+}
+
+// LockTx takes contacts' locks for the rest of a PostgreSQL transaction, which gives them back when it ends:
+// one round trip, and nothing to release. They are the same locks Lock takes.
+func (l *ContactLocks) LockTx(ctx context.Context, tx *gorm.DB, contactIDs []int64, wait time.Duration) error {
+	keys := make([]int64, len(contactIDs))
+	for i, id := range contactIDs {
+		keys[i] = advisoryKey(id)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	var busy []int64
+	err := tx.WithContext(ctx).Raw("SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k WHERE NOT pg_try_advisory_xact_lock(k) ORDER BY k", pgArray(keys)).
+		Scan(&busy).Error
+	if err != nil || len(busy) == 0 {
+		return err
+	}
+	// someone has a few of them (a reply being handled, say): wait for those, but not for ever
+	if err := tx.Exec(fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", wait.Milliseconds())).Error; err != nil {
+		return err
+	}
+	for _, k := range busy {
+		if err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", k).Error; err != nil {
+			return errors.Join(ErrLockTimeout, err)
+		}
+	}
+	return tx.Exec("SET LOCAL lock_timeout = 0").Error
 }
 
 // advisoryKey is a contact's lock: flowsd's namespace in the high bits keeps it apart from anyone else's

@@ -33,6 +33,10 @@ func (w *StartWorkers) Run(ctx context.Context, wake <-chan struct{}) error {
 			w.Host.Log.Error("working flow starts", "error", err)
 		}
 		if worked && err == nil {
+			// there may be more than one worker's worth: wake a sibling, who wakes the next if they find work too
+			if w.Host.Wake != nil {
+				w.Host.Wake("starts")
+			}
 			continue
 		}
 		select {
@@ -56,11 +60,7 @@ func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	for _, start := range queued {
-		if !w.Host.takeStart(start.ID) {
-			continue
-		}
 		worked, err := w.stint(ctx, start)
-		w.Host.releaseStart(start.ID)
 		if worked || err != nil {
 			return worked, err
 		}
@@ -160,7 +160,7 @@ func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *m
 		// the claimed recipients stay locked to this transaction until their sessions are written
 		worked := false
 		err := h.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			ids, err := h.Store.ClaimRecipients(tx, start.ID, w.BatchSize)
+			ids, err := h.Store.ClaimRecipients(tx, start.ID, w.BatchSize, nil)
 			if err != nil || len(ids) == 0 {
 				return err
 			}
@@ -173,10 +173,11 @@ func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *m
 		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
 	}
 
-	ids, err := h.Store.ClaimRecipients(h.Store.Read(ctx), start.ID, w.BatchSize)
+	ids, done, err := h.claimLocal(ctx, start.ID, w.BatchSize)
 	if err != nil {
 		return false, err
 	}
+	defer done()
 	if len(ids) == 0 {
 		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
 	}
@@ -208,11 +209,19 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 		return h.Store.FailStart(ctx, start.ID)
 	}
 
-	release, err := h.Locks.Lock(ctx, ids, h.LockWait)
+	if h.Store.Dialect == models.Postgres {
+		// db is the batch's transaction: the locks go with it when it ends
+		err = h.Locks.LockTx(ctx, db, ids, h.LockWait)
+	} else {
+		var release func()
+		release, err = h.Locks.Lock(ctx, ids, h.LockWait)
+		if err == nil {
+			defer release()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("locking a batch of start %s: %w", start.UUID, err)
 	}
-	defer release()
 
 	contacts, engineContacts, err := h.loadContacts(ctx, a, db, ids)
 	if err != nil {
@@ -242,12 +251,14 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 		}
 	}()
 	return write(func(tx *gorm.DB) error {
-		marked, err := models.MarkStarted(tx, start.ID, ids)
-		if err != nil {
-			return err
-		}
-		if marked != int64(len(ids)) {
-			return errBatchLost
+		if h.Store.Dialect != models.Postgres { // PostgreSQL's claim marked them already
+			marked, err := models.MarkStarted(tx, start.ID, ids)
+			if err != nil {
+				return err
+			}
+			if marked != int64(len(ids)) {
+				return errBatchLost
+			}
 		}
 		if flow.Type() != flows.FlowTypeMessagingBackground {
 			// whoever was waiting in a flow leaves it (contacts were read under their locks: this is current)

@@ -45,25 +45,7 @@ func BenchmarkStart(b *testing.B) {
 
 				start := e.start(flow, nil, []int64{group.ID}, `{"greeting": "Welcome"}`, true, false)
 				began := time.Now()
-				var wg sync.WaitGroup
-				for w := 0; w < workers; w++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						sw := &StartWorkers{Host: e.host, BatchSize: 25, Poll: time.Second}
-						for {
-							worked, err := sw.WorkOnce(e.ctx)
-							if err != nil {
-								b.Error(err)
-								return
-							}
-							if !worked {
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
+				runStartWorkers(b, e, workers, func() bool { return e.reload(start).Status == models.StartCompleted })
 				elapsed := time.Since(began)
 				if s := e.reload(start); s.Status != models.StartCompleted || s.ContactCount != n {
 					b.Fatalf("start is %s with %d contacts", s.Status, s.ContactCount)
@@ -77,6 +59,35 @@ func BenchmarkStart(b *testing.B) {
 			}
 		})
 	}
+}
+
+// runStartWorkers runs start workers as serve does (woken by each other, polling) until done says so.
+func runStartWorkers(b *testing.B, e *hostEnv, n int, done func() bool) {
+	ctx, cancel := context.WithCancel(e.ctx)
+	wake := make(chan struct{}, 1)
+	e.host.Wake = func(string) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	defer func() { e.host.Wake = nil }()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sw := &StartWorkers{Host: e.host, BatchSize: benchBatch(), Poll: 100 * time.Millisecond}
+			if err := sw.Run(ctx, wake); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	for !done() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
 }
 
 // engineOnlyStarts has the engine start every contact of the workspace in the flow with nothing stored: the
@@ -139,4 +150,12 @@ func seedStartContacts(b *testing.B, e *hostEnv, n int) *models.Group {
 		}))
 	}
 	return group
+}
+
+// benchBatch is the start batch size BenchmarkStart uses (FLOWSD_BENCH_BATCH overrides the default 25).
+func benchBatch() int {
+	if n, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_BATCH")); err == nil && n > 0 {
+		return n
+	}
+	return 25
 }

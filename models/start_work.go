@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"sort"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -75,15 +76,24 @@ func (s *Store) QueuedStarts(ctx context.Context) ([]*FlowStart, error) {
 	return starts, err
 }
 
-// ClaimRecipients takes up to n of a start's recipients not yet started. On PostgreSQL they stay locked to
-// this transaction, and other processes' batches pass them by, so two processes never take the same ones.
-func (s *Store) ClaimRecipients(tx *gorm.DB, startID int64, n int) ([]int64, error) {
+// ClaimRecipients takes up to n of a start's recipients not yet started. On PostgreSQL it also marks them
+// started, in the caller's transaction: other processes' batches pass the rows by (SKIP LOCKED) while it is
+// open, and if it doesn't commit they are not started after all. On SQLite it only reads them, passing by
+// exclude (those the process is starting already): the batch's write transaction marks them (MarkStarted).
+func (s *Store) ClaimRecipients(tx *gorm.DB, startID int64, n int, exclude []int64) ([]int64, error) {
 	var ids []int64
-	q := tx.Table("flow_start_recipients").Select("contact_id").Where("start_id = ? AND NOT started", startID).Order("contact_id").Limit(n)
 	if s.Dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		err := tx.Raw(`UPDATE flow_start_recipients SET started = TRUE WHERE start_id = ? AND contact_id IN (
+			SELECT contact_id FROM flow_start_recipients WHERE start_id = ? AND NOT started ORDER BY contact_id LIMIT ? FOR UPDATE SKIP LOCKED
+		) RETURNING contact_id`, startID, startID, n).Scan(&ids).Error
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		return ids, err
 	}
-	return ids, q.Scan(&ids).Error
+	q := tx.Table("flow_start_recipients").Select("contact_id").Where("start_id = ? AND NOT started", startID)
+	if len(exclude) > 0 {
+		q = q.Where("contact_id NOT IN ?", exclude)
+	}
+	return ids, q.Order("contact_id").Limit(n).Scan(&ids).Error
 }
 
 // MarkStarted marks recipients started. It answers how many it marked: fewer than asked means someone else
