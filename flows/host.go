@@ -157,7 +157,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 	if err := models.InsertSessions(tx, inserts); err != nil {
 		return err
 	}
-	var runs []*models.FlowRun
+	var newRuns, runs []*models.FlowRun
 	var current []*models.FlowSession
 	for _, sc := range scenes {
 		// a session that began and ended in this sprint was never anyone's current one
@@ -168,7 +168,14 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 		if err != nil {
 			return err
 		}
-		runs = append(runs, runRows...)
+		if sc.stored == nil {
+			newRuns = append(newRuns, runRows...)
+		} else {
+			runs = append(runs, runRows...)
+		}
+	}
+	if err := models.InsertRuns(tx, newRuns); err != nil {
+		return err
 	}
 	if err := models.SaveRuns(tx, runs); err != nil {
 		return err

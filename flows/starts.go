@@ -135,6 +135,11 @@ func (w *StartWorkers) resolveOne(ctx context.Context) (bool, error) {
 			return err
 		})
 		if err != nil || resolved {
+			if err == nil && h.Store.Dialect == models.Postgres {
+				// a start's recipients arrive all at once: without fresh statistics the planner would sort
+				// every recipient left for each batch instead of reading the next few off the index
+				err = h.Store.DB.WithContext(ctx).Exec("ANALYZE flow_start_recipients").Error
+			}
 			return resolved, err
 		}
 	}

@@ -35,7 +35,7 @@ func BenchmarkStart(b *testing.B) {
 	for _, d := range testdb.Dialects() {
 		b.Run(string(d), func(b *testing.B) {
 			n := benchStartCount()
-			workers := 4
+			workers := benchWorkers()
 			for i := 0; i < b.N; i++ {
 				e := newHostEnv(b, d)
 				flow := e.addFlow(helloFlow, "Hello", models.FlowMessage)
@@ -158,4 +158,12 @@ func benchBatch() int {
 		return n
 	}
 	return 25
+}
+
+// benchWorkers is how many start workers BenchmarkStart runs (FLOWSD_BENCH_WORKERS overrides the default 4, serve's).
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
 }

@@ -56,6 +56,14 @@ func UpdateSession(tx *gorm.DB, s *FlowSession, readSprint *string) (bool, error
 	return res.RowsAffected == 1, res.Error
 }
 
+// InsertRuns adds the runs of new sessions.
+func InsertRuns(tx *gorm.DB, runs []*FlowRun) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	return tx.Create(runs).Error
+}
+
 // SaveRuns inserts new runs and updates the ones already stored (by UUID).
 func SaveRuns(tx *gorm.DB, runs []*FlowRun) error {
 	if len(runs) == 0 {

@@ -109,15 +109,20 @@ func (s *Store) MarkStartStarted(tx *gorm.DB, startID int64) error {
 		Updates(map[string]any{"status": StartStarted, "modified_on": s.now()}).Error
 }
 
-// CompleteStart marks a start completed once none of its recipients is left to start. Workers call it when
-// they find nothing left to claim; an interrupted or failed start stays as it is.
+// CompleteStart marks a start completed once none of its recipients is left to start, and lets its recipient
+// rows go. Workers call it when they find nothing left to claim; an interrupted or failed start stays as it is.
 func (s *Store) CompleteStart(tx *gorm.DB, startID int64) error {
 	var left int64
 	if err := tx.Table("flow_start_recipients").Where("start_id = ? AND NOT started", startID).Count(&left).Error; err != nil || left > 0 {
 		return err
 	}
-	return tx.Model(&FlowStart{}).Where("id = ? AND status IN ?", startID, []string{StartQueued, StartStarted}).
-		Updates(map[string]any{"status": StartCompleted, "modified_on": s.now()}).Error
+	res := tx.Model(&FlowStart{}).Where("id = ? AND status IN ?", startID, []string{StartQueued, StartStarted}).
+		Updates(map[string]any{"status": StartCompleted, "modified_on": s.now()})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	// a completed start's recipients have served their purpose: its runs say who was started
+	return tx.Exec("DELETE FROM flow_start_recipients WHERE start_id = ?", startID).Error
 }
 
 // StartByID reads a start.

@@ -127,6 +127,8 @@ CREATE TABLE flow_start_recipients (
     started    BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (start_id, contact_id)
 );
+-- the recipients left to start: batches claim from here, never wading through those already started
+CREATE INDEX flow_start_recipients_left ON flow_start_recipients (start_id, contact_id) WHERE NOT started;
 
 CREATE TABLE flow_sessions (
     id              BIGSERIAL PRIMARY KEY,
@@ -168,9 +170,8 @@ CREATE TABLE flow_runs (
     exited_on         TIMESTAMPTZ
 );
 CREATE INDEX flow_runs_list ON flow_runs (workspace_id, modified_on DESC, id DESC);
-CREATE INDEX flow_runs_flow_contact ON flow_runs (flow_id, contact_id);
 CREATE INDEX flow_runs_contact ON flow_runs (contact_id);
-CREATE INDEX flow_runs_start ON flow_runs (start_id);
+CREATE INDEX flow_runs_start ON flow_runs (start_id) WHERE start_id IS NOT NULL;
 CREATE INDEX flow_runs_session ON flow_runs (session_id);
 CREATE INDEX flow_runs_flow_list ON flow_runs (flow_id, modified_on DESC, id DESC);
 
