@@ -78,6 +78,14 @@ func (e *hostEnv) lastText(c *models.Contact) string {
 	return texts[len(texts)-1]
 }
 
+// wantLast fails the test unless the last message flows sent a contact is text.
+func (e *hostEnv) wantLast(c *models.Contact, text string) {
+	e.t.Helper()
+	if got := e.lastText(c); got != text {
+		e.t.Fatalf("last message to %s is %q, want %q", c.UUID, got, text)
+	}
+}
+
 func (e *hostEnv) refresh(c *models.Contact) *models.Contact {
 	fresh := &models.Contact{}
 	must(e.t, e.store.DB.Take(fresh, c.ID).Error)
@@ -125,9 +133,7 @@ func TestReplies(t *testing.T) {
 		ann := e.contact("Ann", "tel:+250788000001")
 		e.startNow(favoriteColor, ann)
 
-		if got := e.lastText(ann); got != "What is your favorite color? Red, blue or green?" {
-			t.Fatalf("asked %q", got)
-		}
+		e.wantLast(ann, "What is your favorite color? Red, blue or green?")
 		ann = e.refresh(ann)
 		if ann.CurrentFlowID == nil || *ann.CurrentFlowID != e.flow(favoriteColor).ID || ann.CurrentSessionID == nil {
 			t.Fatalf("contact isn't waiting in the flow: %+v", ann)
@@ -142,9 +148,7 @@ func TestReplies(t *testing.T) {
 		}
 
 		in := e.send("tel:+250788000001", "I like RED")
-		if got := e.lastText(ann); got != "Great, Red it is!" {
-			t.Fatalf("answered %q", got)
-		}
+		e.wantLast(ann, "Great, Red it is!")
 		if in.Direction != models.MsgIn || in.FlowID == nil || *in.FlowID != e.flow(favoriteColor).ID {
 			t.Fatalf("incoming message is %+v", in)
 		}
@@ -193,9 +197,7 @@ func TestTimeoutsAndExpiry(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("fired %d, want Bob's timeout only", n)
 		}
-		if got := e.lastText(bob); got != "We didn't hear back. Text COLOR to try again." {
-			t.Fatalf("timeout sent %q", got)
-		}
+		e.wantLast(bob, "We didn't hear back. Text COLOR to try again.")
 		if runs := e.runs(bob); runs[0].Status != models.RunCompleted || runs[0].Responded {
 			t.Fatalf("Bob's run is %+v", runs[0])
 		}
@@ -237,29 +239,19 @@ func TestTriggers(t *testing.T) {
 		e.send("tel:+250788000005", "Color please")
 		c, err := e.store.GetContactByURN(e.ctx, e.ws.ID, "tel:+250788000005")
 		must(t, err)
-		if got := e.lastText(c); got != "What is your favorite color? Red, blue or green?" {
-			t.Fatalf("keyword started %q", got)
-		}
+		e.wantLast(c, "What is your favorite color? Red, blue or green?")
 		e.send("tel:+250788000005", "age")
-		if got := e.lastText(c); got != "How old are you?" {
-			t.Fatalf("second keyword sent %q", got)
-		}
+		e.wantLast(c, "How old are you?")
 		runs := e.runs(c)
 		if len(runs) != 2 || runs[0].Status != models.RunInterrupted || runs[1].Status != models.RunWaiting {
 			t.Fatalf("runs are %+v", runs)
 		}
 		e.send("tel:+250788000005", "fifty")
-		if got := e.lastText(c); got != "Please send your age as a number, e.g. 25." {
-			t.Fatalf("reply got %q", got)
-		}
+		e.wantLast(c, "Please send your age as a number, e.g. 25.")
 		e.send("tel:+250788000005", "hello") // a flow is waiting: the catch-all stays out of it
-		if got := e.lastText(c); got != "Please send your age as a number, e.g. 25." {
-			t.Fatalf("reply got %q", got)
-		}
+		e.wantLast(c, "Please send your age as a number, e.g. 25.")
 		e.send("tel:+250788000005", "17")
-		if got := e.lastText(c); got != "Thanks! You are 17, so you are under 18." {
-			t.Fatalf("reply got %q", got)
-		}
+		e.wantLast(c, "Thanks! You are 17, so you are under 18.")
 		e.send("tel:+250788000005", "hello")
 		if runs := e.runs(c); len(runs) != 3 || runs[2].FlowID != e.flow("60bfba39-f50e-4e53-b3ed-21192c827400").ID {
 			t.Fatalf("catch-all didn't start Keyword Menu: %+v", runs)
@@ -303,9 +295,7 @@ func TestContactChanges(t *testing.T) {
 		if byKey["nick_name"] != "Danny" || byKey["age"] != "42" || byKey["registered_on"] == "" {
 			t.Fatalf("fields are %v", byKey)
 		}
-		if got := e.lastText(dan); got != "Saved. You are now a reporter, Danny." {
-			t.Fatalf("last message %q", got)
-		}
+		e.wantLast(dan, "Saved. You are now a reporter, Danny.")
 	})
 }
 
@@ -346,9 +336,7 @@ func TestSubflowsBroadcastsAndStartSession(t *testing.T) {
 		}
 		ivy := e.contact("Ivy", "tel:+250788000200")
 		e.startNow(inviteReports, ivy)
-		if got := e.lastText(ivy); got != "Thanks, we've invited the reporters." {
-			t.Fatalf("Ivy got %q", got)
-		}
+		e.wantLast(ivy, "Thanks, we've invited the reporters.")
 		for _, m := range members {
 			texts := e.texts(m)
 			if len(texts) != 2 || texts[0] != "A new reporter joined: Ivy" || texts[1] != "Welcome! What's your name?" {
@@ -363,13 +351,9 @@ func TestSubflowsBroadcastsAndStartSession(t *testing.T) {
 
 		fay := members[0]
 		e.send("tel:+250788000100", "Fay")
-		if got := e.lastText(fay); got != "Fay, how old are you?" {
-			t.Fatalf("subflow asked %q", got)
-		}
+		e.wantLast(fay, "Fay, how old are you?")
 		e.send("tel:+250788000100", "33")
-		if got := e.lastText(fay); got != "Thanks Fay, you are 33." {
-			t.Fatalf("parent said %q", got)
-		}
+		e.wantLast(fay, "Thanks Fay, you are 33.")
 		runs := e.runs(fay)
 		if len(runs) != 2 || runs[0].Status != models.RunCompleted || runs[1].Status != models.RunCompleted || runs[0].SessionID != runs[1].SessionID {
 			t.Fatalf("runs are %+v", runs)
@@ -423,9 +407,7 @@ func TestWebhooksAndResthooks(t *testing.T) {
 		// without a channel to reach it, @contact.urn is empty in expressions, as in RapidPro
 		jo := e.contact("Jo", "tel:+250788000300")
 		e.startNow(webhookLookup, jo)
-		if got := e.lastText(jo); got != "Welcome back, Jo from the CRM!" {
-			t.Fatalf("webhook flow said %q", got)
-		}
+		e.wantLast(jo, "Welcome back, Jo from the CRM!")
 		var logs []models.HTTPLog
 		must(t, e.store.DB.Where("workspace_id = ?", e.ws.ID).Order("id").Find(&logs).Error)
 		if len(logs) != 1 || logs[0].Status != "success" || logs[0].StatusCode != 200 || !strings.HasPrefix(logs[0].URL, hooks.URL+"/lookup?urn=") {

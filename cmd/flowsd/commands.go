@@ -228,10 +228,8 @@ func createToken(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rt.Close()
-	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(*workspace)))
-	if models.IsNotFound(err) {
-		return fmt.Errorf("no workspace with UUID %q", *workspace)
-	} else if err != nil {
+	ws, err := findWorkspace(ctx, rt, *workspace)
+	if err != nil {
 		return err
 	}
 	token, err := rt.Store.CreateToken(ctx, ws.ID, *email, role)
@@ -279,4 +277,13 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// findWorkspace finds the workspace a command names by UUID.
+func findWorkspace(ctx context.Context, rt *runtime.Runtime, uuid string) (*models.Workspace, error) {
+	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(uuid)))
+	if models.IsNotFound(err) {
+		return nil, fmt.Errorf("no workspace with UUID %q", uuid)
+	}
+	return ws, err
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
@@ -59,10 +58,8 @@ func importExports(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rt.Close()
-	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(*workspace)))
-	if models.IsNotFound(err) {
-		return fmt.Errorf("no workspace with UUID %q", *workspace)
-	} else if err != nil {
+	ws, err := findWorkspace(ctx, rt, *workspace)
+	if err != nil {
 		return err
 	}
 

@@ -49,10 +49,8 @@ func receive(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rt.Close()
-	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(*workspace)))
-	if models.IsNotFound(err) {
-		return fmt.Errorf("no workspace with UUID %q", *workspace)
-	} else if err != nil {
+	ws, err := findWorkspace(ctx, rt, *workspace)
+	if err != nil {
 		return err
 	}
 	normalized, err := urns.Normalize(*urn, ws.CountryCode(), ws.IsWeni())
