@@ -122,20 +122,11 @@ func (h *Host) contactIDs(ctx context.Context, tx *gorm.DB, a *Assets, refs []*c
 		}
 	}
 	for _, u := range urnList {
-		spec := models.URNSpecFor(u.Normalize())
-		var found []int64
-		if err := tx.Model(&models.ContactURN{}).Where("workspace_id = ? AND identity = ?", a.Workspace.ID, spec.Identity).Pluck("contact_id", &found).Error; err != nil {
-			return nil, err
-		}
-		if len(found) > 0 {
-			ids = append(ids, found[0])
-			continue
-		}
-		c, err := h.Store.CreateContactTx(ctx, tx, a.Workspace, models.ContactSpec{URNs: []models.URNSpec{spec}, SetURNs: true})
+		id, err := h.Store.ContactForURN(ctx, tx, a.Workspace, models.URNSpecFor(u.Normalize()))
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, c.ID)
+		ids = append(ids, id)
 	}
 	return ids, nil
 }

@@ -141,25 +141,21 @@ func (s *Store) InsertFlowStartTx(tx *gorm.DB, start *FlowStart, contactIDs, gro
 	if err := tx.Create(start).Error; err != nil {
 		return err
 	}
-	seen := map[int64]bool{}
-	for _, id := range contactIDs {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if err := tx.Exec("INSERT INTO flow_start_contacts (start_id, contact_id) VALUES (?, ?)", start.ID, id).Error; err != nil {
+	var contacts []flowStartContact
+	for _, id := range uniqueIDs(contactIDs) {
+		contacts = append(contacts, flowStartContact{StartID: start.ID, ContactID: id})
+	}
+	var groups []flowStartGroup
+	for _, id := range uniqueIDs(groupIDs) {
+		groups = append(groups, flowStartGroup{StartID: start.ID, GroupID: id})
+	}
+	if len(contacts) > 0 {
+		if err := tx.Create(&contacts).Error; err != nil {
 			return err
 		}
 	}
-	seen = map[int64]bool{}
-	for _, id := range groupIDs {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if err := tx.Exec("INSERT INTO flow_start_groups (start_id, group_id) VALUES (?, ?)", start.ID, id).Error; err != nil {
-			return err
-		}
+	if len(groups) > 0 {
+		return tx.Create(&groups).Error
 	}
 	return nil
 }

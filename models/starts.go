@@ -55,47 +55,26 @@ func (s *Store) CreateFlowStart(ctx context.Context, ws *Workspace, spec FlowSta
 }
 
 func (s *Store) createFlowStart(ctx context.Context, ws *Workspace, spec FlowStartSpec) (*FlowStart, error) {
-	now := s.now()
 	createdBy := spec.CreatedByID
 	start := &FlowStart{UUID: s.NewUUID(), WorkspaceID: ws.ID, FlowID: spec.FlowID, StartType: spec.StartType, Status: StartPending,
 		Params: spec.Params, RestartParticipants: spec.RestartParticipants, ExcludeActive: spec.ExcludeActive, ContactCount: -1,
-		CreatedByID: &createdBy, CreatedOn: now, ModifiedOn: now}
-
+		CreatedByID: &createdBy}
 	err := s.Write(ctx, func(tx *gorm.DB) error {
 		contactIDs := slices.Clone(spec.ContactIDs)
 		for _, u := range spec.URNs {
-			id, err := s.contactForURN(ctx, tx, ws, u)
+			id, err := s.ContactForURN(ctx, tx, ws, u)
 			if err != nil {
 				return err
 			}
 			contactIDs = append(contactIDs, id)
 		}
-		if err := tx.Create(start).Error; err != nil {
-			return err
-		}
-		var contacts []flowStartContact
-		for _, id := range uniqueIDs(contactIDs) {
-			contacts = append(contacts, flowStartContact{StartID: start.ID, ContactID: id})
-		}
-		var groups []flowStartGroup
-		for _, id := range uniqueIDs(spec.GroupIDs) {
-			groups = append(groups, flowStartGroup{StartID: start.ID, GroupID: id})
-		}
-		if len(contacts) > 0 {
-			if err := tx.Create(&contacts).Error; err != nil {
-				return err
-			}
-		}
-		if len(groups) > 0 {
-			return tx.Create(&groups).Error
-		}
-		return nil
+		return s.InsertFlowStartTx(tx, start, contactIDs, spec.GroupIDs)
 	})
 	return start, err
 }
 
-// contactForURN is the active contact with a URN, made now when there is none.
-func (s *Store) contactForURN(ctx context.Context, tx *gorm.DB, ws *Workspace, u URNSpec) (int64, error) {
+// ContactForURN is the active contact with a URN, made now (in the caller's transaction) when there is none.
+func (s *Store) ContactForURN(ctx context.Context, tx *gorm.DB, ws *Workspace, u URNSpec) (int64, error) {
 	var ids []int64
 	err := tx.Table("contact_urns AS u").Joins("JOIN contacts c ON c.id = u.contact_id AND c.is_active").
 		Where("u.workspace_id = ? AND u.identity = ?", ws.ID, u.Identity).Limit(1).Pluck("c.id", &ids).Error
