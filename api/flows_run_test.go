@@ -124,3 +124,51 @@ func TestFlowStartsRun(t *testing.T) {
 		}
 	})
 }
+
+// TestContactActionsEndFlows: interrupt, block and delete end the contacts' waiting flows, and
+// archive_messages archives what they sent; another workspace's contacts can't be named.
+func TestContactActionsEndFlows(t *testing.T) {
+	eachDialect(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		if resp := e.importExport(t, "admin", "messaging.json"); resp.status != 201 {
+			t.Fatalf("import: %d %s", resp.status, resp.body)
+		}
+		ws := e.ws["nyaruka"]
+		var uuids []string
+		for _, urn := range []string{"tel:+250788000001", "tel:+250788000002", "tel:+250788000003"} {
+			msg, err := e.rt.Flows.HandleIncoming(context.Background(), ws, flows.Incoming{URN: urns.URN(urn), Text: "color"})
+			e.must(err)
+			var c models.Contact
+			e.must(e.store.DB.Take(&c, msg.ContactID).Error)
+			uuids = append(uuids, c.UUID)
+		}
+		waiting := func(uuid string) bool {
+			var c models.Contact
+			e.must(e.store.DB.Where("uuid = ?", uuid).Take(&c).Error)
+			return c.CurrentSessionID != nil
+		}
+		for _, action := range []string{"interrupt", "block", "delete"} {
+			i := map[string]int{"interrupt": 0, "block": 1, "delete": 2}[action]
+			if !waiting(uuids[i]) {
+				t.Fatalf("contact %d isn't waiting before %s", i, action)
+			}
+			if status, out := e.postJSON(t, "admin", "/api/v2/contact_actions.json", fmt.Sprintf(`{"action": %q, "contacts": [%q]}`, action, uuids[i])); status != 204 {
+				t.Fatalf("%s: %d %v", action, status, out)
+			}
+			if waiting(uuids[i]) || e.countRows("flow_runs", "status = ? AND contact_id = (SELECT id FROM contacts WHERE uuid = ?)", models.RunInterrupted, uuids[i]) != 1 {
+				t.Fatalf("%s left the contact in their flow", action)
+			}
+		}
+
+		if status, out := e.postJSON(t, "admin", "/api/v2/contact_actions.json", fmt.Sprintf(`{"action": "archive_messages", "contacts": [%q]}`, uuids[0])); status != 204 {
+			t.Fatalf("archive_messages: %d %v", status, out)
+		}
+		if n := e.countRows("msgs", "visibility = ? AND direction = ?", models.MsgArchived, models.MsgIn); n != 1 {
+			t.Fatalf("%d messages archived, want the one contact's one", n)
+		}
+		// another workspace's administrator can't reach these contacts
+		if status, _ := e.postJSON(t, "admin2", "/api/v2/contact_actions.json", fmt.Sprintf(`{"action": "interrupt", "contacts": [%q]}`, uuids[0])); status != 400 {
+			t.Fatalf("another workspace's interrupt: %d", status)
+		}
+	})
+}

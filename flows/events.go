@@ -87,13 +87,13 @@ func (h *Host) applyEvents(ctx context.Context, tx *gorm.DB, a *Assets, scenes [
 			}
 		}
 	}
-	if err := models.InsertMsgs(tx, msgs); err != nil {
+	if err := models.InsertAll(tx, msgs); err != nil {
 		return err
 	}
-	if err := models.InsertHTTPLogs(tx, logs); err != nil {
+	if err := models.InsertAll(tx, logs); err != nil {
 		return err
 	}
-	return models.InsertResthookEvents(tx, hookEvents)
+	return models.InsertAll(tx, hookEvents)
 }
 
 // outgoingMsg records a message the engine created. Without a channel to send it (the engine could find no

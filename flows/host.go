@@ -154,7 +154,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 			return fmt.Errorf("session %s was moved on by someone else", row.UUID)
 		}
 	}
-	if err := models.InsertSessions(tx, inserts); err != nil {
+	if err := models.InsertAll(tx, inserts); err != nil {
 		return err
 	}
 	var newRuns, runs []*models.FlowRun
@@ -174,7 +174,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 			runs = append(runs, runRows...)
 		}
 	}
-	if err := models.InsertRuns(tx, newRuns); err != nil {
+	if err := models.InsertAll(tx, newRuns); err != nil {
 		return err
 	}
 	if err := models.SaveRuns(tx, runs); err != nil {

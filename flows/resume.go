@@ -49,8 +49,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		return nil, err
 	}
 	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.DB, []int64{contact.ID})
-	if err != nil || len(contacts) == 0 {
-		return nil, errors.Join(err, fmt.Errorf("contact %s is gone", contact.UUID))
+	if err != nil {
+		return nil, err
+	}
+	if len(contacts) == 0 {
+		return nil, fmt.Errorf("contact %s was deleted while their message arrived", contact.UUID)
 	}
 	contact = contacts[0]
 	ec := engineContacts[contact.ID]
@@ -84,8 +87,12 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		return nil, err
 	}
 
+	if sc != nil {
+		msg.FlowID, sc.input = sc.inputFlowID(a), msg
+	}
+
 	err = h.Store.Write(ctx, func(tx *gorm.DB) error {
-		if err := models.InsertMsgs(tx, []*models.Msg{msg}); err != nil {
+		if err := models.InsertAll(tx, []*models.Msg{msg}); err != nil {
 			return err
 		}
 		updates := map[string]any{"last_seen_on": now, "modified_on": now}
@@ -100,11 +107,6 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		if sc == nil {
 			return nil
 		}
-		msg.FlowID = sc.row0FlowID(a)
-		if err := tx.Model(msg).Update("flow_id", msg.FlowID).Error; err != nil {
-			return err
-		}
-		sc.input = msg
 		if sc.stored == nil && sc.session.Type() != flows.FlowTypeMessagingBackground {
 			if err := models.InterruptWaiting(tx, []int64{contact.ID}, now); err != nil {
 				return err
@@ -115,8 +117,8 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	return msg, err
 }
 
-// row0FlowID is the flow the session was in when the message arrived: the one it waited in, or started.
-func (sc *scene) row0FlowID(a *Assets) *int64 {
+// inputFlowID is the flow a message went to: the one its session waited in, or the one it started.
+func (sc *scene) inputFlowID(a *Assets) *int64 {
 	if sc.stored != nil && sc.stored.CurrentFlowID != nil {
 		return sc.stored.CurrentFlowID
 	}

@@ -81,6 +81,9 @@ func (w *StartWorkers) stint(ctx context.Context, start *models.FlowStart) (bool
 	worked := false
 	for began := time.Now(); time.Since(began) < stintLength; {
 		did, err := w.batch(ctx, ws, start)
+		if errors.Is(err, errStartFailed) {
+			return true, nil
+		}
 		if err != nil || !did {
 			return worked, err
 		}
@@ -158,6 +161,18 @@ func (w *StartWorkers) inTx(ctx context.Context, fn func(tx *gorm.DB) error) err
 // errBatchLost means other workers started some of a batch's contacts first; nothing of it was written.
 var errBatchLost = errors.New("batch lost to another worker")
 
+// errStartFailed means the start was marked failed: the batch writes nothing, and the stint is over.
+var errStartFailed = errors.New("flow start failed")
+
+// failStart marks a start that can't go on failed, and says so with errStartFailed.
+func (w *StartWorkers) failStart(ctx context.Context, start *models.FlowStart, why string, cause error) error {
+	w.Host.Log.Warn("flow start failed", "start", start.UUID, "why", why, "error", cause)
+	if err := w.Host.Store.FailStart(ctx, start.ID); err != nil {
+		return err // the database's trouble: the start is tried again later
+	}
+	return errStartFailed
+}
+
 // batch starts the next few recipients of a start.
 func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *models.FlowStart) (bool, error) {
 	h := w.Host
@@ -205,13 +220,11 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 	}
 	flowRow := a.flowByID(start.FlowID)
 	if flowRow == nil || flowRow.IsArchived {
-		h.Log.Warn("flow start's flow is gone or archived", "start", start.UUID)
-		return h.Store.FailStart(ctx, start.ID)
+		return w.failStart(ctx, start, "its flow is gone or archived", nil)
 	}
 	flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
 	if err != nil {
-		h.Log.Warn("flow start's flow can't be read", "start", start.UUID, "error", err)
-		return h.Store.FailStart(ctx, start.ID)
+		return w.failStart(ctx, start, "its flow can't be read", err)
 	}
 
 	if h.Store.Dialect == models.Postgres {
@@ -236,8 +249,7 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 	for _, c := range contacts {
 		trigger, err := startTrigger(flow, start)
 		if err != nil {
-			h.Log.Warn("flow start can't make its trigger", "start", start.UUID, "error", err)
-			return h.Store.FailStart(ctx, start.ID)
+			return w.failStart(ctx, start, "it can't make its trigger", err)
 		}
 		began := time.Now()
 		session, sprint, err := h.Engine.NewSession(ctx, a.Session, a.Env, engineContacts[c.ID], trigger, nil)

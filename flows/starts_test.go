@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/testdb"
@@ -80,6 +81,38 @@ func TestStartWorkers(t *testing.T) {
 			e.drain(25)
 			if none = e.reload(none); none.Status != models.StartCompleted || none.ContactCount != 0 {
 				t.Fatalf("empty start is %s with %d", none.Status, none.ContactCount)
+			}
+		})
+	}
+}
+
+// TestStartOfFlowArchivedMidway: a flow archived after its start was resolved fails the start at its next
+// batch, and that batch writes nothing.
+func TestStartOfFlowArchivedMidway(t *testing.T) {
+	for _, d := range testdb.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			e := newHostEnv(t, d)
+			flow := e.addFlow(helloFlow, "Hello", models.FlowMessage)
+			var ids []int64
+			for i := 0; i < 5; i++ {
+				ids = append(ids, e.contact(fmt.Sprintf("P%d", i), "").ID)
+			}
+			start := e.start(flow, ids, nil, "{}", true, false)
+			w := &StartWorkers{Host: e.host, BatchSize: 2, Poll: time.Second}
+			if worked, err := w.WorkOnce(e.ctx); err != nil || !worked { // resolves it
+				t.Fatalf("resolving: %v %v", worked, err)
+			}
+			if s := e.reload(start); s.Status != models.StartQueued || s.ContactCount != 5 {
+				t.Fatalf("start is %s with %d", s.Status, s.ContactCount)
+			}
+			must(t, e.store.DB.Model(flow).Update("is_archived", true).Error)
+			must(t, e.store.DB.Exec("UPDATE workspaces SET config_version = config_version + 1 WHERE id = ?", e.ws.ID).Error)
+			e.drain(2)
+			if s := e.reload(start); s.Status != models.StartFailed {
+				t.Fatalf("start is %s, want failed", s.Status)
+			}
+			if n := e.count("flow_runs", "start_id = ?", start.ID); n != 0 {
+				t.Fatalf("%d runs of an archived flow", n)
 			}
 		})
 	}

@@ -32,12 +32,13 @@ func InterruptWaiting(tx *gorm.DB, contactIDs []int64, now time.Time) error {
 		Updates(map[string]any{"current_session_id": nil, "current_flow_id": nil}).Error
 }
 
-// InsertSessions adds new sessions, filling in their ids.
-func InsertSessions(tx *gorm.DB, sessions []*FlowSession) error {
-	if len(sessions) == 0 {
+// InsertAll adds rows (new sessions, runs, messages, logs, resthook events), filling in their ids; none is
+// nothing to do.
+func InsertAll[T any](tx *gorm.DB, rows []*T) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	return tx.Create(sessions).Error
+	return tx.Create(rows).Error
 }
 
 // UpdateSession writes a resumed session back, as long as nobody else has moved it on since it was read:
@@ -54,14 +55,6 @@ func UpdateSession(tx *gorm.DB, s *FlowSession, readSprint *string) (bool, error
 		"timeout_on": s.TimeoutOn, "expires_on": s.ExpiresOn, "ended_on": s.EndedOn,
 	})
 	return res.RowsAffected == 1, res.Error
-}
-
-// InsertRuns adds the runs of new sessions.
-func InsertRuns(tx *gorm.DB, runs []*FlowRun) error {
-	if len(runs) == 0 {
-		return nil
-	}
-	return tx.Create(runs).Error
 }
 
 // SaveRuns inserts new runs and updates the ones already stored (by UUID).
@@ -93,14 +86,6 @@ func SetCurrentSessions(tx *gorm.DB, sessions []*FlowSession) error {
 	return nil
 }
 
-// InsertMsgs adds messages.
-func InsertMsgs(tx *gorm.DB, msgs []*Msg) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	return tx.Create(msgs).Error
-}
-
 // LabelMsg puts labels on a message.
 func LabelMsg(tx *gorm.DB, msgID int64, labelIDs []int64) error {
 	for _, l := range labelIDs {
@@ -110,22 +95,6 @@ func LabelMsg(tx *gorm.DB, msgID int64, labelIDs []int64) error {
 		}
 	}
 	return nil
-}
-
-// InsertHTTPLogs records calls flows made.
-func InsertHTTPLogs(tx *gorm.DB, logs []*HTTPLog) error {
-	if len(logs) == 0 {
-		return nil
-	}
-	return tx.Create(logs).Error
-}
-
-// InsertResthookEvents records payloads flows gave resthooks.
-func InsertResthookEvents(tx *gorm.DB, evts []*ResthookEvent) error {
-	if len(evts) == 0 {
-		return nil
-	}
-	return tx.Create(evts).Error
 }
 
 // UnsubscribeGone deactivates a resthook's subscriber that answered 410 Gone, as RapidPro does. The resthook's

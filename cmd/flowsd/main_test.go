@@ -157,6 +157,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"token", "create", "--workspace", "00000000-0000-4000-8000-000000000000", "--email", "e@b.co", "--db", db}, 1, "no workspace with UUID"},
 		{[]string{"token", "create", "--email", "e@b.co", "--db", db}, 2, "--workspace and --email are required"},
 		{[]string{"serve", "--rates", "v2=1/fortnight", "--db", db}, 2, "invalid rate"},
+		{[]string{"serve", "--start-workers", "-1", "--db", db}, 2, "invalid start worker count"},
+		{[]string{"serve", "--start-batch", "0", "--db", db}, 2, "invalid start batch size"},
+		{[]string{"serve", "--worker-poll", "soon", "--db", db}, 2, "invalid worker poll interval"},
+		{[]string{"serve", "--webhook-timeout", "-5s", "--db", db}, 2, "invalid webhook timeout"},
 		{[]string{"serve", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}, 1, "postgres database"},
 	}
 	for _, c := range cases {
