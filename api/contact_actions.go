@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/flowsd/flowsd/models"
-	"github.com/flowsd/flowsd/urns"
 )
 
 var contactActionsDocs = OperationDocs{Title: "Update Multiple Contacts", Fields: []Param{
@@ -75,7 +74,7 @@ func postContactActions(c *Ctx) error {
 	}
 	// RapidPro ends the flows of contacts it blocks or deletes, as well as of those it is told to interrupt
 	if action == "block" || action == "delete" || action == "interrupt" {
-		if err := c.rt.Flows.Interrupt(ctx, ws, ids); err != nil {
+		if err := c.flows().Interrupt(ctx, ws, ids); err != nil {
 			return err
 		}
 	}
@@ -99,7 +98,7 @@ func postContactActions(c *Ctx) error {
 	case "unblock":
 		err = store.SetStatus(ctx, ws, ids, models.ContactActive)
 	case "delete":
-		err = store.DeleteContacts(ctx, ids)
+		err = store.DeleteContacts(ctx, ws.ID, ids)
 	case "archive_messages", "archive":
 		err = store.ArchiveIncoming(ctx, ws.ID, ids)
 	}
@@ -107,53 +106,4 @@ func postContactActions(c *Ctx) error {
 		return err
 	}
 	return c.noContent()
-}
-
-// resolveContacts finds the active contacts a list names by UUID or URN (normalized without the workspace's
-// country, as RapidPro does). The first that matches nothing fails the field.
-func resolveContacts(c *Ctx, items []any, v *validation) ([]*models.Contact, error) {
-	if len(items) == 0 {
-		v.add("contacts", "Contacts can't be empty.")
-		return nil, nil
-	}
-	var uuids, identities []string
-	values := make([]string, len(items))
-	for i, item := range items {
-		if _, isString := item.(string); !isString && !isNumber(item) {
-			v.add("contacts", "Must be a string or integer")
-			return nil, nil
-		}
-		values[i] = inputText(item)
-		if strings.ContainsRune(values[i], 0) {
-			continue // no contact has it, and PostgreSQL can't compare it
-		}
-		if u, ok := normalizeUUID(values[i]); ok {
-			uuids = append(uuids, u)
-		} else if identity, ok := urns.ReferenceIdentity(values[i]); ok {
-			identities = append(identities, string(identity))
-		}
-	}
-	byUUID, byIdentity, err := c.store().FindContacts(c.Request().Context(), c.ws().ID, uuids, identities)
-	if err != nil {
-		return nil, err
-	}
-	var contacts []*models.Contact
-	seen := map[int64]bool{}
-	for _, value := range values {
-		var ct *models.Contact
-		if u, ok := normalizeUUID(value); ok {
-			ct = byUUID[u]
-		} else if identity, ok := urns.ReferenceIdentity(value); ok {
-			ct = byIdentity[string(identity)]
-		}
-		if ct == nil {
-			v.add("contacts", "No such object: "+value)
-			return nil, nil
-		}
-		if !seen[ct.ID] {
-			seen[ct.ID] = true
-			contacts = append(contacts, ct)
-		}
-	}
-	return contacts, nil
 }

@@ -3,11 +3,9 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/urns"
-	"gorm.io/gorm"
 )
 
 // Weni's contacts take a few more parameters: name (contains, ignoring case), search (an exact URN or name),
@@ -27,35 +25,30 @@ var contactsLeanDocs = OperationDocs{Title: "List Contacts (lean)", Params: []Pa
 // maxWeniPageSize bounds ?limit=, which Weni leaves unbounded.
 const maxWeniPageSize = 10000
 
-func weniContactFilters(c *Ctx, q *gorm.DB) *gorm.DB {
+// weniContactFilters adds Weni's parameters to a contacts listing.
+func weniContactFilters(c *Ctx, q *models.ContactQuery, ord order) (*models.ContactQuery, order) {
 	if name := c.query.Get("name"); name != "" {
-		q = q.Where(`c.name_lower LIKE ? ESCAPE '\'`, "%"+models.EscapeLike(strings.ToLower(name))+"%")
+		q = q.NameContains(name)
 	}
 	if search := c.query.Get("search"); search != "" {
-		cond := "c.name = ?"
-		args := []any{search}
-		if identity, err := urns.LookupIdentity(search, c.ws().CountryCode()); err == nil && !c.ws().IsAnon {
-			cond += " OR EXISTS (SELECT 1 FROM contact_urns u WHERE u.contact_id = c.id AND u.identity = ?)"
-			args = append(args, string(identity))
+		identity := ""
+		if id, err := urns.LookupIdentity(search, c.ws().CountryCode()); err == nil && !c.ws().IsAnon {
+			identity = string(id)
 		}
-		q = q.Where("("+cond+")", args...)
+		q = q.NamedOrWithURN(search, identity)
 	}
-	return q
-}
-
-func weniContactOrdering(c *Ctx, ord ordering) ordering {
 	switch c.query.Get("order_by") {
 	case "created_on":
-		ord.column, ord.ascending = "c.created_on", true
+		q, ord.ascending = q.ByCreation(), true
 	case "-created_on":
-		ord.column = "c.created_on"
+		q = q.ByCreation()
 	case "modified_on":
 		ord.ascending = true
 	}
 	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
 		ord.pageSize = min(n, maxWeniPageSize)
 	}
-	return ord
+	return q, ord
 }
 
 type contactLeanOut struct {
@@ -75,9 +68,7 @@ func listContactsLean(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return respondPage(c, q, ord,
-		func(ct *models.Contact) models.Position { return positionFor(ord, ct) },
-		convertEach(func(ct *models.Contact) any { return convertLeanContact(c, ct) }))
+	return respondPage(c, ord, q.Page, convertEach(func(ct *models.Contact) any { return convertLeanContact(c, ct) }))
 }
 
 func convertLeanContact(_ *Ctx, ct *models.Contact) any {

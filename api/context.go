@@ -4,15 +4,24 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/labstack/echo/v4"
 )
 
-// Ctx is one authenticated API request: the HTTP exchange, the runtime, and who is asking.
+// Services are what the API serves from, built and wired in cmd/flowsd.
+type Services struct {
+	Runtime *runtime.Runtime
+	Store   *models.Store
+	Flows   *flows.Host
+}
+
+// Ctx is one authenticated API request: the HTTP exchange, the services, and who is asking.
 type Ctx struct {
 	echo.Context
 	rt        *runtime.Runtime
+	svc       *Services
 	endpoint  *Endpoint
 	principal *models.Principal
 	query     url.Values
@@ -26,7 +35,9 @@ type Ctx struct {
 // ws is the workspace the request acts in: every query is scoped by it.
 func (c *Ctx) ws() *models.Workspace { return &c.principal.Workspace }
 
-func (c *Ctx) store() *models.Store { return c.rt.Store }
+func (c *Ctx) store() *models.Store { return c.svc.Store }
+
+func (c *Ctx) flows() *flows.Host { return c.svc.Flows }
 
 // weni reports whether the workspace speaks Weni's API profile.
 func (c *Ctx) weni() bool { return c.principal.Workspace.IsWeni() }

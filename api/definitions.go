@@ -177,7 +177,7 @@ type groupDefOut struct {
 var (
 	eventUnitCodes   = map[string]string{"minutes": "M", "hours": "H", "days": "D", "weeks": "W"}
 	eventTypeCodes   = map[string]string{models.EventFlow: "F", models.EventMessage: "M"}
-	triggerTypeCodes = map[string]string{models.TriggerKeyword: "K", models.TriggerCatchAll: "C"}
+	triggerTypeCodes = map[models.TriggerType]string{models.TriggerKeyword: "K", models.TriggerCatchAll: "C"}
 	matchTypeCodes   = map[string]string{models.MatchFirstWord: "F", models.MatchOnlyWord: "O"}
 )
 
@@ -310,20 +310,13 @@ func importDefinitions(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	spec, err := flows.ParseExport(body)
+	spec, err := flows.ParseExports(flows.Document{Data: body})
 	if err != nil {
 		return importFailure(c, err)
 	}
 	result, err := flows.Import(ctx, c.store(), c.ws(), spec)
 	if err != nil {
 		return importFailure(c, err)
-	}
-	groups, err := flows.GroupsToEvaluate(ctx, c.store(), c.ws(), result)
-	if err != nil {
-		return err
-	}
-	for i := range groups {
-		evaluateInBackground(c, &groups[i])
 	}
 	return c.respond(http.StatusCreated, convertImportResult(c, result))
 }

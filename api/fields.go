@@ -86,17 +86,15 @@ func convertField(c *Ctx, f *usedField) any {
 }
 
 func listFields(c *Ctx) error {
-	q := c.store().FieldsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Fields(c.ws().ID)
 	if key := c.query.Get("key"); key != "" {
-		q = q.Where("key = ?", key)
+		q = q.WithKey(key)
 	}
 	groupsUsing, err := flows.GroupsUsingFields(c.Request().Context(), c.store(), c.ws())
 	if err != nil {
 		return err
 	}
-	return respondPage(c, q, ordering{column: "contact_fields.created_on", idColumn: "contact_fields.id"},
-		func(f *models.Field) models.Position { return models.Position{Time: f.CreatedOn, ID: f.ID} },
-		convertEach(func(f *models.Field) any { return convertField(c, withUsages(f, groupsUsing)) }))
+	return respondPage(c, order{}, q.Page, convertEach(func(f *models.Field) any { return convertField(c, withUsages(f, groupsUsing)) }))
 }
 
 // writeField creates a field (its key generated from its name), or with ?key= renames it and changes its

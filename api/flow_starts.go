@@ -87,7 +87,7 @@ type flowStartOutWeni struct {
 
 // weniStartStatuses are RapidPro 7's words, which Weni speaks; it never interrupts a start, so an interrupted
 // one has failed.
-var weniStartStatuses = map[string]string{
+var weniStartStatuses = map[models.StartStatus]string{
 	models.StartPending: "pending", models.StartQueued: "starting", models.StartStarted: "starting",
 	models.StartCompleted: "complete", models.StartFailed: "failed", models.StartInterrupted: "failed",
 }
@@ -114,7 +114,7 @@ func convertStart(c *Ctx, s *models.StartListing) any {
 	if total <= 0 {
 		total = -1
 	}
-	return flowStartOut{UUID: s.UUID, Flow: flow, Status: s.Status, Progress: startProgress{Total: total, Started: s.RunCount},
+	return flowStartOut{UUID: s.UUID, Flow: flow, Status: string(s.Status), Progress: startProgress{Total: total, Started: s.RunCount},
 		Groups: groups, Contacts: contacts, Params: params, CreatedOn: apiTime(s.CreatedOn), ModifiedOn: apiTime(s.ModifiedOn),
 		ID: s.ID, Extra: params, RestartParticipants: s.RestartParticipants, ExcludeActive: s.ExcludeActive}
 }
@@ -130,28 +130,20 @@ func storedObject(text string) *jsonObject {
 }
 
 func listFlowStarts(c *Ctx) error {
-	q := c.store().StartsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Starts(c.ws().ID).ModifiedIn(timeRange(c.query))
 	uuid, err := uuidParam(c.query, "uuid")
 	if err != nil {
 		return err
 	}
 	if uuid != "" {
-		q = q.Where("s.uuid = ?", uuid)
+		q = q.WithUUID(uuid)
 	}
 	id, err := intParam(c.query, "id")
 	if err != nil {
 		return err
 	}
 	if id != 0 {
-		q = q.Where("s.id = ?", id)
+		q = q.WithID(id)
 	}
-	q = timeRange(c.query).Apply(q, "s.modified_on")
-	return respondPage(c, q, ordering{column: "s.modified_on", idColumn: "s.id", reversible: true},
-		func(s *models.StartListing) models.Position { return models.Position{Time: s.ModifiedOn, ID: s.ID} },
-		func(rows []models.StartListing) ([]any, error) {
-			if err := c.store().LoadStartDetails(c.Request().Context(), rows); err != nil {
-				return nil, err
-			}
-			return convertEach(func(s *models.StartListing) any { return convertStart(c, s) })(rows)
-		})
+	return respondPage(c, order{reversible: true}, q.Page, convertEach(func(s *models.StartListing) any { return convertStart(c, s) }))
 }

@@ -17,7 +17,7 @@ const maxStartRecipients = 100
 const maxStartParams = 10000
 
 // postFlowStart starts contacts, groups and URNs in a flow, with RapidPro's rules and messages. The start is
-// written pending, with its recipients, in one transaction; this process's start workers are woken to run it.
+// written pending, with its recipients, in one transaction; start workers are woken once it commits.
 func postFlowStart(c *Ctx) error {
 	in, err := c.body()
 	if err != nil {
@@ -39,19 +39,14 @@ func postFlowStart(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.rt.Wake("starts")
-
-	var rows []models.StartListing
-	if err := c.store().StartsQuery(ctx, c.ws().ID).Where("s.id = ?", start.ID).Find(&rows).Error; err != nil {
+	listed, err := c.store().Starts(c.ws().ID).WithID(start.ID).First(ctx)
+	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
+	if listed == nil {
 		return fmt.Errorf("flow start %d not found after creating it", start.ID)
 	}
-	if err := c.store().LoadStartDetails(ctx, rows); err != nil {
-		return err
-	}
-	return c.respond(http.StatusCreated, convertStart(c, &rows[0]))
+	return c.respond(http.StatusCreated, convertStart(c, listed))
 }
 
 // mergeWeniQuery puts query parameters over the body, as Weni does: groups, contacts and urns as lists.

@@ -93,11 +93,11 @@ func convertFlow(c *Ctx, f *inspectedFlow) any {
 	}
 	r := f.Runs
 	if c.weni() {
-		return flowOutWeni{UUID: f.UUID, Name: f.Name, Type: f.FlowType, Archived: f.IsArchived, Labels: []ref{}, Expires: f.ExpiresMinutes,
+		return flowOutWeni{UUID: f.UUID, Name: f.Name, Type: string(f.FlowType), Archived: f.IsArchived, Labels: []ref{}, Expires: f.ExpiresMinutes,
 			Runs:    flowRunsOutWeni{Active: r.Active + r.Waiting, Completed: r.Completed, Interrupted: r.Interrupted, Expired: r.Expired},
 			Results: results, ParentRefs: parentRefs, CreatedOn: apiTime(f.CreatedOn), ModifiedOn: apiTime(f.ModifiedOn)}
 	}
-	return flowOut{UUID: f.UUID, Name: f.Name, Type: f.FlowType, Archived: f.IsArchived, Labels: []ref{}, Expires: f.ExpiresMinutes,
+	return flowOut{UUID: f.UUID, Name: f.Name, Type: string(f.FlowType), Archived: f.IsArchived, Labels: []ref{}, Expires: f.ExpiresMinutes,
 		Runs:    flowRunsOut{Active: r.Active, Waiting: r.Waiting, Completed: r.Completed, Expired: r.Expired, Interrupted: r.Interrupted, Failed: r.Failed},
 		Results: results, ParentRefs: parentRefs, CreatedOn: apiTime(f.CreatedOn), ModifiedOn: apiTime(f.ModifiedOn)}
 }
@@ -106,23 +106,21 @@ func convertFlow(c *Ctx, f *inspectedFlow) any {
 // is ordered by created_on.
 func listFlows(c *Ctx) error {
 	ctx := c.Request().Context()
-	q := c.store().FlowsQuery(ctx, c.ws().ID)
+	q := c.store().Flows(c.ws().ID).ModifiedIn(timeRange(c.query))
 	uuid, err := uuidParam(c.query, "uuid")
 	if err != nil {
 		return err
 	}
 	if uuid != "" {
-		q = q.Where("uuid = ?", uuid)
+		q = q.WithUUID(uuid)
 	}
 	if t := c.query.Get("type"); t != "" {
-		q = q.Where("flow_type = ?", t) // an unknown type matches nothing
+		q = q.OfType(models.FlowType(t))
 	}
 	if c.query.Get("archived") != "" {
-		q = q.Where("is_archived = ?", queryBool(c.query, "archived"))
+		q = q.Archived(queryBool(c.query, "archived"))
 	}
-	q = timeRange(c.query).Apply(q, "flows.modified_on")
-	return respondPage(c, q, ordering{column: "flows.created_on", idColumn: "flows.id"},
-		func(f *models.Flow) models.Position { return models.Position{Time: f.CreatedOn, ID: f.ID} },
+	return respondPage(c, order{}, q.Page,
 		func(rows []models.Flow) ([]any, error) {
 			ids := make([]int64, len(rows))
 			for i := range rows {

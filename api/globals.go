@@ -41,14 +41,11 @@ func convertGlobal(_ *Ctx, g *models.Global) any {
 }
 
 func listGlobals(c *Ctx) error {
-	q := c.store().GlobalsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Globals(c.ws().ID).ModifiedIn(timeRange(c.query))
 	if key := c.query.Get("key"); key != "" {
-		q = q.Where("key = ?", key)
+		q = q.WithKey(key)
 	}
-	q = timeRange(c.query).Apply(q, "globals.modified_on")
-	return respondPage(c, q, ordering{column: "globals.modified_on", idColumn: "globals.id", reversible: true},
-		func(g *models.Global) models.Position { return models.Position{Time: g.ModifiedOn, ID: g.ID} },
-		convertEach(func(g *models.Global) any { return convertGlobal(c, g) }))
+	return respondPage(c, order{reversible: true}, q.Page, convertEach(func(g *models.Global) any { return convertGlobal(c, g) }))
 }
 
 // writeGlobal creates a global from a name and value, or with ?key= changes the value of one. As in

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/flowsd/flowsd/flows"
@@ -60,9 +59,9 @@ type groupOutWeni struct {
 // convertGroup writes a group with its member count.
 func convertGroup(c *Ctx, g *models.Group, count int64) any {
 	if c.weni() {
-		return groupOutWeni{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status, Count: count}
+		return groupOutWeni{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: string(g.Status), Count: count}
 	}
-	return groupOut{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: g.Status, System: g.IsSystem, Count: count}
+	return groupOut{UUID: g.UUID, Name: g.Name, Query: g.Query, Status: string(g.Status), System: g.IsSystem, Count: count}
 }
 
 // convertGroupCounted writes one group, counting its members.
@@ -89,22 +88,21 @@ func listGroups(c *Ctx) error {
 	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
 		return err
 	}
-	q := c.store().GroupsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Groups(c.ws().ID)
 	uuid, err := uuidParam(c.query, "uuid")
 	if err != nil {
 		return err
 	}
 	if uuid != "" {
-		q = q.Where("uuid = ?", uuid)
+		q = q.WithUUID(uuid)
 	}
 	if name := c.query.Get("name"); name != "" {
-		q = q.Where("LOWER(name) = LOWER(?)", name)
+		q = q.Named(name)
 	}
 	if queryBool(c.query, "manual_only") {
-		q = q.Where("query IS NULL AND NOT is_system")
+		q = q.ManualOnly()
 	}
-	return respondPage(c, q, ordering{column: "contact_groups.created_on", idColumn: "contact_groups.id"},
-		func(g *models.Group) models.Position { return models.Position{Time: g.CreatedOn, ID: g.ID} },
+	return respondPage(c, order{}, q.Page,
 		func(groups []models.Group) ([]any, error) {
 			ids := make([]int64, len(groups))
 			for i := range groups {
@@ -188,11 +186,10 @@ func saveSmartGroup(c *Ctx, group *models.Group, in *input) error {
 	if err := writeError(err, "name"); err != nil {
 		return err
 	}
-	evaluateInBackground(c, group)
 	return c.respond(status, convertGroup(c, group, 0))
 }
 
-// reevaluateGroups sets smart groups evaluating and works out their members again in the background.
+// reevaluateGroups sets smart groups evaluating: the group workers work out their members again.
 func reevaluateGroups(c *Ctx, groups []models.Group) error {
 	ids := make([]int64, len(groups))
 	for i := range groups {
@@ -203,17 +200,8 @@ func reevaluateGroups(c *Ctx, groups []models.Group) error {
 	}
 	for i := range groups {
 		groups[i].Status = models.GroupEvaluating
-		evaluateInBackground(c, &groups[i])
 	}
 	return nil
-}
-
-// evaluateInBackground works out a smart group's members after the answer has gone.
-func evaluateInBackground(c *Ctx, g *models.Group) {
-	ws, store, group := *c.ws(), c.store(), *g
-	c.rt.Go("evaluate group "+g.UUID, func(ctx context.Context) error {
-		return flows.EvaluateGroup(ctx, store, &ws, &group)
-	})
 }
 
 func deleteGroup(c *Ctx) error { return deleteNamed(c, groupKind(c.store()), c.store().DeleteGroup) }

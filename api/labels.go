@@ -54,20 +54,18 @@ func listLabels(c *Ctx) error {
 	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
 		return err
 	}
-	q := c.store().LabelsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Labels(c.ws().ID)
 	uuid, err := uuidParam(c.query, "uuid")
 	if err != nil {
 		return err
 	}
 	if uuid != "" {
-		q = q.Where("uuid = ?", uuid)
+		q = q.WithUUID(uuid)
 	}
 	if name := c.query.Get("name"); name != "" {
-		q = q.Where("LOWER(name) = LOWER(?)", name)
+		q = q.Named(name)
 	}
-	return respondPage(c, q, ordering{column: "labels.created_on", idColumn: "labels.id"},
-		func(l *models.Label) models.Position { return models.Position{Time: l.CreatedOn, ID: l.ID} },
-		convertEach(func(l *models.Label) any { return convertLabel(c, l) }))
+	return respondPage(c, order{}, q.Page, convertEach(func(l *models.Label) any { return convertLabel(c, l) }))
 }
 
 func writeLabel(c *Ctx) error { return writeNamed(c, labelKind(c.store())) }

@@ -1,13 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
-	"gorm.io/gorm"
 )
 
 // PageSize is how many results a page holds, as in RapidPro; clients can't change it.
@@ -20,13 +20,12 @@ type page[T any] struct {
 	Results  []T     `json:"results"`
 }
 
-// ordering is how a listing is ordered: by a time column, newest first, then id.
-type ordering struct {
-	column     string // qualified time column, e.g. "labels.created_on"
-	idColumn   string // qualified id column
-	reversible bool   // ?reverse=true lists oldest first
-	ascending  bool   // oldest first regardless of ?reverse
-	pageSize   int    // 0 is PageSize
+// order is how a listing's pages run: newest first, or oldest first with ?reverse=true when reversible, or
+// always when ascending; the listing itself knows its columns.
+type order struct {
+	reversible bool
+	ascending  bool
+	pageSize   int // 0 is PageSize
 }
 
 // cursor is a position in a listing. It travels base64-encoded, opaque to clients.
@@ -55,56 +54,43 @@ func decodeCursor(s string) (*cursor, error) {
 
 var errInvalidCursor = errDetail(404, "Invalid cursor")
 
-// respondPage answers with one page of q in the given order: the page the request's cursor points to, with
-// absolute next/previous links that keep every other query parameter. convert turns rows into results.
-func respondPage[T any, R any](c *Ctx, q *gorm.DB, ord ordering, pos func(*T) models.Position, convert func([]T) ([]R, error)) error {
-	size := PageSize
+// respondPage answers with one page of a listing in the given order: the page the request's cursor points to,
+// with absolute next/previous links that keep every other query parameter. read reads a page of the listing;
+// convert turns its rows into results.
+func respondPage[T any, R any](c *Ctx, ord order, read func(context.Context, models.PageSpec) (*models.Page[T], error), convert func([]T) ([]R, error)) error {
+	spec := models.PageSpec{Size: PageSize, Ascending: ord.ascending || (ord.reversible && queryBool(c.query, "reverse"))}
 	if ord.pageSize > 0 {
-		size = ord.pageSize
+		spec.Size = ord.pageSize
 	}
-	ks := models.Keyset{Column: ord.column, IDColumn: ord.idColumn, Limit: size + 1}
-	ks.Ascending = ord.ascending || (ord.reversible && queryBool(c.query, "reverse"))
-
 	var cur *cursor
 	if s := c.query.Get("cursor"); s != "" {
 		var err error
 		if cur, err = decodeCursor(s); err != nil {
 			return errInvalidCursor
 		}
-		ks.After = &models.Position{Time: cur.Time, ID: cur.ID}
-		ks.Backward = cur.Backward
+		spec.After = &models.Position{Time: cur.Time, ID: cur.ID}
+		spec.Backward = cur.Backward
 	}
 
-	var rows []T
-	if err := ks.Apply(q).Find(&rows).Error; err != nil {
+	p, err := read(c.Request().Context(), spec)
+	if err != nil {
 		return err
 	}
-	more := len(rows) > size
-	if more {
-		rows = rows[:size]
-	}
-	if ks.Backward {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
-		}
-	}
-
 	out := page[R]{}
-	if len(rows) > 0 {
-		first, last := pos(&rows[0]), pos(&rows[len(rows)-1])
-		hasNext, hasPrev := more, cur != nil
-		if ks.Backward {
-			hasNext, hasPrev = true, more
+	if len(p.Rows) > 0 {
+		hasNext, hasPrev := p.More, cur != nil
+		if spec.Backward {
+			hasNext, hasPrev = true, p.More
 		}
 		if hasNext {
-			out.Next = c.pageLink(cursor{Time: last.Time, ID: last.ID})
+			out.Next = c.pageLink(cursor{Time: p.Last.Time, ID: p.Last.ID})
 		}
 		if hasPrev {
-			out.Previous = c.pageLink(cursor{Time: first.Time, ID: first.ID, Backward: true})
+			out.Previous = c.pageLink(cursor{Time: p.First.Time, ID: p.First.ID, Backward: true})
 		}
 	}
 
-	results, err := convert(rows)
+	results, err := convert(p.Rows)
 	if err != nil {
 		return err
 	}

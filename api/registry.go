@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/throttle"
 )
 
 // Endpoint is one /api/v2/<name>.json resource. The registry below is the one table of them: routes, the
@@ -13,9 +14,9 @@ type Endpoint struct {
 	Aliases []string // other names it answers to, left out of the index
 	Title   string
 	Summary string // completes "<name> - …" in the endpoint list
-	Scope   string // throttle scope
+	Scope   throttle.Scope
 	// WeniScope is the throttle scope in Weni workspaces, when Weni gives the endpoint its own
-	WeniScope string
+	WeniScope throttle.Scope
 	List      bool   // GET answers a page of results (docs requests get [])
 	Profile   string // set when only workspaces of that API profile have the endpoint
 	Get       *Operation
@@ -105,55 +106,47 @@ var (
 	administrators = []models.Role{models.RoleAdministrator}
 )
 
-// Throttle scopes.
-const (
-	scopeDefault   = "v2"
-	scopeContacts  = "v2.contacts"
-	scopeRuns      = "v2.runs"
-	scopeFlowStart = "v2.flowstart" // Weni's, for flow starts
-)
-
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
-	{Name: "contacts", Title: "Contacts", Summary: "to list, create, update or delete contacts", Scope: scopeContacts, List: true,
+	{Name: "contacts", Title: "Contacts", Summary: "to list, create, update or delete contacts", Scope: throttle.ScopeContacts, List: true,
 		Get:    &Operation{Roles: anyRole, Handle: listContacts, Docs: contactsListDocs},
 		Post:   &Operation{Roles: anyRole, Handle: writeContact, Docs: contactsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteContact, Docs: contactsDeleteDocs}},
-	{Name: "contact_actions", Title: "Contact Actions", Summary: "to perform bulk contact actions", Scope: scopeDefault,
+	{Name: "contact_actions", Title: "Contact Actions", Summary: "to perform bulk contact actions", Scope: throttle.ScopeV2,
 		Post: &Operation{Roles: anyRole, Handle: postContactActions, Docs: contactActionsDocs}},
-	{Name: "definitions", Title: "Definitions", Summary: "to export and import flows, campaigns, triggers, fields and groups", Scope: scopeDefault, Unlisted: true,
+	{Name: "definitions", Title: "Definitions", Summary: "to export and import flows, campaigns, triggers, fields and groups", Scope: throttle.ScopeV2, Unlisted: true,
 		Get:  &Operation{Roles: editors, Handle: exportDefinitions, Docs: definitionsExportDocs},
 		Post: &Operation{Roles: administrators, Handle: importDefinitions, Docs: definitionsImportDocs}},
-	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: scopeDefault, List: true,
+	{Name: "fields", Title: "Fields", Summary: "to list, create or update contact fields", Scope: throttle.ScopeV2, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listFields, Docs: fieldsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeField, Docs: fieldsWriteDocs}},
-	{Name: "flow_starts", Title: "Flow Starts", Summary: "to list flow starts or start contacts in a flow", Scope: scopeDefault,
-		WeniScope: scopeFlowStart, List: true,
+	{Name: "flow_starts", Title: "Flow Starts", Summary: "to list flow starts or start contacts in a flow", Scope: throttle.ScopeV2,
+		WeniScope: throttle.ScopeFlowStart, List: true,
 		Get:  &Operation{Roles: editors, Handle: listFlowStarts, Docs: flowStartsListDocs},
 		Post: &Operation{Roles: editors, Handle: postFlowStart, Docs: flowStartsWriteDocs}},
-	{Name: "flows", Title: "Flows", Summary: "to list flows", Scope: scopeDefault, List: true,
+	{Name: "flows", Title: "Flows", Summary: "to list flows", Scope: throttle.ScopeV2, List: true,
 		Get: &Operation{Roles: editors, Handle: listFlows, Docs: flowsListDocs}},
-	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: scopeDefault, List: true,
+	{Name: "globals", Title: "Globals", Summary: "to list, create or update globals", Scope: throttle.ScopeV2, List: true,
 		Get:  &Operation{Roles: editors, Handle: listGlobals, Docs: globalsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeGlobal, Docs: globalsWriteDocs}},
-	{Name: "groups", Title: "Contact Groups", Summary: "to list, create, update or delete contact groups", Scope: scopeDefault, List: true,
+	{Name: "groups", Title: "Contact Groups", Summary: "to list, create, update or delete contact groups", Scope: throttle.ScopeV2, List: true,
 		Get:    &Operation{Roles: anyRole, Handle: listGroups, Docs: groupsListDocs},
 		Post:   &Operation{Roles: editors, Handle: writeGroup, Docs: groupsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteGroup, Docs: groupsDeleteDocs}},
-	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: scopeDefault, List: true,
+	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: throttle.ScopeV2, List: true,
 		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs, Cacheable: true},
 		Post:   &Operation{Roles: editors, Handle: writeLabel, Docs: labelsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteLabel, Docs: labelsDeleteDocs}},
-	{Name: "runs", Title: "Flow Runs", Summary: "to list flow runs", Scope: scopeRuns, List: true,
+	{Name: "runs", Title: "Flow Runs", Summary: "to list flow runs", Scope: throttle.ScopeRuns, List: true,
 		Get: &Operation{Roles: editors, Handle: listRuns, Docs: runsListDocs}},
-	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: scopeDefault, List: true,
+	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: throttle.ScopeV2, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},
-	{Name: "users", Title: "Users", Summary: "to list the users of your workspace", Scope: scopeDefault, List: true,
+	{Name: "users", Title: "Users", Summary: "to list the users of your workspace", Scope: throttle.ScopeV2, List: true,
 		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs, Cacheable: true}},
-	{Name: "contacts_lean", Title: "Contacts (lean)", Summary: "to list contacts without their URNs, groups and fields (Weni profile)", Scope: scopeContacts, List: true, Profile: models.ProfileWeni,
+	{Name: "contacts_lean", Title: "Contacts (lean)", Summary: "to list contacts without their URNs, groups and fields (Weni profile)", Scope: throttle.ScopeContacts, List: true, Profile: models.ProfileWeni,
 		Get: &Operation{Roles: anyRole, Handle: listContactsLean, Docs: contactsLeanDocs}},
-	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: scopeDefault,
+	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: throttle.ScopeV2,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }
 

@@ -120,7 +120,7 @@ type runOutWeni struct {
 }
 
 // runExitTypes are how runs that ended ended; a run still going has none.
-var runExitTypes = map[string]string{
+var runExitTypes = map[models.RunStatus]string{
 	models.RunCompleted: "completed", models.RunInterrupted: "interrupted", models.RunExpired: "expired", models.RunFailed: "failed",
 }
 
@@ -267,46 +267,40 @@ func listRuns(c *Ctx) error {
 	if err := exclusiveParams(c.query, "contact", "flow"); err != nil {
 		return err
 	}
-	q := c.store().RunsQuery(c.Request().Context(), c.ws().ID)
+	q := c.store().Runs(c.ws().ID).ModifiedIn(timeRange(c.query))
 	uuid, err := uuidParam(c.query, "uuid")
 	if err != nil {
 		return err
 	}
 	if uuid != "" {
-		q = q.Where("r.uuid = ?", uuid)
+		q = q.WithUUID(uuid)
 	}
 	id, err := intParam(c.query, "id")
 	if err != nil {
 		return err
 	}
 	if id != 0 {
-		q = q.Where("r.id = ?", id)
+		q = q.WithID(id)
 	}
 	flow, err := uuidParam(c.query, "flow")
 	if err != nil {
 		return err
 	}
-	// the flow and contact filters compare ids, so an index on the run's flow or contact can serve them
 	if flow != "" {
-		q = q.Where("r.flow_id = (SELECT id FROM flows WHERE workspace_id = ? AND uuid = ? AND is_active)", c.ws().ID, flow)
+		q = q.InFlow(flow)
 	}
 	if vals := c.query["contact"]; len(vals) > 0 && vals[len(vals)-1] != "" {
 		// RapidPro fails on a contact that isn't a UUID; no contact has it, so nothing matches
 		u, _ := normalizeUUID(vals[len(vals)-1])
-		q = q.Where("r.contact_id = (SELECT id FROM contacts WHERE workspace_id = ? AND uuid = ? AND is_active)", c.ws().ID, u)
+		q = q.OfContact(u)
 	}
 	if queryBool(c.query, "responded") {
-		q = q.Where("r.responded")
+		q = q.Responded()
 	}
-	q = timeRange(c.query).Apply(q, "r.modified_on")
 
 	withPath := c.weni() || !c.query.Has("paths") || queryBool(c.query, "paths")
-	return respondPage(c, q, ordering{column: "r.modified_on", idColumn: "r.id", reversible: true},
-		func(r *models.RunListing) models.Position { return models.Position{Time: r.ModifiedOn, ID: r.ID} },
+	return respondPage(c, order{reversible: true}, q.Page,
 		func(rows []models.RunListing) ([]any, error) {
-			if err := c.store().LoadRunURNs(c.Request().Context(), rows); err != nil {
-				return nil, err
-			}
 			out := make([]any, len(rows))
 			for i := range rows {
 				var err error

@@ -14,6 +14,7 @@ import (
 
 type server struct {
 	rt      *runtime.Runtime
+	svc     *Services
 	answers *answerCache
 
 	openAPIOnce sync.Once
@@ -21,8 +22,8 @@ type server struct {
 }
 
 // New builds the HTTP handler for the whole server.
-func New(rt *runtime.Runtime) *echo.Echo {
-	s := &server{rt: rt, answers: newAnswerCache()}
+func New(svc Services) *echo.Echo {
+	s := &server{rt: svc.Runtime, svc: &svc, answers: newAnswerCache()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -62,7 +63,7 @@ func New(rt *runtime.Runtime) *echo.Echo {
 func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		req := ec.Request()
-		p, err := authenticate(req.Context(), s.rt.Store, req)
+		p, err := authenticate(req.Context(), s.svc.Store, req)
 		if err != nil {
 			return err
 		}
@@ -79,7 +80,7 @@ func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 			return errPermission()
 		}
 
-		c := &Ctx{Context: ec, rt: s.rt, endpoint: ep, principal: p}
+		c := &Ctx{Context: ec, rt: s.rt, svc: s.svc, endpoint: ep, principal: p}
 		if err := s.throttle(c); err != nil {
 			return err
 		}
@@ -97,7 +98,7 @@ func (s *server) serveData(ep *Endpoint) echo.HandlerFunc {
 }
 
 func (s *server) ready(c echo.Context) error {
-	if err := s.rt.Store.Ping(c.Request().Context()); err != nil {
+	if err := s.svc.Store.Ping(c.Request().Context()); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

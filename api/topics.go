@@ -62,10 +62,8 @@ func topicKind(s *models.Store) namedKind[models.Topic] {
 }
 
 func listTopics(c *Ctx) error {
-	q := c.store().TopicsQuery(c.Request().Context(), c.ws().ID)
-	return respondPage(c, q, ordering{column: "topics.created_on", idColumn: "topics.id"},
-		func(t *models.Topic) models.Position { return models.Position{Time: t.CreatedOn, ID: t.ID} },
-		convertEach(func(t *models.Topic) any { return convertTopic(c, t) }))
+	q := c.store().Topics(c.ws().ID)
+	return respondPage(c, order{}, q.Page, convertEach(func(t *models.Topic) any { return convertTopic(c, t) }))
 }
 
 func writeTopic(c *Ctx) error { return writeNamed(c, topicKind(c.store())) }

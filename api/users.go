@@ -49,22 +49,26 @@ func convertUser(c *Ctx, m *models.Member) any {
 }
 
 func listUsers(c *Ctx) error {
-	f := models.UserFilter{Emails: c.query["email"]}
-	var err error
-	if f.UUIDs, err = uuidParams(c.query, "uuid"); err != nil {
+	q := c.store().Members(c.ws().ID)
+	uuids, err := uuidParams(c.query, "uuid")
+	if err != nil {
 		return err
+	}
+	if len(uuids) > 0 {
+		q = q.WithUUIDs(uuids)
+	}
+	if emails := c.query["email"]; len(emails) > 0 {
+		q = q.WithEmails(emails)
 	}
 	if roles, given := c.query["role"]; given {
 		// unknown roles are ignored, so asking only for unknown roles finds nobody
-		f.Roles = []models.Role{}
+		var known []models.Role
 		for _, r := range roles {
 			if role, err := models.ParseRole(r); err == nil {
-				f.Roles = append(f.Roles, role)
+				known = append(known, role)
 			}
 		}
+		q = q.WithRoles(known)
 	}
-	q := c.store().MembersQuery(c.Request().Context(), c.ws().ID, f)
-	return respondPage(c, q, ordering{column: "users.created_on", idColumn: "users.id"},
-		func(m *models.Member) models.Position { return models.Position{Time: m.CreatedOn, ID: m.ID} },
-		convertEach(func(m *models.Member) any { return convertUser(c, m) }))
+	return respondPage(c, order{}, q.Page, convertEach(func(m *models.Member) any { return convertUser(c, m) }))
 }

@@ -104,20 +104,19 @@ func (c *AssetCache) Get(ctx context.Context, ws *models.Workspace) (*Assets, er
 // LoadAssets reads a workspace's assets from the database.
 func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) (*Assets, error) {
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
-	db := store.Read(ctx)
-
-	var flowRows []models.Flow
-	if err := store.FlowsQuery(ctx, ws.ID).Find(&flowRows).Error; err != nil {
-		return nil, err
-	}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
 		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}}
+
+	flowRows, err := store.Flows(ws.ID).All(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i := range flowRows {
 		src.flows[assets.FlowUUID(flowRows[i].UUID)] = &flowRows[i]
 	}
 
-	var fields []models.Field
-	if err := store.FieldsQuery(ctx, ws.ID).Find(&fields).Error; err != nil {
+	fields, err := store.Fields(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for i, f := range fields {
@@ -125,8 +124,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.fields = append(src.fields, static.NewField(assets.FieldUUID(f.UUID), f.Key, f.Name, assets.FieldType(f.ValueType)))
 	}
 
-	var groups []models.Group
-	if err := store.GroupsQuery(ctx, ws.ID).Where("NOT is_system").Find(&groups).Error; err != nil {
+	groups, err := store.Groups(ws.ID).NotSystem().All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for i, g := range groups {
@@ -138,8 +137,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.groups = append(src.groups, static.NewGroup(assets.GroupUUID(g.UUID), g.Name, query))
 	}
 
-	var labels []models.Label
-	if err := store.LabelsQuery(ctx, ws.ID).Find(&labels).Error; err != nil {
+	labels, err := store.Labels(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, l := range labels {
@@ -147,47 +146,29 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.labels = append(src.labels, static.NewLabel(assets.LabelUUID(l.UUID), l.Name))
 	}
 
-	var globals []models.Global
-	if err := store.GlobalsQuery(ctx, ws.ID).Find(&globals).Error; err != nil {
+	globals, err := store.Globals(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, g := range globals {
 		src.globals = append(src.globals, static.NewGlobal(g.Key, g.Name, g.Value))
 	}
 
-	var topics []models.Topic
-	if err := store.TopicsQuery(ctx, ws.ID).Find(&topics).Error; err != nil {
+	topics, err := store.Topics(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, t := range topics {
 		src.topics = append(src.topics, static.NewTopic(assets.TopicUUID(t.UUID), t.Name))
 	}
 
-	var hooks []struct {
-		ID        int64
-		Slug      string
-		TargetURL *string
-	}
-	err := db.Table("resthooks AS r").Select("r.id AS id, r.slug AS slug, s.target_url AS target_url").
-		Joins("LEFT JOIN resthook_subscribers s ON s.resthook_id = r.id AND s.is_active").
-		Where("r.workspace_id = ? AND r.is_active", ws.ID).Order("r.slug, s.id").Scan(&hooks).Error
+	hooks, err := store.ResthookSubscriptions(ctx, ws.ID)
 	if err != nil {
 		return nil, err
 	}
-	subscribers := map[string][]string{}
-	var slugs []string
 	for _, h := range hooks {
 		a.resthooks[h.Slug] = h.ID
-		if _, seen := subscribers[h.Slug]; !seen {
-			slugs = append(slugs, h.Slug)
-			subscribers[h.Slug] = []string{}
-		}
-		if h.TargetURL != nil {
-			subscribers[h.Slug] = append(subscribers[h.Slug], *h.TargetURL)
-		}
-	}
-	for _, slug := range slugs {
-		src.resthooks = append(src.resthooks, static.NewResthook(slug, subscribers[slug]))
+		src.resthooks = append(src.resthooks, static.NewResthook(h.Slug, h.Targets))
 	}
 
 	env := Environment(ws)

@@ -11,24 +11,24 @@ import (
 
 // EngineOptions configure the engine flowsd runs flows with.
 type EngineOptions struct {
-	// WebhookTimeout bounds each call a flow makes to a webhook or resthook subscriber: the engine's default
-	// client would wait for ever.
-	WebhookTimeout time.Duration
+	// HTTPClient makes the calls flows make to webhooks and resthook subscribers: the runtime's, with its
+	// timeout and access control. Nil is a plain client with a 15 second timeout (the default client would
+	// wait for ever).
+	HTTPClient *http.Client
 	// UserAgent is sent with those calls.
 	UserAgent string
 }
 
 // NewEngine builds the engine: one is shared by every workspace and goroutine (sessions are not, see Host).
 func NewEngine(opts EngineOptions) flows.Engine {
-	if opts.WebhookTimeout == 0 {
-		opts.WebhookTimeout = 15 * time.Second
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "flowsd"
 	}
-	client := &http.Client{Timeout: opts.WebhookTimeout}
 	return engine.NewBuilder().
-		WithHTTPClient(client).
+		WithHTTPClient(opts.HTTPClient).
 		WithWebhookServiceFactory(webhooks.NewServiceFactory(map[string]string{"User-Agent": opts.UserAgent}, nil)).
 		Build()
 }

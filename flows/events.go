@@ -8,7 +8,6 @@ import (
 	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/core/events"
-	"gorm.io/gorm"
 )
 
 // contactChanges are the parts of a contact its events changed, to write back from the engine's contact.
@@ -20,7 +19,7 @@ type contactChanges struct {
 // applyEvents writes what the sprints' events did. Everything the engine has already done to its own copy of
 // the contact (name, language, fields, groups, URNs, status) is copied back; the rest (messages, calls,
 // new starts and broadcasts) is recorded.
-func (h *Host) applyEvents(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*scene, now time.Time) error {
+func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes []*scene, now time.Time) error {
 	var msgs []*models.Msg
 	var logs []*models.HTTPLog
 	var hookEvents []*models.ResthookEvent
@@ -52,14 +51,14 @@ func (h *Host) applyEvents(ctx context.Context, tx *gorm.DB, a *Assets, scenes [
 				changes.fields[evt.Field.Key], changed = evt.Value, true
 			case *events.InputLabelsAdded:
 				if sc.input != nil {
-					if err := models.LabelMsg(tx, sc.input.ID, h.labelIDs(a, evt)); err != nil {
+					if err := tx.LabelMsg(sc.input.ID, h.labelIDs(a, evt)); err != nil {
 						return err
 					}
 				}
 			case *events.WebhookCalled:
 				logs = append(logs, httpLog(a, evt, flowID))
 				if evt.Status == core.CallStatusSubscriberGone && evt.Resthook != "" {
-					if err := models.UnsubscribeGone(tx, a.Workspace.ID, evt.Resthook, evt.URL, now); err != nil {
+					if err := tx.UnsubscribeGone(a.Workspace.ID, evt.Resthook, evt.URL, now); err != nil {
 						return err
 					}
 				}
@@ -87,13 +86,13 @@ func (h *Host) applyEvents(ctx context.Context, tx *gorm.DB, a *Assets, scenes [
 			}
 		}
 	}
-	if err := models.InsertAll(tx, msgs); err != nil {
+	if err := tx.InsertMsgs(msgs); err != nil {
 		return err
 	}
-	if err := models.InsertAll(tx, logs); err != nil {
+	if err := tx.InsertHTTPLogs(logs); err != nil {
 		return err
 	}
-	return models.InsertAll(tx, hookEvents)
+	return tx.InsertResthookEvents(hookEvents)
 }
 
 // outgoingMsg records a message the engine created. Without a channel to send it (the engine could find no
@@ -140,7 +139,7 @@ func (h *Host) labelIDs(a *Assets, evt *events.InputLabelsAdded) []int64 {
 }
 
 // writeContact copies the engine's contact back to the database, the parts its events changed.
-func (h *Host) writeContact(ctx context.Context, tx *gorm.DB, a *Assets, sc *scene, ch *contactChanges) error {
+func (h *Host) writeContact(ctx context.Context, tx *models.Tx, a *Assets, sc *scene, ch *contactChanges) error {
 	ec := sc.session.Contact()
 	spec := models.ContactSpec{Fields: map[int64]*models.FieldValue{}}
 	if ch.name {
@@ -172,17 +171,17 @@ func (h *Host) writeContact(ctx context.Context, tx *gorm.DB, a *Assets, sc *sce
 			wanted = append(wanted, models.URNSpec{Identity: string(u.Identity()), Scheme: u.Scheme, Path: u.Path, Display: u.Display})
 		}
 		// a URN another contact has stays theirs
-		free, err := models.FreeURNs(tx, a.Workspace.ID, sc.contact.ID, wanted)
+		free, err := tx.FreeURNs(a.Workspace.ID, sc.contact.ID, wanted)
 		if err != nil {
 			return err
 		}
 		spec.URNs, spec.SetURNs = free, true
 	}
-	if err := h.Store.UpdateContactTx(ctx, tx, a.Workspace, sc.contact, spec); err != nil {
+	if err := tx.UpdateContact(ctx, a.Workspace, sc.contact, spec); err != nil {
 		return err
 	}
 	if ch.status {
-		return h.Store.SetStatusTx(ctx, tx, a.Workspace, []int64{sc.contact.ID}, string(ec.Status()))
+		return tx.SetStatus(ctx, a.Workspace, []int64{sc.contact.ID}, models.ContactStatus(ec.Status()))
 	}
 	return nil
 }

@@ -8,104 +8,116 @@ import (
 	"github.com/nyaruka/goflow/core/events"
 	"github.com/nyaruka/goflow/flows"
 	"github.com/nyaruka/goflow/flows/resumes"
-	"gorm.io/gorm"
 )
 
 // Waits end on time: a wait's timeout (the flow goes on by its timeout category) and a flow's expiry (the
-// run expires). The poller looks for waiting sessions past either and resumes each under its contact's lock;
-// a session moved on in the meantime (by a reply, say) is left alone.
+// run expires). Workers claim waiting sessions past either (models.Store.ClaimDueSessions) and resume each
+// under its contact's lock. A contact whose lock someone else holds (they are replying, say) is left for the
+// next look; a session moved on meanwhile is no longer due.
+
+// fireBatch is how many due sessions one claim takes.
+const fireBatch = 10
 
 // FireDue resumes up to limit waiting sessions whose timeout or expiry has come, and says how many it did.
 func (h *Host) FireDue(ctx context.Context, limit int) (int, error) {
-	now := h.Store.Now().UTC()
-	var due []*models.FlowSession
-	err := h.Store.Read(ctx).Select("id, workspace_id, contact_id").
-		Where("status = ? AND (timeout_on <= ? OR expires_on <= ?)", models.SessionWaiting, now, now).
-		Order("id").Limit(limit).Find(&due).Error
-	if err != nil {
-		return 0, err
-	}
 	fired := 0
-	for _, d := range due {
-		ok, err := h.fire(ctx, d.WorkspaceID, d.ContactID, d.ID, now)
-		if err != nil {
-			h.Log.Error("firing a wait's timeout or expiry", "session", d.ID, "error", err)
-			continue
-		}
-		if ok {
-			fired++
+	for fired < limit {
+		n, did, err := h.fireBatch(ctx, min(fireBatch, limit-fired))
+		fired += did
+		if err != nil || did == 0 || n < fireBatch {
+			return fired, err
 		}
 	}
 	return fired, nil
 }
 
-func (h *Host) fire(ctx context.Context, workspaceID, contactID, sessionID int64, now time.Time) (bool, error) {
-	release, err := h.Locks.Lock(ctx, []int64{contactID}, h.LockWait)
-	if err != nil {
-		return false, err
-	}
-	defer release()
-	defer h.wakeWorkers()
+// FireOnce fires a batch of due waits: the work of a wait-timeout worker. It reports whether it did any.
+func (h *Host) FireOnce(ctx context.Context) (bool, error) {
+	_, did, err := h.fireBatch(ctx, fireBatch)
+	return did > 0, err
+}
 
-	stored := &models.FlowSession{}
-	if err := h.Store.Read(ctx).Take(stored, sessionID).Error; err != nil {
-		return false, err
-	}
-	expired := stored.ExpiresOn != nil && !stored.ExpiresOn.After(now)
-	timedOut := stored.TimeoutOn != nil && !stored.TimeoutOn.After(now)
-	if stored.Status != models.SessionWaiting || (!expired && !timedOut) {
-		return false, nil // moved on while we weren't looking
-	}
-	ws, err := h.Store.GetWorkspaceByID(ctx, workspaceID)
+// fireBatch claims up to n due sessions and fires those whose contacts it can lock; it answers how many it
+// claimed and how many it fired.
+func (h *Host) fireBatch(ctx context.Context, n int) (claimed, fired int, err error) {
+	now := h.Store.Now().UTC()
+	claimed, err = h.Store.ClaimDueSessions(ctx, now, n, func(b *models.Batch) error {
+		sessions, err := b.Read.Sessions(b.Keys)
+		if err != nil {
+			return err
+		}
+		contactIDs := make([]int64, len(sessions))
+		for i, s := range sessions {
+			contactIDs[i] = s.ContactID
+		}
+		locked, err := b.TryLockContacts(ctx, contactIDs)
+		if err != nil {
+			return err
+		}
+		var writes []func(tx *models.Tx) error
+		for _, s := range sessions {
+			if !containsID(locked, s.ContactID) {
+				continue
+			}
+			write, err := h.fire(ctx, b.Read, s, now)
+			if err != nil {
+				h.Log.Error("firing a wait's timeout or expiry", "session", s.UUID, "error", err)
+				continue
+			}
+			writes = append(writes, write)
+		}
+		if len(writes) == 0 {
+			return nil
+		}
+		fired = len(writes)
+		return b.Write(ctx, func(tx *models.Tx) error {
+			for _, write := range writes {
+				if err := write(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 	if err != nil {
-		return false, err
+		fired = 0
+	}
+	return claimed, fired, err
+}
+
+// fire resumes a due session by its timeout or expiry, and gives what to write.
+func (h *Host) fire(ctx context.Context, r *models.Reader, stored *models.FlowSession, now time.Time) (func(tx *models.Tx) error, error) {
+	ws, err := h.Store.GetWorkspaceByID(ctx, stored.WorkspaceID)
+	if err != nil {
+		return nil, err
 	}
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.DB, []int64{contactID})
+	contacts, engineContacts, err := h.loadContacts(ctx, a, r, []int64{stored.ContactID})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if len(contacts) == 0 { // the contact was deleted: their session goes with them
-		return true, h.Store.Write(ctx, func(tx *gorm.DB) error { return models.InterruptWaiting(tx, []int64{contactID}, now) })
+		return func(tx *models.Tx) error { return tx.InterruptWaiting([]int64{stored.ContactID}, now) }, nil
 	}
+	expired := stored.ExpiresOn != nil && !stored.ExpiresOn.After(now)
 	var resume flows.Resume = resumes.NewWaitTimeout(events.NewWaitTimedOut())
 	if expired {
 		resume = resumes.NewWaitExpiration(events.NewWaitExpired())
 	}
-	sc, err := h.resumeScene(ctx, a, contacts[0], engineContacts[contactID], stored, resume)
+	sc, err := h.resumeScene(ctx, a, contacts[0], engineContacts[stored.ContactID], stored, resume)
 	if resumeRejected(err) {
 		// the wait no longer has a timeout: it waits on, for a reply or its expiry
-		return false, h.Store.Write(ctx, func(tx *gorm.DB) error {
-			return tx.Model(&models.FlowSession{}).Where("id = ?", sessionID).Update("timeout_on", nil).Error
-		})
+		return func(tx *models.Tx) error { return tx.ClearTimeout(stored.ID) }, nil
 	}
 	if err != nil {
-		return false, err
+		// a session the engine can't resume would be due for ever, ahead of every other: it fails
+		h.Log.Error("a due session can't be resumed: it fails", "session", stored.UUID, "error", err)
+		return func(tx *models.Tx) error { return tx.FailSession(stored.ID, now) }, nil
 	}
-	return true, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.commit(ctx, tx, a, []*scene{sc}) })
-}
-
-// RunFires fires due waits every interval until ctx ends.
-func (h *Host) RunFires(ctx context.Context, interval time.Duration) error {
-	for {
-		for {
-			n, err := h.FireDue(ctx, 100)
-			if err != nil && ctx.Err() == nil {
-				h.Log.Error("looking for due waits", "error", err)
-			}
-			if n < 100 || err != nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(interval):
-		}
-	}
+	return func(tx *models.Tx) error { return h.commit(ctx, tx, a, []*scene{sc}) }, nil
 }
 
 // Interrupt ends contacts' waiting sessions, under their locks, as the contact_actions interrupt does.
@@ -113,17 +125,21 @@ func (h *Host) Interrupt(ctx context.Context, ws *models.Workspace, contactIDs [
 	if len(contactIDs) == 0 {
 		return nil
 	}
-	release, err := h.Locks.Lock(ctx, contactIDs, h.LockWait)
+	release, err := h.Store.Locks.Lock(ctx, contactIDs, h.LockWait)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return h.Store.Write(ctx, func(tx *gorm.DB) error {
-		ids := tx.Model(&models.Contact{}).Select("id").Where("workspace_id = ? AND id IN ?", ws.ID, contactIDs)
-		var owned []int64
-		if err := ids.Pluck("id", &owned).Error; err != nil {
-			return err
-		}
-		return models.InterruptWaiting(tx, owned, h.Store.Now().UTC())
+	return h.Store.Write(ctx, func(tx *models.Tx) error {
+		return tx.InterruptContacts(ws.ID, contactIDs, h.Store.Now().UTC())
 	})
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }

@@ -2,47 +2,55 @@ package flows
 
 import (
 	"context"
+	"errors"
 
 	"github.com/flowsd/flowsd/models"
 )
 
-// EvaluateGroup works out a smart group's members from its query, in SQL, and marks it ready; a query that
-// no longer parses marks it invalid.
-func EvaluateGroup(ctx context.Context, store *models.Store, ws *models.Workspace, g *models.Group) error {
-	if g.Query == nil {
-		return nil
+// EvaluateGroups works out smart groups' members, a kind of background work (models.WorkGroups): a group is
+// evaluating from when it is made, its query changes or a field it uses changes type, until a worker has
+// claimed it and set its members from scratch, in SQL. Evaluating twice is harmless, so a group left
+// evaluating by a stopped process is simply claimed again.
+func EvaluateGroups(store *models.Store) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		n, err := store.ClaimEvaluatingGroups(ctx, 1, func(b *models.Batch) error {
+			g, err := b.Read.Group(b.Keys[0])
+			if err != nil {
+				return err
+			}
+			ws, err := store.GetWorkspaceByID(ctx, g.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			cond, err := groupCondition(ctx, store, ws, g)
+			var invalid *QueryError
+			if errors.As(err, &invalid) {
+				// a query that no longer parses (its field was deleted, say) leaves the group invalid
+				return b.Write(ctx, func(tx *models.Tx) error { return tx.SetGroupStatus(g, models.GroupInvalid) })
+			}
+			if err != nil {
+				return err
+			}
+			return b.Write(ctx, func(tx *models.Tx) error { return tx.EvaluateGroup(ws, g, cond) })
+		})
+		return n > 0, err
 	}
-	q, err := ParseQuery(ctx, store, ws, *g.Query)
-	var cond models.Condition
-	if err == nil {
-		cond, err = q.Condition()
-	}
-	if _, invalid := err.(*QueryError); invalid {
-		return store.SetGroupStatus(ctx, g, models.GroupInvalid)
-	}
-	if err != nil {
-		return err
-	}
-	return store.EvaluateGroup(ctx, ws, g, cond)
 }
 
-// ResumeGroupEvaluations evaluates every group left evaluating, by a process that stopped mid-way say.
-// Evaluating twice is harmless: each evaluation sets the members from scratch.
-func ResumeGroupEvaluations(ctx context.Context, store *models.Store) error {
-	pending, err := store.GroupsEvaluating(ctx)
+// groupCondition is a smart group's query as a condition; a *QueryError when it doesn't parse or translate.
+func groupCondition(ctx context.Context, store *models.Store, ws *models.Workspace, g *models.Group) (models.Condition, error) {
+	if g.Query == nil {
+		return models.Condition{}, &QueryError{msg: "a manual group has no query"}
+	}
+	q, err := ParseQuery(ctx, store, ws, *g.Query)
 	if err != nil {
-		return err
+		return models.Condition{}, err
 	}
-	for i := range pending {
-		ws, err := store.GetWorkspaceByID(ctx, pending[i].WorkspaceID)
-		if err != nil {
-			return err
-		}
-		if err := EvaluateGroup(ctx, store, ws, &pending[i]); err != nil {
-			return err
-		}
+	cond, err := q.Condition()
+	if err != nil {
+		return cond, &QueryError{msg: err.Error()}
 	}
-	return nil
+	return cond, nil
 }
 
 // GroupsUsingFields gives, for each field key, the smart groups whose queries use it.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -14,80 +12,25 @@ import (
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/core/events"
 	"github.com/nyaruka/goflow/flows"
-	"gorm.io/gorm"
 )
 
 // Host runs workspaces' flows with the engine and keeps what they do in the database: it is what mailroom is
 // to RapidPro. The engine turns a session and an input into a new session and events; the host locks the
 // contact, loads the session, hands the engine its input, and writes the session, its runs and the effects
-// of its events in one transaction.
+// of its events in one transaction. It is the one place that takes contacts' locks.
 type Host struct {
 	Store  *models.Store
 	Assets *AssetCache
-	Locks  *ContactLocks
 	Engine flows.Engine
 	Log    *slog.Logger
 
 	// LockWait is how long a contact's lock is waited for before the work is left for later.
 	LockWait time.Duration
-
-	// Wake tells this process's workers of a kind ("starts") there is new work; optional.
-	Wake func(kind string)
-
-	startsMade atomic.Bool // a flow's start_session action made a start the workers should hear of
-
-	// SQLite has no SKIP LOCKED: this process's start workers claim recipients around the ones they are
-	// starting now (by start)
-	claimMu  sync.Mutex
-	inFlight map[int64]map[int64]bool
-}
-
-// claimLocal claims up to n recipients of a start on SQLite, passing by those other workers of this process
-// are starting; done gives them up.
-func (h *Host) claimLocal(ctx context.Context, startID int64, n int) (ids []int64, done func(), err error) {
-	h.claimMu.Lock()
-	defer h.claimMu.Unlock()
-	if h.inFlight == nil {
-		h.inFlight = map[int64]map[int64]bool{}
-	}
-	busy := h.inFlight[startID]
-	exclude := make([]int64, 0, len(busy))
-	for id := range busy {
-		exclude = append(exclude, id)
-	}
-	if ids, err = h.Store.ClaimRecipients(h.Store.Read(ctx), startID, n, exclude); err != nil || len(ids) == 0 {
-		return nil, func() {}, err
-	}
-	if busy == nil {
-		busy = map[int64]bool{}
-		h.inFlight[startID] = busy
-	}
-	for _, id := range ids {
-		busy[id] = true
-	}
-	return ids, func() {
-		h.claimMu.Lock()
-		defer h.claimMu.Unlock()
-		for _, id := range ids {
-			delete(busy, id)
-		}
-		if len(busy) == 0 {
-			delete(h.inFlight, startID)
-		}
-	}, nil
-}
-
-// wakeWorkers tells the start workers of starts flows made, once those are committed.
-func (h *Host) wakeWorkers() {
-	if h.startsMade.Swap(false) && h.Wake != nil {
-		h.Wake("starts")
-	}
 }
 
 // NewHost makes a host over a store.
 func NewHost(store *models.Store, log *slog.Logger, opts EngineOptions) *Host {
-	return &Host{Store: store, Assets: NewAssetCache(store), Locks: NewContactLocks(store), Engine: NewEngine(opts),
-		Log: log, LockWait: time.Minute}
+	return &Host{Store: store, Assets: NewAssetCache(store), Engine: NewEngine(opts), Log: log, LockWait: time.Minute}
 }
 
 // scene is one contact's session and what its latest sprint did.
@@ -104,9 +47,9 @@ type scene struct {
 }
 
 // loadContacts reads active contacts and what the engine needs of them.
-func (h *Host) loadContacts(ctx context.Context, a *Assets, db *gorm.DB, ids []int64) ([]*models.Contact, map[int64]*core.Contact, error) {
-	var rows []*models.Contact
-	if err := db.WithContext(ctx).Where("workspace_id = ? AND id IN ? AND is_active", a.Workspace.ID, ids).Order("id").Find(&rows).Error; err != nil {
+func (h *Host) loadContacts(ctx context.Context, a *Assets, r *models.Reader, ids []int64) ([]*models.Contact, map[int64]*core.Contact, error) {
+	rows, err := r.ActiveContacts(a.Workspace.ID, ids)
+	if err != nil {
 		return nil, nil, err
 	}
 	found := make([]int64, len(rows))
@@ -130,7 +73,7 @@ func (h *Host) loadContacts(ctx context.Context, a *Assets, db *gorm.DB, ids []i
 }
 
 // commit writes scenes: sessions, runs, the contacts' current sessions, then what their events did.
-func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*scene) error {
+func (h *Host) commit(ctx context.Context, tx *models.Tx, a *Assets, scenes []*scene) error {
 	if len(scenes) == 0 {
 		return nil
 	}
@@ -146,7 +89,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 			inserts = append(inserts, row)
 			continue
 		}
-		ok, err := models.UpdateSession(tx, row, sc.readSprint)
+		ok, err := tx.UpdateSession(row, sc.readSprint)
 		if err != nil {
 			return err
 		}
@@ -154,7 +97,7 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 			return fmt.Errorf("session %s was moved on by someone else", row.UUID)
 		}
 	}
-	if err := models.InsertAll(tx, inserts); err != nil {
+	if err := tx.InsertSessions(inserts); err != nil {
 		return err
 	}
 	var newRuns, runs []*models.FlowRun
@@ -174,20 +117,20 @@ func (h *Host) commit(ctx context.Context, tx *gorm.DB, a *Assets, scenes []*sce
 			runs = append(runs, runRows...)
 		}
 	}
-	if err := models.InsertAll(tx, newRuns); err != nil {
+	if err := tx.InsertRuns(newRuns); err != nil {
 		return err
 	}
-	if err := models.SaveRuns(tx, runs); err != nil {
+	if err := tx.SaveRuns(runs); err != nil {
 		return err
 	}
-	if err := models.SetCurrentSessions(tx, current); err != nil {
+	if err := tx.SetCurrentSessions(current); err != nil {
 		return err
 	}
 	return h.applyEvents(ctx, tx, a, scenes, now)
 }
 
 // sessionStatuses map the engine's session statuses to ours (the same words; active never outlives a sprint).
-var sessionStatuses = map[flows.SessionStatus]string{
+var sessionStatuses = map[flows.SessionStatus]models.SessionStatus{
 	flows.SessionStatusActive:      models.SessionWaiting,
 	flows.SessionStatusWaiting:     models.SessionWaiting,
 	flows.SessionStatusCompleted:   models.SessionCompleted,
@@ -280,7 +223,7 @@ func runRows(a *Assets, sc *scene) ([]*models.FlowRun, error) {
 		}
 		row := &models.FlowRun{
 			UUID: string(run.UUID()), WorkspaceID: a.Workspace.ID, FlowID: flowID, ContactID: sc.contact.ID,
-			SessionID: sc.row.ID, Status: string(run.Status()), Responded: run.HadInput(),
+			SessionID: sc.row.ID, Status: models.RunStatus(run.Status()), Responded: run.HadInput(),
 			Results: string(results), Path: string(pathJSON),
 			CreatedOn: run.CreatedOn().UTC(), ModifiedOn: run.ModifiedOn().UTC(),
 		}

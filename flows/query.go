@@ -75,15 +75,15 @@ func (s *queryScope) ResolveFlow(string) assets.Flow { return nil }
 
 func loadScope(ctx context.Context, store *models.Store, ws *models.Workspace) (*queryScope, error) {
 	scope := &queryScope{ws: ws, fields: map[string]*models.Field{}, groups: map[string]*models.Group{}}
-	var fields []models.Field
-	if err := store.FieldsQuery(ctx, ws.ID).Find(&fields).Error; err != nil {
+	fields, err := store.Fields(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for i := range fields {
 		scope.fields[fields[i].Key] = &fields[i]
 	}
-	var groups []models.Group
-	if err := store.GroupsQuery(ctx, ws.ID).Find(&groups).Error; err != nil {
+	groups, err := store.Groups(ws.ID).All(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for i := range groups {

@@ -12,12 +12,11 @@ import (
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/core/events"
-	"gorm.io/gorm"
 )
 
 // startFromFlow turns a start_session action into a flow start, worked like any other once this
 // transaction commits.
-func (h *Host) startFromFlow(ctx context.Context, tx *gorm.DB, a *Assets, sc *scene, evt *events.SessionTriggered, now time.Time) error {
+func (h *Host) startFromFlow(ctx context.Context, tx *models.Tx, a *Assets, sc *scene, evt *events.SessionTriggered, now time.Time) error {
 	flowID := a.FlowID(evt.Flow.UUID)
 	if flowID == 0 {
 		h.Log.Warn("start_session names a flow that is gone", "flow", evt.Flow.UUID)
@@ -28,7 +27,7 @@ func (h *Host) startFromFlow(ctx context.Context, tx *gorm.DB, a *Assets, sc *sc
 		return err
 	}
 	if evt.CreateContact {
-		c, err := h.Store.CreateContactTx(ctx, tx, a.Workspace, models.ContactSpec{})
+		c, err := tx.CreateContact(ctx, a.Workspace, models.ContactSpec{})
 		if err != nil {
 			return err
 		}
@@ -48,41 +47,26 @@ func (h *Host) startFromFlow(ctx context.Context, tx *gorm.DB, a *Assets, sc *sc
 		query := evt.ContactQuery
 		start.Query = &query
 	}
-	if err := h.Store.InsertFlowStartTx(tx, start, contactIDs, h.groupIDs(a, evt.Groups)); err != nil {
-		return err
-	}
-	h.startsMade.Store(true)
-	return nil
+	return tx.InsertFlowStart(start, contactIDs, h.groupIDs(a, evt.Groups))
 }
 
 // broadcast sends a send_broadcast action's message to its recipients, each in their language where the
 // flow has it.
-func (h *Host) broadcast(ctx context.Context, tx *gorm.DB, a *Assets, evt *events.BroadcastCreated, flowID *int64) ([]*models.Msg, error) {
+func (h *Host) broadcast(ctx context.Context, tx *models.Tx, a *Assets, evt *events.BroadcastCreated, flowID *int64) ([]*models.Msg, error) {
 	contactIDs, err := h.contactIDs(ctx, tx, a, evt.Contacts, evt.URNs)
 	if err != nil {
 		return nil, err
 	}
-	where := "c.id IN ? OR c.id IN (SELECT contact_id FROM contact_group_members WHERE group_id IN ?)"
-	args := []any{append(contactIDs, 0), append(h.groupIDs(a, evt.Groups), 0)}
+	var query *models.Condition
 	if evt.ContactQuery != "" {
 		parsed, err := ParseQuery(ctx, h.Store, a.Workspace, evt.ContactQuery)
 		if err != nil {
 			h.Log.Warn("send_broadcast query doesn't parse", "query", evt.ContactQuery, "error", err)
 		} else if cond, err := parsed.Condition(); err == nil {
-			where += " OR (" + cond.SQL + ")"
-			args = append(args, cond.Args...)
+			query = &cond
 		}
 	}
-	var recipients []struct {
-		ID       int64
-		Language *string
-		URN      *string
-	}
-	err = tx.Table("contacts AS c").
-		Select(`c.id AS id, c.language AS language,
-			(SELECT u.identity FROM contact_urns u WHERE u.contact_id = c.id ORDER BY u.priority DESC, u.id LIMIT 1) AS urn`).
-		Where("c.workspace_id = ? AND c.is_active AND c.status = ?", a.Workspace.ID, models.ContactActive).
-		Where("("+where+")", args...).Order("c.id").Scan(&recipients).Error
+	recipients, err := tx.BroadcastRecipients(a.Workspace.ID, contactIDs, h.groupIDs(a, evt.Groups), query)
 	if err != nil {
 		return nil, err
 	}
@@ -110,23 +94,21 @@ func (h *Host) broadcast(ctx context.Context, tx *gorm.DB, a *Assets, evt *event
 
 // contactIDs are the ids of the workspace's contacts that references and URNs name; a URN nobody has
 // becomes a new contact.
-func (h *Host) contactIDs(ctx context.Context, tx *gorm.DB, a *Assets, refs []*core.ContactReference, urnList []gurns.URN) ([]int64, error) {
-	var ids []int64
-	if len(refs) > 0 {
-		uuids := make([]string, len(refs))
-		for i, r := range refs {
-			uuids[i] = string(r.UUID)
-		}
-		if err := tx.Model(&models.Contact{}).Where("workspace_id = ? AND is_active AND uuid IN ?", a.Workspace.ID, uuids).Order("id").Pluck("id", &ids).Error; err != nil {
-			return nil, err
-		}
+func (h *Host) contactIDs(ctx context.Context, tx *models.Tx, a *Assets, refs []*core.ContactReference, urnList []gurns.URN) ([]int64, error) {
+	uuids := make([]string, len(refs))
+	for i, r := range refs {
+		uuids[i] = string(r.UUID)
+	}
+	ids, err := tx.ContactIDs(a.Workspace.ID, uuids)
+	if err != nil {
+		return nil, err
 	}
 	for _, u := range urnList {
-		id, err := h.Store.ContactForURN(ctx, tx, a.Workspace, models.URNSpecFor(u.Normalize()))
+		c, err := tx.ContactForURN(ctx, a.Workspace, models.URNSpecFor(u.Normalize()))
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		ids = append(ids, c.ID)
 	}
 	return ids, nil
 }

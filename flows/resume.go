@@ -18,7 +18,6 @@ import (
 	"github.com/nyaruka/goflow/flows/resumes"
 	"github.com/nyaruka/goflow/flows/triggers"
 	"github.com/nyaruka/goflow/utils"
-	"gorm.io/gorm"
 )
 
 // Incoming is a message from a contact, as the channel layer hands it over.
@@ -33,22 +32,21 @@ type Incoming struct {
 // session wanted, or else a catch-all trigger starts a flow. A contact is created for a URN nobody has, and a
 // stopped contact who writes in is active again.
 func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Incoming) (*models.Msg, error) {
-	contact, err := h.contactForURN(ctx, ws, in.URN)
+	contact, err := h.Store.ContactForURN(ctx, ws, models.URNSpecFor(in.URN))
 	if err != nil {
 		return nil, err
 	}
-	release, err := h.Locks.Lock(ctx, []int64{contact.ID}, h.LockWait)
+	release, err := h.Store.Locks.Lock(ctx, []int64{contact.ID}, h.LockWait)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	defer h.wakeWorkers()
 
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
-	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.DB, []int64{contact.ID})
+	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.Reader(ctx), []int64{contact.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +76,7 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	msgIn := core.NewMsgIn(in.URN, nil, in.Text, attachments, "", nil)
 	received := events.NewMsgReceived(msgIn, "")
 
-	waiting, err := h.waitingSession(ctx, contact)
+	waiting, err := h.Store.Reader(ctx).WaitingSession(contact.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -91,24 +89,23 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		msg.FlowID, sc.input = sc.inputFlowID(a), msg
 	}
 
-	err = h.Store.Write(ctx, func(tx *gorm.DB) error {
-		if err := models.InsertAll(tx, []*models.Msg{msg}); err != nil {
+	err = h.Store.Write(ctx, func(tx *models.Tx) error {
+		if err := tx.InsertMsgs([]*models.Msg{msg}); err != nil {
 			return err
 		}
-		updates := map[string]any{"last_seen_on": now, "modified_on": now}
 		if contact.Status == models.ContactStopped {
-			if err := h.Store.SetStatusTx(ctx, tx, ws, []int64{contact.ID}, models.ContactActive); err != nil {
+			if err := tx.SetStatus(ctx, ws, []int64{contact.ID}, models.ContactActive); err != nil {
 				return err
 			}
 		}
-		if err := tx.Model(&models.Contact{}).Where("id = ?", contact.ID).Updates(updates).Error; err != nil {
+		if err := tx.MarkSeen(ws.ID, contact.ID, now); err != nil {
 			return err
 		}
 		if sc == nil {
 			return nil
 		}
 		if sc.stored == nil && sc.session.Type() != flows.FlowTypeMessagingBackground {
-			if err := models.InterruptWaiting(tx, []int64{contact.ID}, now); err != nil {
+			if err := tx.InterruptWaiting([]int64{contact.ID}, now); err != nil {
 				return err
 			}
 		}
@@ -165,9 +162,7 @@ func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Conta
 // matched and no waiting session, a catch-all trigger. Triggers limited to groups only fire for their
 // members.
 func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, waiting bool) (*models.Trigger, *triggers.KeywordMatch, error) {
-	var candidates []*models.Trigger
-	err := h.Store.Read(ctx).Where("workspace_id = ? AND is_active AND NOT is_archived AND trigger_type IN ?", a.Workspace.ID,
-		[]string{models.TriggerKeyword, models.TriggerCatchAll}).Order("id").Find(&candidates).Error
+	candidates, err := h.Store.MessageTriggers(ctx, a.Workspace.ID)
 	if err != nil || len(candidates) == 0 {
 		return nil, nil, err
 	}
@@ -214,16 +209,6 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 	return nil, nil, nil
 }
 
-// waitingSession is the contact's session waiting for them, nil if none.
-func (h *Host) waitingSession(ctx context.Context, contact *models.Contact) (*models.FlowSession, error) {
-	var sessions []*models.FlowSession
-	err := h.Store.Read(ctx).Where("contact_id = ? AND status = ?", contact.ID, models.SessionWaiting).Order("id DESC").Limit(1).Find(&sessions).Error
-	if err != nil || len(sessions) == 0 {
-		return nil, err
-	}
-	return sessions[0], nil
-}
-
 // resumeScene reads a stored session back into the engine and resumes it.
 func (h *Host) resumeScene(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, stored *models.FlowSession, resume flows.Resume) (*scene, error) {
 	session, err := h.Engine.ReadSession(a.Session, []byte(stored.Output), a.Env, ec, nil, assets.IgnoreMissing)
@@ -236,23 +221,6 @@ func (h *Host) resumeScene(ctx context.Context, a *Assets, contact *models.Conta
 		return nil, err
 	}
 	return &scene{contact: contact, session: session, sprint: sprint, stored: stored, readSprint: stored.LastSprintUUID, began: began}, nil
-}
-
-// contactForURN finds the contact with a URN, creating one if nobody has it.
-func (h *Host) contactForURN(ctx context.Context, ws *models.Workspace, urn urns.URN) (*models.Contact, error) {
-	identity := string(urn.Identity())
-	for attempt := 0; ; attempt++ {
-		c, err := h.Store.GetContactByURN(ctx, ws.ID, identity)
-		if err == nil || !models.IsNotFound(err) {
-			return c, err
-		}
-		c, err = h.Store.CreateContact(ctx, ws, models.ContactSpec{URNs: []models.URNSpec{models.URNSpecFor(urn)}, SetURNs: true})
-		var taken *models.ErrURNTaken
-		if errors.As(err, &taken) && attempt == 0 {
-			continue // someone else created them first
-		}
-		return c, err
-	}
 }
 
 // resumeRejected reports the engine refusing a resume its wait doesn't take (a timeout the flow no longer

@@ -13,45 +13,19 @@ import (
 	"github.com/nyaruka/goflow/excellent/types"
 	"github.com/nyaruka/goflow/flows"
 	"github.com/nyaruka/goflow/flows/triggers"
-	"gorm.io/gorm"
 )
 
-// StartWorkers work flow starts: any number of them, in any number of processes on one database, share the
-// work without starting anyone twice (see models/start_work.go).
-type StartWorkers struct {
+// Starts work flow starts, a kind of background work (models.WorkStarts): any number of workers, in any
+// number of processes on one database, share the work without starting anyone twice. Each claims what it
+// works (models/start_work.go): a pending start to resolve, or a batch of a queued start's recipients.
+type Starts struct {
 	Host      *Host
-	BatchSize int           // contacts started per transaction
-	Poll      time.Duration // how often the database is looked at for work nobody woke us for
-
-}
-
-// Run works starts until ctx ends, waking early when told there is work.
-func (w *StartWorkers) Run(ctx context.Context, wake <-chan struct{}) error {
-	for ctx.Err() == nil {
-		worked, err := w.WorkOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			w.Host.Log.Error("working flow starts", "error", err)
-		}
-		if worked && err == nil {
-			// there may be more than one worker's worth: wake a sibling, who wakes the next if they find work too
-			if w.Host.Wake != nil {
-				w.Host.Wake("starts")
-			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-time.After(w.Poll):
-		}
-	}
-	return nil
+	BatchSize int // contacts started per transaction
 }
 
 // WorkOnce resolves one pending start, or starts batches of a queued one for a while. It reports whether
 // there was anything to do.
-func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
-	defer w.Host.wakeWorkers()
+func (w *Starts) WorkOnce(ctx context.Context) (bool, error) {
 	if worked, err := w.resolveOne(ctx); worked || err != nil {
 		return worked, err
 	}
@@ -73,7 +47,7 @@ func (w *StartWorkers) WorkOnce(ctx context.Context) (bool, error) {
 const stintLength = time.Second
 
 // stint starts batches of a start until it runs out of recipients or the stint is over.
-func (w *StartWorkers) stint(ctx context.Context, start *models.FlowStart) (bool, error) {
+func (w *Starts) stint(ctx context.Context, start *models.FlowStart) (bool, error) {
 	ws, err := w.Host.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
 	if err != nil {
 		return false, err
@@ -93,79 +67,57 @@ func (w *StartWorkers) stint(ctx context.Context, start *models.FlowStart) (bool
 	return worked, nil
 }
 
-// resolveOne turns a pending start into recipients.
-func (w *StartWorkers) resolveOne(ctx context.Context) (bool, error) {
+// resolveOne turns a pending start into recipients. RapidPro takes starts of archived flows and then starts
+// nobody: such a start fails, as does one whose query no longer works.
+func (w *Starts) resolveOne(ctx context.Context) (bool, error) {
 	h := w.Host
-	var pending []*models.FlowStart
-	if err := h.Store.Read(ctx).Where("status = ?", models.StartPending).Order("id").Limit(5).Find(&pending).Error; err != nil {
-		return false, err
-	}
-	for _, start := range pending {
-		// RapidPro takes starts of archived flows and then starts nobody: the start fails
-		var flow models.Flow
-		if err := h.Store.Read(ctx).Take(&flow, start.FlowID).Error; err != nil {
-			return false, err
+	n, err := h.Store.ClaimPendingStarts(ctx, 1, func(b *models.Batch) error {
+		start, err := b.Read.FlowStart(b.Keys[0])
+		if err != nil {
+			return err
+		}
+		flow, err := b.Read.Flow(start.FlowID)
+		if err != nil {
+			return err
 		}
 		if !flow.IsActive || flow.IsArchived {
-			return true, h.Store.FailStart(ctx, start.ID)
+			return b.Write(ctx, func(tx *models.Tx) error { return tx.FailStart(start.ID) })
 		}
 		var query *models.Condition
 		if start.Query != nil && *start.Query != "" {
-			ws, err := h.Store.GetWorkspaceByID(ctx, start.WorkspaceID)
-			if err != nil {
-				return false, err
-			}
-			parsed, err := ParseQuery(ctx, h.Store, ws, *start.Query)
-			if err == nil {
-				var cond models.Condition
-				if cond, err = parsed.Condition(); err == nil {
-					query = &cond
-				}
-			}
+			cond, err := startQuery(ctx, h.Store, start)
 			if err != nil {
 				h.Log.Warn("flow start has a query that no longer works", "start", start.UUID, "error", err)
-				return true, h.Store.FailStart(ctx, start.ID)
+				return b.Write(ctx, func(tx *models.Tx) error { return tx.FailStart(start.ID) })
 			}
+			query = &cond
 		}
-		resolved := false
-		err := w.inTx(ctx, func(tx *gorm.DB) error {
-			locked, err := h.Store.LockPendingStart(tx, start.ID)
-			if err != nil || locked == nil {
-				return err // someone else has it
-			}
-			resolved = true
-			_, err = h.Store.ResolveStart(tx, locked, query)
+		return b.Write(ctx, func(tx *models.Tx) error {
+			_, err := tx.ResolveStart(start, query)
 			return err
 		})
-		if err != nil || resolved {
-			if err == nil && h.Store.Dialect == models.Postgres {
-				// a start's recipients arrive all at once: without fresh statistics the planner would sort
-				// every recipient left for each batch instead of reading the next few off the index
-				err = h.Store.DB.WithContext(ctx).Exec("ANALYZE flow_start_recipients").Error
-			}
-			return resolved, err
-		}
-	}
-	return false, nil
+	})
+	return n > 0, err
 }
 
-// inTx runs fn in a transaction: on PostgreSQL a plain one, so rows it locks stay locked while the engine
-// runs; on SQLite the store's write transaction.
-func (w *StartWorkers) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	if w.Host.Store.Dialect == models.Postgres {
-		return w.Host.Store.DB.WithContext(ctx).Transaction(fn)
+// startQuery is a start's contact query as a condition.
+func startQuery(ctx context.Context, store *models.Store, start *models.FlowStart) (models.Condition, error) {
+	ws, err := store.GetWorkspaceByID(ctx, start.WorkspaceID)
+	if err != nil {
+		return models.Condition{}, err
 	}
-	return w.Host.Store.Write(ctx, fn)
+	parsed, err := ParseQuery(ctx, store, ws, *start.Query)
+	if err != nil {
+		return models.Condition{}, err
+	}
+	return parsed.Condition()
 }
-
-// errBatchLost means other workers started some of a batch's contacts first; nothing of it was written.
-var errBatchLost = errors.New("batch lost to another worker")
 
 // errStartFailed means the start was marked failed: the batch writes nothing, and the stint is over.
 var errStartFailed = errors.New("flow start failed")
 
 // failStart marks a start that can't go on failed, and says so with errStartFailed.
-func (w *StartWorkers) failStart(ctx context.Context, start *models.FlowStart, why string, cause error) error {
+func (w *Starts) failStart(ctx context.Context, start *models.FlowStart, why string, cause error) error {
 	w.Host.Log.Warn("flow start failed", "start", start.UUID, "why", why, "error", cause)
 	if err := w.Host.Store.FailStart(ctx, start.ID); err != nil {
 		return err // the database's trouble: the start is tried again later
@@ -173,46 +125,23 @@ func (w *StartWorkers) failStart(ctx context.Context, start *models.FlowStart, w
 	return errStartFailed
 }
 
-// batch starts the next few recipients of a start.
-func (w *StartWorkers) batch(ctx context.Context, ws *models.Workspace, start *models.FlowStart) (bool, error) {
-	h := w.Host
-	if h.Store.Dialect == models.Postgres {
-		// the claimed recipients stay locked to this transaction until their sessions are written
-		worked := false
-		err := h.Store.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			ids, err := h.Store.ClaimRecipients(tx, start.ID, w.BatchSize, nil)
-			if err != nil || len(ids) == 0 {
-				return err
-			}
-			worked = true
-			return w.startContacts(ctx, tx, ws, start, ids, func(write func(tx *gorm.DB) error) error { return write(tx) })
-		})
-		if err != nil || worked {
-			return worked, err
-		}
-		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
-	}
-
-	ids, done, err := h.claimLocal(ctx, start.ID, w.BatchSize)
-	if err != nil {
-		return false, err
-	}
-	defer done()
-	if len(ids) == 0 {
-		return false, h.Store.Write(ctx, func(tx *gorm.DB) error { return h.Store.CompleteStart(tx, start.ID) })
-	}
-	err = w.startContacts(ctx, h.Store.DB, ws, start, ids, func(write func(tx *gorm.DB) error) error {
-		return h.Store.Write(ctx, write)
+// batch claims the next few recipients of a start and starts them; with none left, the start is completed.
+func (w *Starts) batch(ctx context.Context, ws *models.Workspace, start *models.FlowStart) (bool, error) {
+	n, err := w.Host.Store.ClaimRecipients(ctx, start.ID, w.BatchSize, func(b *models.Batch) error {
+		return w.startContacts(ctx, b, ws, start)
 	})
-	if errors.Is(err, errBatchLost) {
-		return true, nil
+	if errors.Is(err, models.ErrClaimLost) {
+		return true, nil // someone else started some of them: the batch wrote nothing, the next one goes on
 	}
-	return true, err
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	return false, w.Host.Store.CompleteStart(ctx, start.ID)
 }
 
-// startContacts runs the engine for a batch of recipients and writes what it did, marking them started in
-// the same transaction.
-func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *models.Workspace, start *models.FlowStart, ids []int64, write func(func(tx *gorm.DB) error) error) (err error) {
+// startContacts runs the engine for a batch of recipients and writes what it did; the batch's write marks
+// them started in the same transaction.
+func (w *Starts) startContacts(ctx context.Context, b *models.Batch, ws *models.Workspace, start *models.FlowStart) (err error) {
 	h := w.Host
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
@@ -226,22 +155,11 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 	if err != nil {
 		return w.failStart(ctx, start, "its flow can't be read", err)
 	}
-
-	if h.Store.Dialect == models.Postgres {
-		// db is the batch's transaction: the locks go with it when it ends
-		err = h.Locks.LockTx(ctx, db, ids, h.LockWait)
-	} else {
-		var release func()
-		release, err = h.Locks.Lock(ctx, ids, h.LockWait)
-		if err == nil {
-			defer release()
-		}
-	}
-	if err != nil {
+	if err := b.LockContacts(ctx, b.Keys, h.LockWait); err != nil {
 		return fmt.Errorf("locking a batch of start %s: %w", start.UUID, err)
 	}
 
-	contacts, engineContacts, err := h.loadContacts(ctx, a, db, ids)
+	contacts, engineContacts, err := h.loadContacts(ctx, a, b.Read, b.Keys)
 	if err != nil {
 		return err
 	}
@@ -267,16 +185,7 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 			h.Log.Debug("started contacts", "start", start.UUID, "contacts", len(scenes))
 		}
 	}()
-	return write(func(tx *gorm.DB) error {
-		if h.Store.Dialect != models.Postgres { // PostgreSQL's claim marked them already
-			marked, err := models.MarkStarted(tx, start.ID, ids)
-			if err != nil {
-				return err
-			}
-			if marked != int64(len(ids)) {
-				return errBatchLost
-			}
-		}
+	return b.Write(ctx, func(tx *models.Tx) error {
 		if flow.Type() != flows.FlowTypeMessagingBackground {
 			// whoever was waiting in a flow leaves it (contacts were read under their locks: this is current)
 			var waiting []int64
@@ -285,7 +194,7 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 					waiting = append(waiting, sc.contact.ID)
 				}
 			}
-			if err := models.InterruptWaiting(tx, waiting, h.Store.Now().UTC()); err != nil {
+			if err := tx.InterruptWaiting(waiting, h.Store.Now().UTC()); err != nil {
 				return err
 			}
 		}
@@ -293,7 +202,7 @@ func (w *StartWorkers) startContacts(ctx context.Context, db *gorm.DB, ws *model
 			return err
 		}
 		if start.Status == models.StartQueued {
-			return h.Store.MarkStartStarted(tx, start.ID)
+			return tx.MarkStartStarted(start.ID)
 		}
 		return nil
 	})
@@ -321,7 +230,7 @@ func startTrigger(flow flows.Flow, start *models.FlowStart) (flows.Trigger, erro
 	if err != nil {
 		return nil, err
 	}
-	mb := b.Manual().WithParams(params).WithOrigin(start.StartType)
+	mb := b.Manual().WithParams(params).WithOrigin(string(start.StartType))
 	if batch {
 		mb = mb.AsBatch()
 	}

@@ -1,5 +1,7 @@
-// Package models is flowsd's storage: GORM models, and the queries and transactions on them. Every query on
-// workspace data is scoped by workspace. Nothing here knows about HTTP or the API's JSON shapes.
+// Package models is flowsd's storage: GORM models, and every query and transaction on them, one file per table
+// family. Every query on workspace data is scoped by workspace when it is made (the query builders take the
+// workspace first). Nothing here knows about HTTP or the API's JSON shapes, and nothing outside this package
+// (and testdb) sees GORM or which database it is on.
 package models
 
 import (
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowsd/flowsd/runtime"
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -117,6 +120,15 @@ func configurePool(sqlDB *sql.DB, dialect Dialect, dsn string) {
 		}
 		sqlDB.SetConnMaxLifetime(0)
 	}
+}
+
+// OpenStore connects to the database at dbURL and opens a store on it.
+func OpenStore(ctx context.Context, dbURL string, clock runtime.Clock, uuids runtime.UUIDGen) (*Store, error) {
+	db, dialect, err := Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(db, dialect, clock, uuids), nil
 }
 
 // Close closes the database's connections.

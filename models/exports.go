@@ -46,9 +46,9 @@ type Exportables struct {
 
 // LoadExportables reads everything of a workspace an export may hold.
 func (s *Store) LoadExportables(ctx context.Context, workspaceID int64) (*Exportables, error) {
-	db := s.Read(ctx)
+	db := s.read(ctx)
 	x := &Exportables{Fields: map[int64]*Field{}, Groups: map[int64]*Group{}}
-	if err := s.FlowsQuery(ctx, workspaceID).Order("id").Find(&x.Flows).Error; err != nil {
+	if err := db.Where("workspace_id = ? AND is_active", workspaceID).Order("id").Find(&x.Flows).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Where("workspace_id = ? AND is_active", workspaceID).Order("id").Find(&x.Campaigns).Error; err != nil {

@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Contact field value types (the engine's names).
@@ -79,15 +77,42 @@ func ValidFieldName(name string) bool {
 	return name == strings.TrimSpace(name) && fieldNameRegex.MatchString(name) && len(name) <= MaxFieldNameLen
 }
 
-// FieldsQuery selects the workspace's active fields.
-func (s *Store) FieldsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Field{}).Where("workspace_id = ? AND is_active", workspaceID)
+// FieldQuery builds a listing of a workspace's active fields, ordered by when they were made.
+type FieldQuery struct {
+	s *Store
+	l listing
+}
+
+// Fields starts a listing of the workspace's fields.
+func (s *Store) Fields(workspaceID int64) *FieldQuery {
+	q := &FieldQuery{s: s, l: newListing("contact_fields", "created_on", "id")}
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// WithKey keeps the field with a key.
+func (q *FieldQuery) WithKey(key string) *FieldQuery { q.l.and("key = ?", key); return q }
+
+// VisibleToAgents leaves out the fields hidden from agents.
+func (q *FieldQuery) VisibleToAgents() *FieldQuery {
+	q.l.and("agent_access <> ?", AccessNone)
+	return q
+}
+
+// Page reads one page of the listing.
+func (q *FieldQuery) Page(ctx context.Context, spec PageSpec) (*Page[Field], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(f *Field) Position { return Position{Time: f.CreatedOn, ID: f.ID} })
+}
+
+// All reads every field of the listing, oldest first.
+func (q *FieldQuery) All(ctx context.Context) ([]Field, error) {
+	return readAll[Field](ctx, q.s.db, q.l)
 }
 
 // GetField finds an active field by key.
 func (s *Store) GetField(ctx context.Context, workspaceID int64, key string) (*Field, error) {
 	f := &Field{}
-	return f, s.FieldsQuery(ctx, workspaceID).Where("key = ?", key).Take(f).Error
+	return f, s.read(ctx).Where("workspace_id = ? AND is_active AND key = ?", workspaceID, key).Take(f).Error
 }
 
 // FieldNameTaken reports whether another active field has name (ignoring case).

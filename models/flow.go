@@ -3,16 +3,17 @@ package models
 import (
 	"context"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// Flow types, as the API names them.
+// FlowType is what kind of flow a flow is, as the API names it.
+type FlowType string
+
+// Flow types.
 const (
-	FlowMessage    = "message"
-	FlowVoice      = "voice"
-	FlowBackground = "background"
-	FlowSurvey     = "survey"
+	FlowMessage    FlowType = "message"
+	FlowVoice      FlowType = "voice"
+	FlowBackground FlowType = "background"
+	FlowSurvey     FlowType = "survey"
 )
 
 // Flow is a flow definition, stored migrated to the engine's spec version.
@@ -21,7 +22,7 @@ type Flow struct {
 	UUID           string    `gorm:"column:uuid"`
 	WorkspaceID    int64     `gorm:"column:workspace_id"`
 	Name           string    `gorm:"column:name"`
-	FlowType       string    `gorm:"column:flow_type"`
+	FlowType       FlowType  `gorm:"column:flow_type"`
 	SpecVersion    string    `gorm:"column:spec_version"`
 	Revision       int       `gorm:"column:revision"`
 	Definition     string    `gorm:"column:definition"`
@@ -34,98 +35,67 @@ type Flow struct {
 
 func (Flow) TableName() string { return "flows" }
 
-// FlowsQuery selects a workspace's active flows.
-func (s *Store) FlowsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Flow{}).Where("workspace_id = ? AND is_active", workspaceID)
+// FlowQuery builds a listing of a workspace's active flows (archived ones too), ordered by when they were
+// made.
+type FlowQuery struct {
+	s *Store
+	l listing
 }
+
+// Flows starts a listing of the workspace's flows.
+func (s *Store) Flows(workspaceID int64) *FlowQuery {
+	q := &FlowQuery{s: s, l: newListing("flows", "created_on", "id")}
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// WithUUID keeps the flow with a UUID.
+func (q *FlowQuery) WithUUID(uuid string) *FlowQuery { q.l.and("uuid = ?", uuid); return q }
+
+// OfType keeps the flows of a type; a type that isn't one matches nothing.
+func (q *FlowQuery) OfType(t FlowType) *FlowQuery { q.l.and("flow_type = ?", t); return q }
+
+// Archived keeps the archived flows, or with false the others.
+func (q *FlowQuery) Archived(archived bool) *FlowQuery {
+	q.l.and("is_archived = ?", archived)
+	return q
+}
+
+// ModifiedIn keeps the flows last changed within a range.
+func (q *FlowQuery) ModifiedIn(r TimeRange) *FlowQuery { q.l.within("modified_on", r); return q }
+
+// Page reads one page of the listing.
+func (q *FlowQuery) Page(ctx context.Context, spec PageSpec) (*Page[Flow], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(f *Flow) Position { return Position{Time: f.CreatedOn, ID: f.ID} })
+}
+
+// All reads every flow of the listing, oldest first.
+func (q *FlowQuery) All(ctx context.Context) ([]Flow, error) { return readAll[Flow](ctx, q.s.db, q.l) }
 
 // GetFlow finds an active flow by UUID.
 func (s *Store) GetFlow(ctx context.Context, workspaceID int64, uuid string) (*Flow, error) {
 	f := &Flow{}
-	return f, s.FlowsQuery(ctx, workspaceID).Where("uuid = ?", uuid).Take(f).Error
+	return f, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(f).Error
 }
 
-// Resthook is a named hook that flows call and outside services subscribe to.
-type Resthook struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Slug        string    `gorm:"column:slug"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+// Flow reads a flow by id, deleted and archived ones too.
+func (r *Reader) Flow(id int64) (*Flow, error) {
+	f := &Flow{}
+	return f, r.db.Take(f, id).Error
 }
 
-func (Resthook) TableName() string { return "resthooks" }
-
-// ResthookSubscriber is a URL a resthook's payloads are posted to.
-type ResthookSubscriber struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	ResthookID  int64     `gorm:"column:resthook_id"`
-	TargetURL   string    `gorm:"column:target_url"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+// FlowNames are the UUIDs and names of a workspace's flows among ids, by id.
+func (s *Store) FlowNames(ctx context.Context, workspaceID int64, ids []int64) (map[int64]Ref, error) {
+	refs := map[int64]Ref{}
+	if len(ids) == 0 {
+		return refs, nil
+	}
+	var rows []Flow
+	if err := s.read(ctx).Select("id, uuid, name").Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, f := range rows {
+		refs[f.ID] = Ref{UUID: f.UUID, Name: f.Name}
+	}
+	return refs, nil
 }
-
-func (ResthookSubscriber) TableName() string { return "resthook_subscribers" }
-
-// Trigger types and keyword match types.
-const (
-	TriggerKeyword  = "keyword"
-	TriggerCatchAll = "catch_all"
-	MatchFirstWord  = "first_word"
-	MatchOnlyWord   = "only_word"
-)
-
-// Trigger starts a flow when something happens: a keyword arrives, say.
-type Trigger struct {
-	ID          int64      `gorm:"primaryKey"`
-	UUID        string     `gorm:"column:uuid"`
-	WorkspaceID int64      `gorm:"column:workspace_id"`
-	TriggerType string     `gorm:"column:trigger_type"`
-	Keywords    StringList `gorm:"column:keywords"`
-	MatchType   *string    `gorm:"column:match_type"`
-	FlowID      int64      `gorm:"column:flow_id"`
-	GroupIDs    Int64List  `gorm:"column:group_ids"`   // only contacts in these groups (all when empty)
-	ExcludeIDs  Int64List  `gorm:"column:exclude_ids"` // never contacts in these groups
-	IsArchived  bool       `gorm:"column:is_archived"`
-	IsActive    bool       `gorm:"column:is_active"`
-	CreatedOn   time.Time  `gorm:"column:created_on"`
-	ModifiedOn  time.Time  `gorm:"column:modified_on"`
-}
-
-func (Trigger) TableName() string { return "triggers" }
-
-// Campaign schedules flows and messages relative to a date field of the contacts of a group.
-type Campaign struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Name        string    `gorm:"column:name"`
-	GroupID     int64     `gorm:"column:group_id"`
-	IsArchived  bool      `gorm:"column:is_archived"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
-}
-
-func (Campaign) TableName() string { return "campaigns" }
-
-// CampaignEvent is one thing a campaign does: start a flow or send a message, offset from a date field.
-type CampaignEvent struct {
-	ID           int64     `gorm:"primaryKey"`
-	UUID         string    `gorm:"column:uuid"`
-	CampaignID   int64     `gorm:"column:campaign_id"`
-	RelativeToID int64     `gorm:"column:relative_to_id"`
-	Offset       int       `gorm:"column:event_offset"`
-	Unit         string    `gorm:"column:unit"` // minutes, hours, days, weeks
-	DeliveryHour int       `gorm:"column:delivery_hour"`
-	EventType    string    `gorm:"column:event_type"` // flow or message
-	FlowID       *int64    `gorm:"column:flow_id"`
-	Message      *string   `gorm:"column:message"` // translations as JSON: {"eng": "Hi"}
-	IsActive     bool      `gorm:"column:is_active"`
-	CreatedOn    time.Time `gorm:"column:created_on"`
-}
-
-func (CampaignEvent) TableName() string { return "campaign_events" }

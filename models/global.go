@@ -4,8 +4,6 @@ import (
 	"context"
 	"regexp"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Bounds on a global's key, name and value.
@@ -45,15 +43,39 @@ func ValidGlobalKey(key string) bool {
 	return globalKeyRegex.MatchString(key) && len(key) <= MaxGlobalKeyLen
 }
 
-// GlobalsQuery selects the workspace's active globals.
-func (s *Store) GlobalsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Global{}).Where("workspace_id = ? AND is_active", workspaceID)
+// GlobalQuery builds a listing of a workspace's active globals, ordered by when they were last changed.
+type GlobalQuery struct {
+	s *Store
+	l listing
+}
+
+// Globals starts a listing of the workspace's globals.
+func (s *Store) Globals(workspaceID int64) *GlobalQuery {
+	q := &GlobalQuery{s: s, l: newListing("globals", "modified_on", "id")}
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// WithKey keeps the global with a key.
+func (q *GlobalQuery) WithKey(key string) *GlobalQuery { q.l.and("key = ?", key); return q }
+
+// ModifiedIn keeps the globals last changed within a range.
+func (q *GlobalQuery) ModifiedIn(r TimeRange) *GlobalQuery { q.l.within("modified_on", r); return q }
+
+// Page reads one page of the listing.
+func (q *GlobalQuery) Page(ctx context.Context, spec PageSpec) (*Page[Global], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(g *Global) Position { return Position{Time: g.ModifiedOn, ID: g.ID} })
+}
+
+// All reads every global of the listing.
+func (q *GlobalQuery) All(ctx context.Context) ([]Global, error) {
+	return readAll[Global](ctx, q.s.db, q.l)
 }
 
 // GetGlobal finds an active global by key.
 func (s *Store) GetGlobal(ctx context.Context, workspaceID int64, key string) (*Global, error) {
 	g := &Global{}
-	return g, s.GlobalsQuery(ctx, workspaceID).Where("key = ?", key).Take(g).Error
+	return g, s.read(ctx).Where("workspace_id = ? AND is_active AND key = ?", workspaceID, key).Take(g).Error
 }
 
 // GlobalNameTaken reports whether another active global has name (ignoring case).

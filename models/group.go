@@ -3,16 +3,18 @@ package models
 import (
 	"context"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// Group statuses: a smart group is evaluating while its members are being worked out.
+// GroupStatus says whether a group's members are known: a smart group is evaluating while they are being
+// worked out.
+type GroupStatus string
+
+// Group statuses.
 const (
-	GroupInitializing = "initializing"
-	GroupEvaluating   = "evaluating"
-	GroupReady        = "ready"
-	GroupInvalid      = "invalid"
+	GroupInitializing GroupStatus = "initializing"
+	GroupEvaluating   GroupStatus = "evaluating"
+	GroupReady        GroupStatus = "ready"
+	GroupInvalid      GroupStatus = "invalid"
 )
 
 // MaxGroupNameLen bounds a group's name.
@@ -20,30 +22,82 @@ const MaxGroupNameLen = 64
 
 // Group is a contact group: manual (members added and removed) or smart (members match its query).
 type Group struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Name        string    `gorm:"column:name"`
-	Query       *string   `gorm:"column:query"`
-	Status      string    `gorm:"column:status"`
-	IsSystem    bool      `gorm:"column:is_system"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64       `gorm:"primaryKey"`
+	UUID        string      `gorm:"column:uuid"`
+	WorkspaceID int64       `gorm:"column:workspace_id"`
+	Name        string      `gorm:"column:name"`
+	Query       *string     `gorm:"column:query"`
+	Status      GroupStatus `gorm:"column:status"`
+	IsSystem    bool        `gorm:"column:is_system"`
+	IsActive    bool        `gorm:"column:is_active"`
+	CreatedOn   time.Time   `gorm:"column:created_on"`
+	ModifiedOn  time.Time   `gorm:"column:modified_on"`
 }
 
 func (Group) TableName() string { return "contact_groups" }
 
-// GroupsQuery selects the workspace's active groups, except those still initializing.
-func (s *Store) GroupsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Group{}).
-		Where("workspace_id = ? AND is_active AND status <> ?", workspaceID, GroupInitializing)
+// GroupQuery builds a listing of a workspace's active groups, except those still initializing.
+type GroupQuery struct {
+	s *Store
+	l listing
+}
+
+// Groups starts a listing of the workspace's groups, ordered by when they were made.
+func (s *Store) Groups(workspaceID int64) *GroupQuery {
+	q := &GroupQuery{s: s, l: newListing("contact_groups", "created_on", "id")}
+	q.l.and("workspace_id = ? AND is_active AND status <> ?", workspaceID, GroupInitializing)
+	return q
+}
+
+// WithUUID keeps the group with a UUID.
+func (q *GroupQuery) WithUUID(uuid string) *GroupQuery { q.l.and("uuid = ?", uuid); return q }
+
+// Named keeps the groups with a name, ignoring case.
+func (q *GroupQuery) Named(name string) *GroupQuery {
+	q.l.and("LOWER(name) = LOWER(?)", name)
+	return q
+}
+
+// Referred keeps the group a reference names: its UUID, when it is one, or its name (exactly, or ignoring
+// case).
+func (q *GroupQuery) Referred(uuid, name string, ignoreCase bool) *GroupQuery {
+	byName := "name = ?"
+	if ignoreCase {
+		byName = "LOWER(name) = LOWER(?)"
+	}
+	if uuid != "" {
+		q.l.and("uuid = ? OR "+byName, uuid, name)
+	} else {
+		q.l.and(byName, name)
+	}
+	return q
+}
+
+// ManualOnly keeps manual groups: no smart or system ones.
+func (q *GroupQuery) ManualOnly() *GroupQuery { q.l.and("query IS NULL AND NOT is_system"); return q }
+
+// NotSystem leaves out the system groups.
+func (q *GroupQuery) NotSystem() *GroupQuery { q.l.and("NOT is_system"); return q }
+
+// Page reads one page of the listing.
+func (q *GroupQuery) Page(ctx context.Context, spec PageSpec) (*Page[Group], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(g *Group) Position { return Position{Time: g.CreatedOn, ID: g.ID} })
+}
+
+// All reads every group of the listing, oldest first.
+func (q *GroupQuery) All(ctx context.Context) ([]Group, error) {
+	return readAll[Group](ctx, q.s.db, q.l)
+}
+
+// First reads the listing's oldest group, nil when it has none.
+func (q *GroupQuery) First(ctx context.Context) (*Group, error) {
+	return first(readPage(ctx, q.s.db, q.l, PageSpec{Ascending: true, Size: 1}, func(g *Group) Position { return Position{} }))
 }
 
 // GetGroup finds an active group by UUID.
 func (s *Store) GetGroup(ctx context.Context, workspaceID int64, uuid string) (*Group, error) {
 	g := &Group{}
-	return g, s.Read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(g).Error
+	return g, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(g).Error
 }
 
 // GroupNameTaken reports whether another active group has name (ignoring case).
@@ -79,7 +133,7 @@ func (s *Store) CreateSmartGroup(ctx context.Context, workspaceID int64, name, q
 	now := s.now()
 	g := &Group{UUID: s.NewUUID(), WorkspaceID: workspaceID, Name: name, Query: &query, Status: GroupEvaluating,
 		IsActive: true, CreatedOn: now, ModifiedOn: now}
-	return g, s.createLimited(ctx, "groups", workspaceID, g)
+	return g, s.createLimited(ctx, "groups", workspaceID, g, WorkGroups)
 }
 
 // UpdateSmartGroup renames a smart group and gives it a new query, to be evaluated again.
@@ -87,40 +141,32 @@ func (s *Store) UpdateSmartGroup(ctx context.Context, g *Group, name, query stri
 	now := s.now()
 	err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{
 		"name": name, "query": query, "status": GroupEvaluating, "modified_on": now,
-	})
+	}, WorkGroups)
 	if err == nil {
 		g.Name, g.Query, g.Status, g.ModifiedOn = name, &query, GroupEvaluating, now
 	}
 	return err
 }
 
-// SetGroupStatus changes a group's status.
-func (s *Store) SetGroupStatus(ctx context.Context, g *Group, status string) error {
-	err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{"status": status})
-	if err == nil {
-		g.Status = status
-	}
-	return err
-}
-
-// MarkGroupsEvaluating sets smart groups evaluating again, after a change to what their queries use.
+// MarkGroupsEvaluating sets smart groups evaluating again, after a change to what their queries use; the
+// group workers are woken once it commits.
 func (s *Store) MarkGroupsEvaluating(ctx context.Context, workspaceID int64, groupIDs []int64) error {
 	if len(groupIDs) == 0 {
 		return nil
 	}
-	return s.writeConfig(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&Group{}).Where("workspace_id = ? AND id IN ?", workspaceID, groupIDs).Update("status", GroupEvaluating).Error
-	}, workspaceID)
+	return s.writeConfig(ctx, func(tx *Tx) error { return tx.markGroupsEvaluating(workspaceID, groupIDs) }, workspaceID)
+}
+
+func (tx *Tx) markGroupsEvaluating(workspaceID int64, groupIDs []int64) error {
+	if len(groupIDs) == 0 {
+		return nil
+	}
+	tx.Signal(WorkGroups)
+	return tx.db.Model(&Group{}).Where("workspace_id = ? AND id IN ? AND query IS NOT NULL", workspaceID, groupIDs).Update("status", GroupEvaluating).Error
 }
 
 // SmartGroups lists a workspace's active smart groups (not system ones).
 func (s *Store) SmartGroups(ctx context.Context, workspaceID int64) ([]Group, error) {
 	var groups []Group
-	return groups, s.Read(ctx).Where("workspace_id = ? AND is_active AND query IS NOT NULL AND NOT is_system", workspaceID).Find(&groups).Error
-}
-
-// GroupsEvaluating lists the smart groups of every workspace that are waiting to be evaluated.
-func (s *Store) GroupsEvaluating(ctx context.Context) ([]Group, error) {
-	var groups []Group
-	return groups, s.Read(ctx).Where("is_active AND status = ?", GroupEvaluating).Order("id").Find(&groups).Error
+	return groups, s.read(ctx).Where("workspace_id = ? AND is_active AND query IS NOT NULL AND NOT is_system", workspaceID).Order("id").Find(&groups).Error
 }

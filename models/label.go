@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // MaxLabelNameLen bounds a label's name.
@@ -23,15 +21,42 @@ type Label struct {
 
 func (Label) TableName() string { return "labels" }
 
-// LabelsQuery selects the workspace's active labels.
-func (s *Store) LabelsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Label{}).Where("workspace_id = ? AND is_active", workspaceID)
+// LabelQuery builds a listing of a workspace's active labels, ordered by when they were made.
+type LabelQuery struct {
+	s *Store
+	l listing
+}
+
+// Labels starts a listing of the workspace's labels.
+func (s *Store) Labels(workspaceID int64) *LabelQuery {
+	q := &LabelQuery{s: s, l: newListing("labels", "created_on", "id")}
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// WithUUID keeps the label with a UUID.
+func (q *LabelQuery) WithUUID(uuid string) *LabelQuery { q.l.and("uuid = ?", uuid); return q }
+
+// Named keeps the labels with a name, ignoring case.
+func (q *LabelQuery) Named(name string) *LabelQuery {
+	q.l.and("LOWER(name) = LOWER(?)", name)
+	return q
+}
+
+// Page reads one page of the listing.
+func (q *LabelQuery) Page(ctx context.Context, spec PageSpec) (*Page[Label], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(l *Label) Position { return Position{Time: l.CreatedOn, ID: l.ID} })
+}
+
+// All reads every label of the listing, oldest first.
+func (q *LabelQuery) All(ctx context.Context) ([]Label, error) {
+	return readAll[Label](ctx, q.s.db, q.l)
 }
 
 // GetLabel finds an active label by UUID.
 func (s *Store) GetLabel(ctx context.Context, workspaceID int64, uuid string) (*Label, error) {
 	l := &Label{}
-	return l, s.LabelsQuery(ctx, workspaceID).Where("uuid = ?", uuid).Take(l).Error
+	return l, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(l).Error
 }
 
 // LabelNameTaken reports whether another active label has name (ignoring case).

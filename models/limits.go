@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/flowsd/flowsd/work"
 	"gorm.io/gorm"
 )
 
@@ -57,33 +58,37 @@ func (s *Store) limitReached(q *gorm.DB, kind string, workspaceID int64) (bool, 
 
 // LimitReached reports whether the workspace already has as many objects of kind as it may.
 func (s *Store) LimitReached(ctx context.Context, kind string, workspaceID int64) (bool, error) {
-	return s.limitReached(s.Read(ctx), kind, workspaceID)
+	return s.limitReached(s.read(ctx), kind, workspaceID)
 }
 
-// createLimited inserts obj in one transaction with the limit check, so concurrent creates can't overshoot.
-func (s *Store) createLimited(ctx context.Context, kind string, workspaceID int64, obj any) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
-		if err := s.lockWorkspace(tx, workspaceID); err != nil {
+// createLimited inserts obj in one transaction with the limit check, so concurrent creates can't overshoot;
+// signals are fired once it commits.
+func (s *Store) createLimited(ctx context.Context, kind string, workspaceID int64, obj any, signals ...work.Kind) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		if err := tx.lockWorkspace(workspaceID); err != nil {
 			return err
 		}
-		reached, err := s.limitReached(tx, kind, workspaceID)
+		reached, err := s.limitReached(tx.db, kind, workspaceID)
 		if err != nil {
 			return err
 		}
 		if reached {
 			return ErrLimitReached
 		}
-		if err := translateDuplicate(tx.Create(obj).Error); err != nil {
+		if err := translateDuplicate(tx.db.Create(obj).Error); err != nil {
 			return err
 		}
-		return bumpConfigVersion(tx, workspaceID)
+		tx.Signal(signals...)
+		return tx.bumpConfigVersion(workspaceID)
 	})
 }
 
-// updateColumns changes columns of one row of a workspace's table, translating unique violations.
-func (s *Store) updateColumns(ctx context.Context, workspaceID int64, table string, id int64, values map[string]any) error {
-	return s.writeConfig(ctx, func(tx *gorm.DB) error {
-		return translateDuplicate(tx.Table(table).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(values).Error)
+// updateColumns changes columns of one row of a workspace's table, translating unique violations; signals are
+// fired once it commits.
+func (s *Store) updateColumns(ctx context.Context, workspaceID int64, table string, id int64, values map[string]any, signals ...work.Kind) error {
+	return s.writeConfig(ctx, func(tx *Tx) error {
+		tx.Signal(signals...)
+		return translateDuplicate(tx.db.Table(table).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(values).Error)
 	}, workspaceID)
 }
 
@@ -95,7 +100,7 @@ func (s *Store) release(ctx context.Context, workspaceID int64, table string, id
 // nameTaken reports whether another active row of table in the workspace has name, ignoring case.
 func (s *Store) nameTaken(ctx context.Context, table string, workspaceID int64, column, name string, exceptID int64) (bool, error) {
 	var n int64
-	err := s.Read(ctx).Table(table).
+	err := s.read(ctx).Table(table).
 		Where("workspace_id = ? AND is_active AND LOWER("+column+") = LOWER(?) AND id <> ?", workspaceID, name, exceptID).
 		Count(&n).Error
 	return n > 0, err

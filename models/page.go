@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -13,30 +14,22 @@ type Position struct {
 	ID   int64
 }
 
-// Keyset selects one page of a listing ordered by a time column then id, both descending unless Ascending.
-// With After set, the page starts just past that position; with Backward also set, it is the page that ends
-// just before it (rows come back in reverse and the caller flips them).
-type Keyset struct {
-	Column    string // qualified time column, e.g. "labels.created_on"
-	IDColumn  string // qualified id column, e.g. "labels.id"
+// PageSpec says which page of a listing to read. Listings are ordered by a time column then id, newest first
+// unless Ascending. With After set, the page starts just past that position; with Backward also set, it is
+// the page that ends just before it.
+type PageSpec struct {
 	Ascending bool
 	After     *Position
 	Backward  bool
-	Limit     int
+	Size      int
 }
 
-// Apply adds the keyset's condition, ordering and limit to q.
-func (k Keyset) Apply(q *gorm.DB) *gorm.DB {
-	asc := k.Ascending != k.Backward
-	cmp, dir := "<", "DESC"
-	if asc {
-		cmp, dir = ">", "ASC"
-	}
-	if k.After != nil {
-		// a row value comparison, which both databases can answer from an index on (column, id)
-		q = q.Where("("+k.Column+", "+k.IDColumn+") "+cmp+" (?, ?)", k.After.Time.UTC(), k.After.ID)
-	}
-	return q.Order(k.Column + " " + dir).Order(k.IDColumn + " " + dir).Limit(k.Limit)
+// Page is one page of a listing, in the listing's order. More says whether rows follow it in the direction
+// it was read (past its end, or before its start when read Backward).
+type Page[T any] struct {
+	Rows        []T
+	More        bool
+	First, Last Position // of the first and last rows; zero when there are none
 }
 
 // TimeRange narrows a listing to rows whose column is within an inclusive range. Unparseable bounds are
@@ -46,21 +39,106 @@ type TimeRange struct {
 	Empty         bool
 }
 
-// Apply adds the range's conditions on column to q.
-func (r TimeRange) Apply(q *gorm.DB, column string) *gorm.DB {
+// listing is what every listing's query builder shares: where its rows come from, the conditions so far,
+// and the columns it is ordered by. Builders are scoped to a workspace when they are made.
+type listing struct {
+	from     string // FROM, with an alias when the query joins: "contacts AS c"
+	sel      string // SELECT list; "" is every column of from
+	joins    []string
+	where    []string
+	args     []any
+	column   string // qualified time column, e.g. "c.modified_on"
+	idColumn string
+}
+
+func newListing(from, column, idColumn string) listing {
+	return listing{from: from, column: column, idColumn: idColumn}
+}
+
+// and adds a condition; a builder method that adds one returns the builder, so they chain.
+func (l *listing) and(cond string, args ...any) {
+	l.where = append(l.where, "("+cond+")")
+	l.args = append(l.args, args...)
+}
+
+// nothing makes the listing empty (a filter naming something that doesn't exist).
+func (l *listing) nothing() { l.and("1 = 0") }
+
+// within adds a range's conditions on column.
+func (l *listing) within(column string, r TimeRange) {
 	if r.Empty {
-		return q.Where("1 = 0")
+		l.nothing()
 	}
 	if r.Before != nil {
-		q = q.Where(column+" <= ?", r.Before.UTC())
+		l.and(column+" <= ?", r.Before.UTC())
 	}
 	if r.After != nil {
-		q = q.Where(column+" >= ?", r.After.UTC())
+		l.and(column+" >= ?", r.After.UTC())
+	}
+}
+
+func (l *listing) query(db *gorm.DB) *gorm.DB {
+	q := db.Table(l.from)
+	if l.sel != "" {
+		q = q.Select(l.sel)
+	}
+	for _, j := range l.joins {
+		q = q.Joins(j)
+	}
+	if len(l.where) > 0 {
+		q = q.Where(strings.Join(l.where, " AND "), l.args...)
 	}
 	return q
+}
+
+// readPage reads one page of a listing; pos gives a row's position in the listing's order.
+func readPage[T any](ctx context.Context, db *gorm.DB, l listing, spec PageSpec, pos func(*T) Position) (*Page[T], error) {
+	asc := spec.Ascending != spec.Backward
+	cmp, dir := "<", "DESC"
+	if asc {
+		cmp, dir = ">", "ASC"
+	}
+	q := l.query(db.WithContext(ctx))
+	if spec.After != nil {
+		// a row value comparison, which both databases can answer from an index on (column, id)
+		q = q.Where("("+l.column+", "+l.idColumn+") "+cmp+" (?, ?)", spec.After.Time.UTC(), spec.After.ID)
+	}
+	var rows []T
+	if err := q.Order(l.column + " " + dir).Order(l.idColumn + " " + dir).Limit(spec.Size + 1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	p := &Page[T]{More: len(rows) > spec.Size}
+	if p.More {
+		rows = rows[:spec.Size]
+	}
+	if spec.Backward {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	if len(rows) > 0 {
+		p.First, p.Last = pos(&rows[0]), pos(&rows[len(rows)-1])
+	}
+	p.Rows = rows
+	return p, nil
+}
+
+// readAll reads every row of a listing in its order, oldest first.
+func readAll[T any](ctx context.Context, db *gorm.DB, l listing) ([]T, error) {
+	var rows []T
+	err := l.query(db.WithContext(ctx)).Order(l.column + " ASC").Order(l.idColumn + " ASC").Find(&rows).Error
+	return rows, err
 }
 
 // EscapeLike makes a value literal inside a LIKE pattern written with ESCAPE '\'.
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// first is a one-row page's row, nil when it has none.
+func first[T any](p *Page[T], err error) (*T, error) {
+	if err != nil || len(p.Rows) == 0 {
+		return nil, err
+	}
+	return &p.Rows[0], nil
 }

@@ -1,163 +1,173 @@
 package models
 
 import (
+	"context"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
-// Flow start statuses (RapidPro's current vocabulary) and types.
+// SessionStatus is where a contact's session stands.
+type SessionStatus string
+
+// Session statuses (the API's words).
 const (
-	StartPending     = "pending"
-	StartQueued      = "queued"
-	StartStarted     = "started"
-	StartCompleted   = "completed"
-	StartFailed      = "failed"
-	StartInterrupted = "interrupted"
-
-	StartTypeAPI     = "api"
-	StartTypeZapier  = "zapier"
-	StartTypeFlow    = "flow"
-	StartTypeTrigger = "trigger"
-)
-
-// FlowStart starts contacts, groups and URNs in a flow, in the background.
-type FlowStart struct {
-	ID                  int64     `gorm:"primaryKey"`
-	UUID                string    `gorm:"column:uuid"`
-	WorkspaceID         int64     `gorm:"column:workspace_id"`
-	FlowID              int64     `gorm:"column:flow_id"`
-	StartType           string    `gorm:"column:start_type"`
-	Status              string    `gorm:"column:status"`
-	Params              string    `gorm:"column:params"` // a JSON object, @trigger.params
-	RestartParticipants bool      `gorm:"column:restart_participants"`
-	ExcludeActive       bool      `gorm:"column:exclude_active"`
-	ContactCount        int       `gorm:"column:contact_count"`   // -1 until resolved
-	CreatedByID         *int64    `gorm:"column:created_by_id"`   // nil for starts by flows and triggers
-	Query               *string   `gorm:"column:query"`           // a contact query for who else to start
-	ParentSummary       *string   `gorm:"column:parent_summary"`  // starts by flows: the starting run, as @parent
-	SessionHistory      *string   `gorm:"column:session_history"` // starts by flows: how deep the chain of sessions is
-	CreatedOn           time.Time `gorm:"column:created_on"`
-	ModifiedOn          time.Time `gorm:"column:modified_on"`
-}
-
-func (FlowStart) TableName() string { return "flow_starts" }
-
-// Session statuses and run statuses (the API's words).
-const (
-	SessionWaiting     = "waiting"
-	SessionCompleted   = "completed"
-	SessionInterrupted = "interrupted"
-	SessionExpired     = "expired"
-	SessionFailed      = "failed"
-
-	RunActive      = "active"
-	RunWaiting     = "waiting"
-	RunCompleted   = "completed"
-	RunInterrupted = "interrupted"
-	RunExpired     = "expired"
-	RunFailed      = "failed"
+	SessionWaiting     SessionStatus = "waiting"
+	SessionCompleted   SessionStatus = "completed"
+	SessionInterrupted SessionStatus = "interrupted"
+	SessionExpired     SessionStatus = "expired"
+	SessionFailed      SessionStatus = "failed"
 )
 
 // FlowSession is a contact's time in flows: the engine's session, stored as its JSON between sprints.
 type FlowSession struct {
-	ID             int64      `gorm:"primaryKey"`
-	UUID           string     `gorm:"column:uuid"`
-	WorkspaceID    int64      `gorm:"column:workspace_id"`
-	ContactID      int64      `gorm:"column:contact_id"`
-	Status         string     `gorm:"column:status"`
-	CurrentFlowID  *int64     `gorm:"column:current_flow_id"`
-	Output         string     `gorm:"column:output"`
-	LastSprintUUID *string    `gorm:"column:last_sprint_uuid"`
-	TimeoutOn      *time.Time `gorm:"column:timeout_on"`
-	ExpiresOn      *time.Time `gorm:"column:expires_on"`
-	CreatedOn      time.Time  `gorm:"column:created_on"`
-	EndedOn        *time.Time `gorm:"column:ended_on"`
+	ID             int64         `gorm:"primaryKey"`
+	UUID           string        `gorm:"column:uuid"`
+	WorkspaceID    int64         `gorm:"column:workspace_id"`
+	ContactID      int64         `gorm:"column:contact_id"`
+	Status         SessionStatus `gorm:"column:status"`
+	CurrentFlowID  *int64        `gorm:"column:current_flow_id"`
+	Output         string        `gorm:"column:output"`
+	LastSprintUUID *string       `gorm:"column:last_sprint_uuid"`
+	TimeoutOn      *time.Time    `gorm:"column:timeout_on"`
+	ExpiresOn      *time.Time    `gorm:"column:expires_on"`
+	CreatedOn      time.Time     `gorm:"column:created_on"`
+	EndedOn        *time.Time    `gorm:"column:ended_on"`
 }
 
 func (FlowSession) TableName() string { return "flow_sessions" }
 
-// FlowRun is one contact's run through one flow.
-//
-// Results is a JSON object keyed by result key: {"color": {"name": "Color", "value": "red", "category":
-// "Red", "node_uuid": "…", "input": "I like red", "created_on": "…"}}. Path is a JSON list of the nodes
-// visited: [{"node": "…", "time": "…"}].
-type FlowRun struct {
-	ID              int64      `gorm:"primaryKey"`
-	UUID            string     `gorm:"column:uuid"`
-	WorkspaceID     int64      `gorm:"column:workspace_id"`
-	FlowID          int64      `gorm:"column:flow_id"`
-	ContactID       int64      `gorm:"column:contact_id"`
-	SessionID       int64      `gorm:"column:session_id"`
-	StartID         *int64     `gorm:"column:start_id"` // only on the first run of a session started by a flow start
-	Status          string     `gorm:"column:status"`
-	Responded       bool       `gorm:"column:responded"`
-	Results         string     `gorm:"column:results"`
-	Path            string     `gorm:"column:path"`
-	CurrentNodeUUID *string    `gorm:"column:current_node_uuid"`
-	CreatedOn       time.Time  `gorm:"column:created_on"`
-	ModifiedOn      time.Time  `gorm:"column:modified_on"`
-	ExitedOn        *time.Time `gorm:"column:exited_on"`
+// What the flow engine did in a sprint is written by the Tx methods here and in run.go, msg.go, http_log.go
+// and resthook.go, inside one transaction: the session, its runs, the contact's current session, and the
+// messages, logs and events of the sprint.
+
+// insertAll adds rows, filling in their ids; none is nothing to do.
+func insertAll[T any](tx *Tx, rows []*T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.db.Create(rows).Error
 }
 
-func (FlowRun) TableName() string { return "flow_runs" }
+// InsertSessions adds new sessions.
+func (tx *Tx) InsertSessions(sessions []*FlowSession) error { return insertAll(tx, sessions) }
 
-// Msg directions, statuses and visibilities.
-const (
-	MsgIn  = "in"
-	MsgOut = "out"
-
-	MsgQueued  = "queued"
-	MsgHandled = "handled"
-	MsgFailed  = "failed"
-
-	MsgVisible  = "visible"
-	MsgArchived = "archived"
-)
-
-// Msg is a message to or from a contact.
-type Msg struct {
-	ID           int64      `gorm:"primaryKey"`
-	UUID         string     `gorm:"column:uuid"`
-	WorkspaceID  int64      `gorm:"column:workspace_id"`
-	ContactID    int64      `gorm:"column:contact_id"`
-	URN          *string    `gorm:"column:urn"`
-	Direction    string     `gorm:"column:direction"`
-	Status       string     `gorm:"column:status"`
-	Visibility   string     `gorm:"column:visibility"`
-	Text         string     `gorm:"column:text"`
-	Attachments  StringList `gorm:"column:attachments"`
-	QuickReplies string     `gorm:"column:quick_replies"` // JSON list of quick reply objects
-	FlowID       *int64     `gorm:"column:flow_id"`
-	FailedReason *string    `gorm:"column:failed_reason"`
-	CreatedOn    time.Time  `gorm:"column:created_on"`
-	ModifiedOn   time.Time  `gorm:"column:modified_on"`
-	SentOn       *time.Time `gorm:"column:sent_on"`
+// UpdateSession writes a resumed session back, as long as nobody else has moved it on since it was read:
+// false means it had (its last sprint is not the one read), and nothing was written.
+func (tx *Tx) UpdateSession(s *FlowSession, readSprint *string) (bool, error) {
+	q := tx.db.Model(&FlowSession{}).Where("id = ?", s.ID)
+	if readSprint == nil {
+		q = q.Where("last_sprint_uuid IS NULL")
+	} else {
+		q = q.Where("last_sprint_uuid = ?", *readSprint)
+	}
+	res := q.Updates(map[string]any{
+		"status": s.Status, "current_flow_id": s.CurrentFlowID, "output": s.Output, "last_sprint_uuid": s.LastSprintUUID,
+		"timeout_on": s.TimeoutOn, "expires_on": s.ExpiresOn, "ended_on": s.EndedOn,
+	})
+	return res.RowsAffected == 1, res.Error
 }
 
-func (Msg) TableName() string { return "msgs" }
-
-// HTTPLog is a call a flow made to a webhook or resthook subscriber.
-type HTTPLog struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	FlowID      *int64    `gorm:"column:flow_id"`
-	URL         string    `gorm:"column:url"`
-	Status      string    `gorm:"column:status"` // success, response_error, connection_error, subscriber_gone
-	StatusCode  int       `gorm:"column:status_code"`
-	Request     string    `gorm:"column:request"`
-	Response    string    `gorm:"column:response"`
-	ElapsedMS   int       `gorm:"column:elapsed_ms"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+// SetCurrentSessions points contacts at the session waiting for them (nil: none) and its flow.
+func (tx *Tx) SetCurrentSessions(sessions []*FlowSession) error {
+	for _, s := range sessions {
+		var sessionID *int64
+		if s.Status == SessionWaiting {
+			sessionID = &s.ID
+		}
+		q := tx.db.Model(&Contact{}).Where("id = ?", s.ContactID)
+		if sessionID == nil {
+			q = q.Where("current_session_id = ?", s.ID) // leave a newer session alone
+		}
+		if err := q.Updates(map[string]any{"current_session_id": sessionID, "current_flow_id": s.CurrentFlowID}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (HTTPLog) TableName() string { return "http_logs" }
-
-// ResthookEvent is a payload a flow gave a resthook.
-type ResthookEvent struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	ResthookID  int64     `gorm:"column:resthook_id"`
-	Data        string    `gorm:"column:data"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+// InterruptWaiting ends the waiting sessions of contacts, and their unfinished runs, as interrupted: a
+// contact is in one flow at a time, so starting another ends the one they were in.
+func (tx *Tx) InterruptWaiting(contactIDs []int64, now time.Time) error {
+	if len(contactIDs) == 0 {
+		return nil
+	}
+	waiting := tx.db.Table("flow_sessions").Select("id").Where("contact_id IN ? AND status = ?", contactIDs, SessionWaiting)
+	err := tx.db.Model(&FlowRun{}).Where("session_id IN (?) AND status IN ?", waiting, []RunStatus{RunActive, RunWaiting}).
+		Updates(map[string]any{"status": RunInterrupted, "exited_on": now, "modified_on": now, "current_node_uuid": nil}).Error
+	if err != nil {
+		return err
+	}
+	err = tx.db.Model(&FlowSession{}).Where("contact_id IN ? AND status = ?", contactIDs, SessionWaiting).
+		Updates(map[string]any{"status": SessionInterrupted, "ended_on": now, "timeout_on": nil, "expires_on": nil}).Error
+	if err != nil {
+		return err
+	}
+	return tx.db.Model(&Contact{}).Where("id IN ? AND current_session_id IS NOT NULL", contactIDs).
+		Updates(map[string]any{"current_session_id": nil, "current_flow_id": nil}).Error
 }
 
-func (ResthookEvent) TableName() string { return "resthook_events" }
+// InterruptContacts ends the waiting sessions of those of contactIDs that belong to the workspace.
+func (tx *Tx) InterruptContacts(workspaceID int64, contactIDs []int64, now time.Time) error {
+	owned, err := tx.ownedContacts(workspaceID, contactIDs)
+	if err != nil {
+		return err
+	}
+	return tx.InterruptWaiting(owned, now)
+}
+
+// WaitingSession is the contact's session waiting for them, nil if none.
+func (r *Reader) WaitingSession(contactID int64) (*FlowSession, error) {
+	var sessions []*FlowSession
+	err := r.db.Where("contact_id = ? AND status = ?", contactID, SessionWaiting).Order("id DESC").Limit(1).Find(&sessions).Error
+	if err != nil || len(sessions) == 0 {
+		return nil, err
+	}
+	return sessions[0], nil
+}
+
+// Sessions reads sessions by id, in id order.
+func (r *Reader) Sessions(ids []int64) ([]*FlowSession, error) {
+	var sessions []*FlowSession
+	return sessions, r.db.Where("id IN ?", ids).Order("id").Find(&sessions).Error
+}
+
+// ClaimDueSessions claims up to n waiting sessions, of any workspace, whose wait's timeout or flow's expiry
+// has come by now, and hands them to do (see claim.go).
+func (s *Store) ClaimDueSessions(ctx context.Context, now time.Time, n int, do func(b *Batch) error) (int, error) {
+	return s.claim(ctx, s.claimers.dueSessions, "status = ? AND (timeout_on <= ? OR expires_on <= ?)",
+		[]any{SessionWaiting, now, now}, n, do)
+}
+
+// ClearTimeout takes the timeout off a waiting session whose wait no longer has one: it waits on, for a reply
+// or its expiry.
+func (tx *Tx) ClearTimeout(sessionID int64) error {
+	return tx.db.Model(&FlowSession{}).Where("id = ?", sessionID).Update("timeout_on", nil).Error
+}
+
+// upsertRuns inserts runs and updates the ones already stored (by UUID).
+func (tx *Tx) upsertRuns(runs []*FlowRun) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	return tx.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "uuid"}},
+		DoUpdates: clause.AssignmentColumns([]string{"status", "responded", "results", "path", "current_node_uuid", "modified_on", "exited_on"}),
+	}).Create(runs).Error
+}
+
+// FailSession ends a waiting session the engine can't resume, and its unfinished runs, as failed.
+func (tx *Tx) FailSession(sessionID int64, now time.Time) error {
+	err := tx.db.Model(&FlowRun{}).Where("session_id = ? AND status IN ?", sessionID, []RunStatus{RunActive, RunWaiting}).
+		Updates(map[string]any{"status": RunFailed, "exited_on": now, "modified_on": now, "current_node_uuid": nil}).Error
+	if err != nil {
+		return err
+	}
+	err = tx.db.Model(&FlowSession{}).Where("id = ? AND status = ?", sessionID, SessionWaiting).
+		Updates(map[string]any{"status": SessionFailed, "ended_on": now, "timeout_on": nil, "expires_on": nil}).Error
+	if err != nil {
+		return err
+	}
+	return tx.db.Model(&Contact{}).Where("current_session_id = ?", sessionID).
+		Updates(map[string]any{"current_session_id": nil, "current_flow_id": nil}).Error
+}

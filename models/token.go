@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // tokenAlphabet is RapidPro's: no 0/1/I/O to misread.
@@ -49,10 +47,10 @@ func newTokenKey() string {
 	return string(buf)
 }
 
-func (s *Store) createToken(tx *gorm.DB, workspaceID, userID int64) (string, error) {
+func (s *Store) createToken(tx *Tx, workspaceID, userID int64) (string, error) {
 	key := newTokenKey()
 	t := &APIToken{KeyHash: HashToken(key), WorkspaceID: workspaceID, UserID: userID, IsActive: true, CreatedOn: s.now()}
-	return key, tx.Create(t).Error
+	return key, tx.db.Create(t).Error
 }
 
 // CreateToken makes a new API token for email in the workspace, creating the user and their membership with
@@ -63,13 +61,13 @@ func (s *Store) CreateToken(ctx context.Context, workspaceID int64, email string
 		return "", err
 	}
 	var key string
-	err = s.writeConfig(ctx, func(tx *gorm.DB) error {
+	err = s.writeConfig(ctx, func(tx *Tx) error {
 		user, err := s.ensureUser(tx, email)
 		if err != nil {
 			return err
 		}
 		var n int64
-		if err := tx.Model(&Membership{}).Where("workspace_id = ? AND user_id = ?", workspaceID, user.ID).Count(&n).Error; err != nil {
+		if err := tx.db.Model(&Membership{}).Where("workspace_id = ? AND user_id = ?", workspaceID, user.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
@@ -85,15 +83,15 @@ func (s *Store) CreateToken(ctx context.Context, workspaceID int64, email string
 
 // RevokeToken deactivates a token by its key.
 func (s *Store) RevokeToken(ctx context.Context, key string) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
+	return s.Write(ctx, func(tx *Tx) error {
 		var tokens []APIToken
-		if err := tx.Where("key_hash = ?", HashToken(key)).Find(&tokens).Error; err != nil || len(tokens) == 0 {
+		if err := tx.db.Where("key_hash = ?", HashToken(key)).Find(&tokens).Error; err != nil || len(tokens) == 0 {
 			return err
 		}
-		if err := tx.Model(&APIToken{}).Where("id = ?", tokens[0].ID).Update("is_active", false).Error; err != nil {
+		if err := tx.db.Model(&APIToken{}).Where("id = ?", tokens[0].ID).Update("is_active", false).Error; err != nil {
 			return err
 		}
-		return bumpConfigVersion(tx, tokens[0].WorkspaceID)
+		return tx.bumpConfigVersion(tokens[0].WorkspaceID)
 	})
 }
 
@@ -147,7 +145,7 @@ func (s *Store) loadPrincipal(ctx context.Context, hash string) (*Principal, err
 	p := &Principal{}
 	w, u := &p.Workspace, &p.User
 	var role *string
-	row := s.Read(ctx).Raw(`
+	row := s.read(ctx).Raw(`
 		SELECT w.id, w.uuid, w.name, w.country, w.timezone, w.languages, w.date_style, w.is_anon, w.api_profile,
 		       w.api_rates, w.config_version, u.id, u.uuid, u.email, m.role
 		  FROM api_tokens t

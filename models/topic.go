@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // MaxTopicNameLen bounds a topic's name.
@@ -24,15 +22,33 @@ type Topic struct {
 
 func (Topic) TableName() string { return "topics" }
 
-// TopicsQuery selects the workspace's active topics.
-func (s *Store) TopicsQuery(ctx context.Context, workspaceID int64) *gorm.DB {
-	return s.Read(ctx).Model(&Topic{}).Where("workspace_id = ? AND is_active", workspaceID)
+// TopicQuery builds a listing of a workspace's active topics, ordered by when they were made.
+type TopicQuery struct {
+	s *Store
+	l listing
+}
+
+// Topics starts a listing of the workspace's topics.
+func (s *Store) Topics(workspaceID int64) *TopicQuery {
+	q := &TopicQuery{s: s, l: newListing("topics", "created_on", "id")}
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// Page reads one page of the listing.
+func (q *TopicQuery) Page(ctx context.Context, spec PageSpec) (*Page[Topic], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(t *Topic) Position { return Position{Time: t.CreatedOn, ID: t.ID} })
+}
+
+// All reads every topic of the listing, oldest first.
+func (q *TopicQuery) All(ctx context.Context) ([]Topic, error) {
+	return readAll[Topic](ctx, q.s.db, q.l)
 }
 
 // GetTopic finds an active topic by UUID.
 func (s *Store) GetTopic(ctx context.Context, workspaceID int64, uuid string) (*Topic, error) {
 	t := &Topic{}
-	return t, s.TopicsQuery(ctx, workspaceID).Where("uuid = ?", uuid).Take(t).Error
+	return t, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(t).Error
 }
 
 // TopicNameTaken reports whether another active topic has name (ignoring case).

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 )
 
 // Role is what a user may do in a workspace.
@@ -66,9 +65,9 @@ func NormalizeEmail(email string) (string, error) {
 	return strings.ToLower(email), nil
 }
 
-func (s *Store) ensureUser(tx *gorm.DB, email string) (*User, error) {
+func (s *Store) ensureUser(tx *Tx, email string) (*User, error) {
 	user := &User{}
-	err := tx.Where("LOWER(email) = ?", strings.ToLower(email)).Take(user).Error
+	err := tx.db.Where("LOWER(email) = ?", strings.ToLower(email)).Take(user).Error
 	if err == nil {
 		return user, nil
 	}
@@ -76,15 +75,15 @@ func (s *Store) ensureUser(tx *gorm.DB, email string) (*User, error) {
 		return nil, err
 	}
 	user = &User{UUID: s.NewUUID(), Email: email, IsActive: true, CreatedOn: s.now()}
-	return user, tx.Create(user).Error
+	return user, tx.db.Create(user).Error
 }
 
-func (s *Store) setMembership(tx *gorm.DB, workspaceID, userID int64, role Role) error {
-	res := tx.Model(&Membership{}).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Update("role", role)
+func (s *Store) setMembership(tx *Tx, workspaceID, userID int64, role Role) error {
+	res := tx.db.Model(&Membership{}).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Update("role", role)
 	if res.Error != nil || res.RowsAffected > 0 {
 		return res.Error
 	}
-	return tx.Create(&Membership{WorkspaceID: workspaceID, UserID: userID, Role: role, CreatedOn: s.now()}).Error
+	return tx.db.Create(&Membership{WorkspaceID: workspaceID, UserID: userID, Role: role, CreatedOn: s.now()}).Error
 }
 
 // AddMember makes email a member of the workspace with role (creating the user, or changing their role).
@@ -94,7 +93,7 @@ func (s *Store) AddMember(ctx context.Context, workspaceID int64, email string, 
 		return nil, err
 	}
 	var user *User
-	err = s.writeConfig(ctx, func(tx *gorm.DB) error {
+	err = s.writeConfig(ctx, func(tx *Tx) error {
 		if user, err = s.ensureUser(tx, email); err != nil {
 			return err
 		}
@@ -105,22 +104,22 @@ func (s *Store) AddMember(ctx context.Context, workspaceID int64, email string, 
 
 // RemoveMember takes a user out of a workspace. Their tokens there stop being usable, as they have no role.
 func (s *Store) RemoveMember(ctx context.Context, workspaceID, userID int64) error {
-	return s.writeConfig(ctx, func(tx *gorm.DB) error {
-		return tx.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&Membership{}).Error
+	return s.writeConfig(ctx, func(tx *Tx) error {
+		return tx.db.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Delete(&Membership{}).Error
 	}, workspaceID)
 }
 
 // SetUserActive activates or deactivates a login everywhere.
 func (s *Store) SetUserActive(ctx context.Context, userID int64, active bool) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", userID).Update("is_active", active).Error; err != nil {
+	return s.Write(ctx, func(tx *Tx) error {
+		if err := tx.db.Model(&User{}).Where("id = ?", userID).Update("is_active", active).Error; err != nil {
 			return err
 		}
 		var workspaceIDs []int64
-		if err := tx.Model(&Membership{}).Where("user_id = ?", userID).Pluck("workspace_id", &workspaceIDs).Error; err != nil {
+		if err := tx.db.Model(&Membership{}).Where("user_id = ?", userID).Pluck("workspace_id", &workspaceIDs).Error; err != nil {
 			return err
 		}
-		return bumpConfigVersion(tx, workspaceIDs...)
+		return tx.bumpConfigVersion(workspaceIDs...)
 	})
 }
 
@@ -130,39 +129,46 @@ type Member struct {
 	Role Role `gorm:"column:role"`
 }
 
-// UserFilter narrows a listing of a workspace's users.
-type UserFilter struct {
-	UUIDs  []string
-	Emails []string
-	Roles  []Role // nil means any role; empty means none
+// MemberQuery builds a listing of a workspace's active users with their roles, ordered by when they joined
+// flowsd.
+type MemberQuery struct {
+	s *Store
+	l listing
 }
 
-// MembersQuery selects the active users of a workspace with their roles, filtered.
-func (s *Store) MembersQuery(ctx context.Context, workspaceID int64, f UserFilter) *gorm.DB {
-	q := s.Read(ctx).Table("users").
-		Select("users.*, memberships.role AS role").
-		Joins("JOIN memberships ON memberships.user_id = users.id").
-		Where("memberships.workspace_id = ? AND users.is_active", workspaceID)
-	if f.Roles != nil {
-		q = q.Where("memberships.role IN ?", nonEmpty(f.Roles))
-	}
-	if len(f.UUIDs) > 0 {
-		q = q.Where("users.uuid IN ?", f.UUIDs)
-	}
-	if len(f.Emails) > 0 {
-		lowered := make([]string, len(f.Emails))
-		for i, e := range f.Emails {
-			lowered[i] = strings.ToLower(e)
-		}
-		q = q.Where("LOWER(users.email) IN ?", lowered)
-	}
+// Members starts a listing of the workspace's members.
+func (s *Store) Members(workspaceID int64) *MemberQuery {
+	q := &MemberQuery{s: s, l: newListing("users", "users.created_on", "users.id")}
+	q.l.sel = "users.*, memberships.role AS role"
+	q.l.joins = []string{"JOIN memberships ON memberships.user_id = users.id"}
+	q.l.and("memberships.workspace_id = ? AND users.is_active", workspaceID)
 	return q
 }
 
-// nonEmpty keeps an IN list valid SQL when it has no values: nothing matches "".
-func nonEmpty[T ~string](vals []T) []T {
-	if len(vals) == 0 {
-		return []T{""}
+// WithUUIDs keeps the users with any of the UUIDs.
+func (q *MemberQuery) WithUUIDs(uuids []string) *MemberQuery { q.l.and("users.uuid IN ?", uuids); return q }
+
+// WithEmails keeps the users with any of the emails, ignoring case.
+func (q *MemberQuery) WithEmails(emails []string) *MemberQuery {
+	lowered := make([]string, len(emails))
+	for i, e := range emails {
+		lowered[i] = strings.ToLower(e)
 	}
-	return vals
+	q.l.and("LOWER(users.email) IN ?", lowered)
+	return q
+}
+
+// WithRoles keeps the users with any of the roles; none keeps nobody.
+func (q *MemberQuery) WithRoles(roles []Role) *MemberQuery {
+	if len(roles) == 0 {
+		q.l.nothing()
+		return q
+	}
+	q.l.and("memberships.role IN ?", roles)
+	return q
+}
+
+// Page reads one page of the listing.
+func (q *MemberQuery) Page(ctx context.Context, spec PageSpec) (*Page[Member], error) {
+	return readPage(ctx, q.s.db, q.l, spec, func(m *Member) Position { return Position{Time: m.CreatedOn, ID: m.ID} })
 }

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-
-	"gorm.io/gorm"
 )
 
 // A workspace's config version moves on in the same transaction as every change to its configuration or
@@ -12,26 +10,26 @@ import (
 // loading what is cached makes that safe: what is loaded is at least as new as the version it is kept under.
 
 // writeConfig runs fn in one transaction that also moves the config version of each workspace on.
-func (s *Store) writeConfig(ctx context.Context, fn func(tx *gorm.DB) error, workspaceIDs ...int64) error {
-	return s.Write(ctx, func(tx *gorm.DB) error {
+func (s *Store) writeConfig(ctx context.Context, fn func(tx *Tx) error, workspaceIDs ...int64) error {
+	return s.Write(ctx, func(tx *Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return bumpConfigVersion(tx, workspaceIDs...)
+		return tx.bumpConfigVersion(workspaceIDs...)
 	})
 }
 
-func bumpConfigVersion(tx *gorm.DB, workspaceIDs ...int64) error {
+func (tx *Tx) bumpConfigVersion(workspaceIDs ...int64) error {
 	if len(workspaceIDs) == 0 {
 		return nil
 	}
-	return tx.Exec("UPDATE workspaces SET config_version = config_version + 1 WHERE id IN ?", workspaceIDs).Error
+	return tx.db.Exec("UPDATE workspaces SET config_version = config_version + 1 WHERE id IN ?", workspaceIDs).Error
 }
 
 // ConfigVersion reads an active workspace's config version; ErrNotFound if it is gone.
 func (s *Store) ConfigVersion(ctx context.Context, workspaceID int64) (int64, error) {
 	var v []int64
-	if err := s.Read(ctx).Raw("SELECT config_version FROM workspaces WHERE id = ? AND is_active", workspaceID).Scan(&v).Error; err != nil {
+	if err := s.read(ctx).Raw("SELECT config_version FROM workspaces WHERE id = ? AND is_active", workspaceID).Scan(&v).Error; err != nil {
 		return 0, err
 	}
 	if len(v) == 0 {

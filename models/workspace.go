@@ -8,7 +8,6 @@ import (
 
 	"github.com/nyaruka/gocommon/i18n"
 	"github.com/nyaruka/phonenumbers/v2"
-	"gorm.io/gorm"
 )
 
 // Date styles a workspace reads and writes dates in.
@@ -152,8 +151,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, spec WorkspaceSpec, adminEm
 
 	var user *User
 	var token string
-	err = s.Write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(ws).Error; err != nil {
+	err = s.Write(ctx, func(tx *Tx) error {
+		if err := tx.db.Create(ws).Error; err != nil {
 			return err
 		}
 		if err := s.createSystemObjects(tx, ws); err != nil {
@@ -174,37 +173,37 @@ func (s *Store) CreateWorkspace(ctx context.Context, spec WorkspaceSpec, adminEm
 	return ws, user, token, nil
 }
 
-func (s *Store) createSystemObjects(tx *gorm.DB, ws *Workspace) error {
+func (s *Store) createSystemObjects(tx *Tx, ws *Workspace) error {
 	now := s.now()
 	query := OpenTicketsGroupQuery
 	group := &Group{UUID: s.NewUUID(), WorkspaceID: ws.ID, Name: OpenTicketsGroupName, Query: &query,
 		Status: GroupReady, IsSystem: true, IsActive: true, CreatedOn: now, ModifiedOn: now}
-	if err := tx.Create(group).Error; err != nil {
+	if err := tx.db.Create(group).Error; err != nil {
 		return err
 	}
 	topic := &Topic{UUID: s.NewUUID(), WorkspaceID: ws.ID, Name: DefaultTopicName, IsSystem: true,
 		IsActive: true, CreatedOn: now, ModifiedOn: now}
-	return tx.Create(topic).Error
+	return tx.db.Create(topic).Error
 }
 
 // GetWorkspace fetches an active workspace by UUID.
 func (s *Store) GetWorkspace(ctx context.Context, uuid string) (*Workspace, error) {
 	ws := &Workspace{}
-	err := s.Read(ctx).Where("uuid = ? AND is_active", uuid).Take(ws).Error
+	err := s.read(ctx).Where("uuid = ? AND is_active", uuid).Take(ws).Error
 	return ws, err
 }
 
 // CountWorkspaces counts the active workspaces.
 func (s *Store) CountWorkspaces(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.Read(ctx).Model(&Workspace{}).Where("is_active").Count(&n).Error
+	err := s.read(ctx).Model(&Workspace{}).Where("is_active").Count(&n).Error
 	return n, err
 }
 
 // SetWorkspaceRates replaces a workspace's own request rates (throttle scope -> "N/period").
 func (s *Store) SetWorkspaceRates(ctx context.Context, workspaceID int64, rates map[string]string) error {
-	return s.writeConfig(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&Workspace{}).Where("id = ?", workspaceID).
+	return s.writeConfig(ctx, func(tx *Tx) error {
+		return tx.db.Model(&Workspace{}).Where("id = ?", workspaceID).
 			Updates(map[string]any{"api_rates": StringMap(rates), "modified_on": s.now()}).Error
 	}, workspaceID)
 }
@@ -212,5 +211,5 @@ func (s *Store) SetWorkspaceRates(ctx context.Context, workspaceID int64, rates 
 // GetWorkspaceByID fetches an active workspace by id.
 func (s *Store) GetWorkspaceByID(ctx context.Context, id int64) (*Workspace, error) {
 	ws := &Workspace{}
-	return ws, s.Read(ctx).Where("id = ? AND is_active", id).Take(ws).Error
+	return ws, s.read(ctx).Where("id = ? AND is_active", id).Take(ws).Error
 }

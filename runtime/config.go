@@ -10,19 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/throttle"
 )
-
-// DefaultRates are the request rates per workspace and throttle scope, unless configured otherwise.
-var DefaultRates = map[string]throttle.Rate{
-	"v2":            {N: 2500, Per: time.Hour},
-	"v2.contacts":   {N: 2500, Per: time.Hour},
-	"v2.messages":   {N: 2500, Per: time.Hour},
-	"v2.runs":       {N: 2500, Per: time.Hour},
-	"v2.broadcasts": {N: 36000, Per: time.Hour},
-	"v2.flowstart":  {N: 2500, Per: time.Hour},
-}
 
 // Config is every setting, from flags and FLOWSD_* environment variables (flags win).
 type Config struct {
@@ -30,7 +19,7 @@ type Config struct {
 	DB              string
 	RedisURL        string
 	RedisPrefix     string
-	Rates           map[string]throttle.Rate
+	Rates           map[throttle.Scope]throttle.Rate
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
@@ -51,7 +40,7 @@ var settings = []setting{
 	{"db", "FLOWSD_DB", "DATABASE_URL", "sqlite:flowsd.db", "database URL: postgres://… or sqlite:PATH"},
 	{"redis", "FLOWSD_REDIS_URL", "", "", "Redis URL (redis://host:6379/0) to share rate limits between processes; empty keeps them in process"},
 	{"redis-prefix", "FLOWSD_REDIS_PREFIX", "", "flowsd:", "prefix of the rate limit keys in Redis: give deployments sharing a Redis server different ones"},
-	{"rates", "FLOWSD_RATES", "", "", "request rates per throttle scope, e.g. v2=2500/hour,v2.contacts=2500/hour (units second, minute, hour, day); unset scopes keep " + throttle.FormatRates(DefaultRates)},
+	{"rates", "FLOWSD_RATES", "", "", "request rates per throttle scope, e.g. v2=2500/hour,v2.contacts=2500/hour (units second, minute, hour, day); unset scopes keep " + throttle.FormatRates(throttle.DefaultRates)},
 	{"log-level", "FLOWSD_LOG_LEVEL", "", "info", "log level: debug, info, warn, error"},
 	{"shutdown-timeout", "FLOWSD_SHUTDOWN_TIMEOUT", "", "30s", "how long in-flight requests may take to finish on SIGTERM/SIGINT"},
 	{"max-body", "FLOWSD_MAX_BODY", "", "1048576", "largest request body accepted, in bytes"},
@@ -99,12 +88,9 @@ func build(values map[string]*string) (*Config, error) {
 	}
 
 	cfg := &Config{Addr: get("addr"), DB: get("db"), RedisURL: get("redis"), RedisPrefix: get("redis-prefix")}
-	if _, _, err := models.ParseURL(cfg.DB); err != nil {
-		return nil, err
-	}
 
-	cfg.Rates = map[string]throttle.Rate{}
-	for k, v := range DefaultRates {
+	cfg.Rates = map[throttle.Scope]throttle.Rate{}
+	for k, v := range throttle.DefaultRates {
 		cfg.Rates[k] = v
 	}
 	overrides, err := throttle.ParseRates(get("rates"))
@@ -150,8 +136,8 @@ func contains(list []string, s string) bool {
 
 // RateFor is the rate of a throttle scope for a workspace: its own override, else the configured rate, else
 // the v2 scope's.
-func (c *Config) RateFor(scope string, overrides map[string]string) throttle.Rate {
-	if s, ok := overrides[scope]; ok {
+func (c *Config) RateFor(scope throttle.Scope, overrides map[string]string) throttle.Rate {
+	if s, ok := overrides[string(scope)]; ok {
 		if r, err := throttle.ParseRate(s); err == nil {
 			return r
 		}
@@ -159,5 +145,6 @@ func (c *Config) RateFor(scope string, overrides map[string]string) throttle.Rat
 	if r, ok := c.Rates[scope]; ok {
 		return r
 	}
-	return c.Rates["v2"]
+	return c.Rates[throttle.ScopeV2]
 }
+

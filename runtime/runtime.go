@@ -1,59 +1,79 @@
+// Package runtime holds flowsd's configuration and its infrastructure: the logger, the clock and UUID
+// generator, the outgoing HTTP client, the rate limit store, and the group that runs background work with its
+// wake-up signals. It knows nothing of the domain: the store, the engine host and the workers are built on it
+// and wired together in cmd/flowsd.
 package runtime
 
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
-	"sync"
+	"time"
 
-	"github.com/flowsd/flowsd/flows"
-	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/throttle"
+	"github.com/flowsd/flowsd/work"
+	"github.com/google/uuid"
+	"github.com/nyaruka/gocommon/httpx"
 )
 
-// Runtime is the bundle of dependencies handlers and workers are given.
+// Clock gives the current time. Tests pass a deterministic one.
+type Clock func() time.Time
+
+// UUIDGen makes a new UUID string. Tests pass a deterministic one.
+type UUIDGen func() string
+
+// RealClock is the wall clock, in UTC at the microsecond precision both databases store.
+func RealClock() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// RandomUUID makes a random (version 4) UUID.
+func RandomUUID() string { return uuid.NewString() }
+
+// Runtime is the infrastructure everything is built on, passed explicitly: nothing is global.
 type Runtime struct {
 	Config   *Config
-	Store    *models.Store
-	Throttle throttle.Limiter
 	Log      *slog.Logger
-	Flows    *flows.Host // runs flows: starts, replies, timeouts
+	Now      Clock
+	NewUUID  UUIDGen
+	Throttle throttle.Limiter
+
+	// HTTP makes the calls flows make to webhooks and resthook subscribers: built once, through gocommon's
+	// httpx, so that access control, traces and mocks apply to every caller.
+	HTTP *http.Client
+
+	// Work runs this process's background work; Signals wake its workers (see package work).
+	Work    *work.Group
+	Signals *work.Signals
 
 	closers []func() error
-
-	// background work (smart group evaluation, say), which Close waits for
-	bgOnce   sync.Once
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
-	bg       sync.WaitGroup
-
-	wakeMu sync.Mutex
-	wakes  map[string]chan struct{}
 }
 
 // Options replace parts of the runtime, for tests.
 type Options struct {
-	Clock   models.Clock
-	UUIDs   models.UUIDGen
+	Clock   Clock
+	UUIDs   UUIDGen
 	Logger  *slog.Logger
 	Limiter throttle.Limiter
+	// Transport carries outgoing HTTP calls (httpx.WithMocks, say); nil is the default transport.
+	Transport http.RoundTripper
+	// Access restricts where outgoing HTTP calls may go; nil allows everything.
+	Access *httpx.AccessConfig
 }
 
-// New opens the database and the throttle store named by cfg.
+// New builds the runtime cfg describes, connecting to Redis when cfg names it.
 func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
-	rt := &Runtime{Config: cfg, Log: opts.Logger}
+	rt := &Runtime{Config: cfg, Log: opts.Logger, Now: opts.Clock, NewUUID: opts.UUIDs, Signals: work.NewSignals()}
 	if rt.Log == nil {
 		rt.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	}
-
-	db, dialect, err := models.Open(ctx, cfg.DB)
-	if err != nil {
-		return nil, err
+	if rt.Now == nil {
+		rt.Now = RealClock
 	}
-	rt.closers = append(rt.closers, func() error { return models.Close(db) })
-	rt.Store = models.NewStore(db, dialect, opts.Clock, opts.UUIDs)
-	rt.Store.Rules = flows.NewRules()
-	rt.Flows = NewFlowHost(rt)
+	if rt.NewUUID == nil {
+		rt.NewUUID = RandomUUID
+	}
+	rt.Work = work.NewGroup(rt.Log)
+	rt.HTTP = newHTTPClient(cfg.WebhookTimeout, opts.Transport, opts.Access)
 
 	switch {
 	case opts.Limiter != nil:
@@ -61,10 +81,9 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	case cfg.RedisURL != "":
 		r, err := throttle.NewRedis(ctx, cfg.RedisURL, cfg.RedisPrefix)
 		if err != nil {
-			rt.Close()
 			return nil, err
 		}
-		rt.closers = append(rt.closers, r.Close)
+		rt.OnClose(r.Close)
 		rt.Throttle = r
 	default:
 		rt.Throttle = throttle.NewMemory(nil)
@@ -72,31 +91,28 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 	return rt, nil
 }
 
-// Go runs fn in the background. Its context ends when the runtime closes; work cut short must be safe to
-// resume (see flows.ResumeGroupEvaluations).
-func (rt *Runtime) Go(name string, fn func(ctx context.Context) error) {
-	rt.startBackground()
-	rt.bg.Add(1)
-	go func() {
-		defer rt.bg.Done()
-		if err := fn(rt.bgCtx); err != nil && rt.bgCtx.Err() == nil {
-			rt.Log.Error("background task failed", "task", name, "error", err)
-		}
-	}()
+// newHTTPClient is the client of every outgoing call: bounded in time (the default client waits for ever),
+// with access control when configured.
+func newHTTPClient(timeout time.Duration, transport http.RoundTripper, access *httpx.AccessConfig) *http.Client {
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	if transport == nil {
+		transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if access != nil {
+		transport = httpx.WithAccessControl(transport, access)
+	}
+	return &http.Client{Timeout: timeout, Transport: transport}
 }
 
-func (rt *Runtime) startBackground() {
-	rt.bgOnce.Do(func() { rt.bgCtx, rt.bgCancel = context.WithCancel(context.Background()) })
-}
+// OnClose has fn called when the runtime closes, after background work has stopped; the last added is called
+// first.
+func (rt *Runtime) OnClose(fn func() error) { rt.closers = append(rt.closers, fn) }
 
-// Wait waits for the background work under way.
-func (rt *Runtime) Wait() { rt.bg.Wait() }
-
-// Close stops background work, waits for it, and releases the runtime's connections.
+// Close stops background work, waits for it, and releases what was registered with OnClose.
 func (rt *Runtime) Close() error {
-	rt.startBackground()
-	rt.bgCancel()
-	rt.bg.Wait()
+	rt.Work.Stop()
 	var first error
 	for i := len(rt.closers) - 1; i >= 0; i-- {
 		if err := rt.closers[i](); err != nil && first == nil {
@@ -105,47 +121,4 @@ func (rt *Runtime) Close() error {
 	}
 	rt.closers = nil
 	return first
-}
-
-// Wake tells this process's workers of a kind ("starts", say) that there is new work, so they needn't wait
-// for their next poll. Workers of other processes find it when they poll.
-func (rt *Runtime) Wake(kind string) {
-	select {
-	case rt.wakeup(kind) <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// Woken is where workers of a kind hear Wake.
-func (rt *Runtime) Woken(kind string) <-chan struct{} { return rt.wakeup(kind) }
-
-func (rt *Runtime) wakeup(kind string) chan struct{} {
-	rt.wakeMu.Lock()
-	defer rt.wakeMu.Unlock()
-	if rt.wakes == nil {
-		rt.wakes = map[string]chan struct{}{}
-	}
-	ch := rt.wakes[kind]
-	if ch == nil {
-		ch = make(chan struct{}, 1)
-		rt.wakes[kind] = ch
-	}
-	return ch
-}
-
-// NewFlowHost makes the flow engine host for a runtime, its start workers woken by rt.Wake.
-func NewFlowHost(rt *Runtime) *flows.Host {
-	h := flows.NewHost(rt.Store, rt.Log, flows.EngineOptions{WebhookTimeout: rt.Config.WebhookTimeout, UserAgent: "flowsd"})
-	h.Wake = rt.Wake
-	return h
-}
-
-// StartWorkers runs this process's background flow work: the configured number of flow start workers, and
-// the poller firing wait timeouts and expiries.
-func (rt *Runtime) StartWorkers() {
-	workers := &flows.StartWorkers{Host: rt.Flows, BatchSize: rt.Config.StartBatch, Poll: rt.Config.WorkerPoll}
-	for i := 0; i < rt.Config.StartWorkers; i++ {
-		rt.Go("flow start worker", func(ctx context.Context) error { return workers.Run(ctx, rt.Woken("starts")) })
-	}
-	rt.Go("wait timeouts and expiries", func(ctx context.Context) error { return rt.Flows.RunFires(ctx, rt.Config.WorkerPoll) })
 }

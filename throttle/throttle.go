@@ -12,6 +12,29 @@ import (
 	"time"
 )
 
+// Scope names a group of endpoints that share one rate limit per workspace: RapidPro's throttle scopes.
+type Scope string
+
+// The throttle scopes, one definition for the registry, the configuration and the defaults.
+const (
+	ScopeV2         Scope = "v2"
+	ScopeContacts   Scope = "v2.contacts"
+	ScopeMessages   Scope = "v2.messages"
+	ScopeRuns       Scope = "v2.runs"
+	ScopeBroadcasts Scope = "v2.broadcasts"
+	ScopeFlowStart  Scope = "v2.flowstart"
+)
+
+// DefaultRates are the request rates per workspace and scope (RapidPro's), unless configured otherwise.
+var DefaultRates = map[Scope]Rate{
+	ScopeV2:         {N: 2500, Per: time.Hour},
+	ScopeContacts:   {N: 2500, Per: time.Hour},
+	ScopeMessages:   {N: 2500, Per: time.Hour},
+	ScopeRuns:       {N: 2500, Per: time.Hour},
+	ScopeBroadcasts: {N: 36000, Per: time.Hour},
+	ScopeFlowStart:  {N: 2500, Per: time.Hour},
+}
+
 // Rate is N requests per period, the bucket holding up to N.
 type Rate struct {
 	N   int
@@ -47,8 +70,8 @@ func ParseRate(s string) (Rate, error) {
 }
 
 // ParseRates reads "v2=2500/hour,v2.contacts=2500/hour" into scope -> rate.
-func ParseRates(s string) (map[string]Rate, error) {
-	rates := map[string]Rate{}
+func ParseRates(s string) (map[Scope]Rate, error) {
+	rates := map[Scope]Rate{}
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -62,21 +85,21 @@ func ParseRates(s string) (map[string]Rate, error) {
 		if err != nil {
 			return nil, err
 		}
-		rates[strings.TrimSpace(scope)] = r
+		rates[Scope(strings.TrimSpace(scope))] = r
 	}
 	return rates, nil
 }
 
 // FormatRates writes rates back in the form ParseRates reads, scopes sorted.
-func FormatRates(rates map[string]Rate) string {
+func FormatRates(rates map[Scope]Rate) string {
 	scopes := make([]string, 0, len(rates))
 	for s := range rates {
-		scopes = append(scopes, s)
+		scopes = append(scopes, string(s))
 	}
 	sort.Strings(scopes)
 	parts := make([]string, len(scopes))
 	for i, s := range scopes {
-		parts[i] = s + "=" + rates[s].String()
+		parts[i] = s + "=" + rates[Scope(s)].String()
 	}
 	return strings.Join(parts, ",")
 }

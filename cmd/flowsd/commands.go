@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/api"
-	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/throttle"
@@ -43,17 +42,13 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
-// open builds the runtime and brings the database up to date.
-func open(ctx context.Context, cfg *runtime.Config) (*runtime.Runtime, error) {
-	rt, err := runtime.New(ctx, cfg, runtime.Options{})
+// loadConfig builds the configuration from parsed flags; a mistake in it is a usage error.
+func loadConfig(config func() (*runtime.Config, error)) (*runtime.Config, error) {
+	cfg, err := config()
 	if err != nil {
-		return nil, err
+		return nil, usageError{err.Error()}
 	}
-	if _, err := models.Migrate(ctx, rt.Store.DB, rt.Store.Dialect); err != nil {
-		rt.Close()
-		return nil, err
-	}
-	return rt, nil
+	return cfg, checkConfig(cfg)
 }
 
 func serve(args []string, stderr io.Writer) error {
@@ -62,32 +57,31 @@ func serve(args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := config()
+	cfg, err := loadConfig(config)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := open(ctx, cfg)
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	defer a.close()
+	rt := a.rt
 
-	if err := ensureDefaultWorkspace(ctx, rt, stderr); err != nil {
+	if err := ensureDefaultWorkspace(ctx, a.store, stderr); err != nil {
 		return err
 	}
-	// smart groups left evaluating when a process stopped mid-way
-	rt.Go("resume group evaluations", func(ctx context.Context) error { return flows.ResumeGroupEvaluations(ctx, rt.Store) })
-	rt.StartWorkers()
+	a.startWorkers()
 
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.New(rt), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api.New(a.services()), ReadHeaderTimeout: 10 * time.Second}
 	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
 		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
 
@@ -111,12 +105,12 @@ func serve(args []string, stderr io.Writer) error {
 
 // ensureDefaultWorkspace gives a new, empty database a workspace and an administrator's token, printed once,
 // so that the API can be called straight away.
-func ensureDefaultWorkspace(ctx context.Context, rt *runtime.Runtime, stderr io.Writer) error {
-	n, err := rt.Store.CountWorkspaces(ctx)
+func ensureDefaultWorkspace(ctx context.Context, store *models.Store, stderr io.Writer) error {
+	n, err := store.CountWorkspaces(ctx)
 	if err != nil || n > 0 {
 		return err
 	}
-	ws, user, token, err := rt.Store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Default", Languages: []string{"eng"}}, DefaultAdminEmail)
+	ws, user, token, err := store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Default", Languages: []string{"eng"}}, DefaultAdminEmail)
 	if err != nil {
 		return fmt.Errorf("creating the default workspace: %w", err)
 	}
@@ -131,17 +125,17 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := config()
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	ctx := context.Background()
-	rt, err := runtime.New(ctx, cfg, runtime.Options{})
+	cfg, err := loadConfig(config)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	applied, err := models.Migrate(ctx, rt.Store.DB, rt.Store.Dialect)
+	ctx := context.Background()
+	a, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	applied, err := a.store.Migrate(ctx)
 	if err != nil {
 		return err
 	}
@@ -167,9 +161,9 @@ func createWorkspace(args []string, stdout, stderr io.Writer) error {
 	if *name == "" || *email == "" {
 		return usageError{"--name and --email are required"}
 	}
-	cfg, err := config()
+	cfg, err := loadConfig(config)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	overrides, err := parseRateOverrides(*rates)
 	if err != nil {
@@ -182,12 +176,12 @@ func createWorkspace(args []string, stdout, stderr io.Writer) error {
 	}
 
 	ctx := context.Background()
-	rt, err := open(ctx, cfg)
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	ws, user, token, err := rt.Store.CreateWorkspace(ctx, spec, *email)
+	defer a.close()
+	ws, user, token, err := a.store.CreateWorkspace(ctx, spec, *email)
 	if err != nil {
 		return err
 	}
@@ -217,22 +211,22 @@ func createToken(args []string, stdout, stderr io.Writer) error {
 	if _, err := models.NormalizeEmail(*email); err != nil {
 		return usageError{err.Error()}
 	}
-	cfg, err := config()
+	cfg, err := loadConfig(config)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 
 	ctx := context.Background()
-	rt, err := open(ctx, cfg)
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	ws, err := findWorkspace(ctx, rt, *workspace)
+	defer a.close()
+	ws, err := a.findWorkspace(ctx, *workspace)
 	if err != nil {
 		return err
 	}
-	token, err := rt.Store.CreateToken(ctx, ws.ID, *email, role)
+	token, err := a.store.CreateToken(ctx, ws.ID, *email, role)
 	if err != nil {
 		return err
 	}
@@ -246,7 +240,7 @@ func parseRateOverrides(s string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for scope, r := range rates {
-		out[scope] = r.String()
+		out[string(scope)] = r.String()
 	}
 	return out, nil
 }
@@ -277,13 +271,4 @@ func redactURL(u string) string {
 		}
 	}
 	return u
-}
-
-// findWorkspace finds the workspace a command names by UUID.
-func findWorkspace(ctx context.Context, rt *runtime.Runtime, uuid string) (*models.Workspace, error) {
-	ws, err := rt.Store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(uuid)))
-	if models.IsNotFound(err) {
-		return nil, fmt.Errorf("no workspace with UUID %q", uuid)
-	}
-	return ws, err
 }

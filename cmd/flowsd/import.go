@@ -34,50 +34,44 @@ func importExports(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{"no export file given"}
 	}
-	cfg, err := config()
+	cfg, err := loadConfig(config)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 
-	var specs []*models.ImportSpec
-	for _, name := range files {
+	docs := make([]flows.Document, len(files))
+	for i, name := range files {
 		data, err := readExportFile(name)
 		if err != nil {
 			return err
 		}
-		spec, err := flows.ParseExport(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		specs = append(specs, spec)
+		docs[i] = flows.Document{Name: name, Data: data}
+	}
+	spec, err := flows.ParseExports(docs...)
+	if err != nil {
+		return err
 	}
 
 	ctx := context.Background()
-	rt, err := open(ctx, cfg)
+	a, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	ws, err := findWorkspace(ctx, rt, *workspace)
+	defer a.close()
+	ws, err := a.findWorkspace(ctx, *workspace)
 	if err != nil {
 		return err
 	}
 
-	result, err := flows.Import(ctx, rt.Store, ws, flows.MergeSpecs(specs...))
+	result, err := flows.Import(ctx, a.store, ws, spec)
 	var limit *models.LimitError
 	if errors.As(err, &limit) {
-		return fmt.Errorf("nothing imported: the workspace would have more %s than its limit of %d", limit.Kind, rt.Store.Limit(limit.Kind))
+		return fmt.Errorf("nothing imported: the workspace would have more %s than its limit of %d", limit.Kind, a.store.Limit(limit.Kind))
 	} else if err != nil {
 		return fmt.Errorf("nothing imported: %w", err)
 	}
-	groups, err := flows.GroupsToEvaluate(ctx, rt.Store, ws, result)
-	if err != nil {
-		return err
-	}
-	for i := range groups {
-		if err := flows.EvaluateGroup(ctx, rt.Store, ws, &groups[i]); err != nil {
-			return fmt.Errorf("imported, but evaluating the smart group %q failed (it is evaluated again at the next start): %w", groups[i].Name, err)
-		}
+	if err := a.drain(ctx, flows.EvaluateGroups(a.store)); err != nil {
+		return fmt.Errorf("imported, but evaluating its smart groups failed (they are evaluated again by the next flowsd serve): %w", err)
 	}
 	return printJSON(stdout, importOutput(result))
 }

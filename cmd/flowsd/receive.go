@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/flowsd/flowsd/flows"
-	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/urns"
 )
@@ -38,18 +37,18 @@ func receive(args []string, stdout, stderr io.Writer) error {
 	case len(words) == 0:
 		return usageError{"no message text given"}
 	}
-	cfg, err := config()
-	if err != nil {
-		return usageError{err.Error()}
-	}
-
-	ctx := context.Background()
-	rt, err := open(ctx, cfg)
+	cfg, err := loadConfig(config)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	ws, err := findWorkspace(ctx, rt, *workspace)
+
+	ctx := context.Background()
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ws, err := a.findWorkspace(ctx, *workspace)
 	if err != nil {
 		return err
 	}
@@ -58,17 +57,15 @@ func receive(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("invalid URN %q", *urn)}
 	}
 
-	msg, err := rt.Flows.HandleIncoming(ctx, ws, flows.Incoming{URN: normalized, Text: strings.Join(words, " ")})
+	msg, err := a.flows.HandleIncoming(ctx, ws, flows.Incoming{URN: normalized, Text: strings.Join(words, " ")})
 	if err != nil {
 		return err
 	}
-	var contactUUID string
-	replies := []string{}
-	if err := rt.Store.DB.Model(&models.Contact{}).Where("id = ?", msg.ContactID).Pluck("uuid", &contactUUID).Error; err != nil {
+	contactUUID, err := a.store.ContactUUID(ctx, ws.ID, msg.ContactID)
+	if err != nil {
 		return err
 	}
-	err = rt.Store.DB.Model(&models.Msg{}).Where("contact_id = ? AND direction = ? AND id > ?", msg.ContactID, models.MsgOut, msg.ID).
-		Order("id").Pluck("text", &replies).Error
+	replies, err := a.store.RepliesTo(ctx, msg)
 	if err != nil {
 		return err
 	}

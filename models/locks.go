@@ -1,4 +1,4 @@
-package flows
+package models
 
 import (
 	"context"
@@ -10,22 +10,18 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/flowsd/flowsd/models"
-	"gorm.io/gorm"
 )
 
 // ContactLocks keep two things from happening to one contact at once (a start and a reply, say): whoever
 // holds a contact's lock is the only one running its sessions. On PostgreSQL they are advisory locks, held
 // across processes; on SQLite, which one process serves, they are in-process mutexes.
 type ContactLocks struct {
-	store *models.Store
+	store *Store
 	mu    sync.Mutex
 	held  map[int64]chan struct{} // in-process: a contact's lock is a channel of one slot
 }
 
-// NewContactLocks makes the locks for a store.
-func NewContactLocks(store *models.Store) *ContactLocks {
+func newContactLocks(store *Store) *ContactLocks {
 	return &ContactLocks{store: store, held: map[int64]chan struct{}{}}
 }
 
@@ -40,10 +36,32 @@ const lockNamespace = 74815
 func (l *ContactLocks) Lock(ctx context.Context, contactIDs []int64, wait time.Duration) (release func(), err error) {
 	ids := append([]int64(nil), contactIDs...)
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	if l.store.Dialect == models.Postgres {
+	if l.store.Dialect == Postgres {
 		return l.lockAdvisory(ctx, ids, wait)
 	}
 	return l.lockLocal(ctx, ids, wait)
+}
+
+func (l *ContactLocks) slot(id int64) chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := l.held[id]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		l.held[id] = ch
+	}
+	return ch
+}
+
+// tryLocal takes an in-process lock if nobody holds it.
+func (l *ContactLocks) tryLocal(id int64) (func(), bool) {
+	ch := l.slot(id)
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, true
+	default:
+		return nil, false
+	}
 }
 
 func (l *ContactLocks) lockLocal(ctx context.Context, ids []int64, wait time.Duration) (func(), error) {
@@ -54,13 +72,7 @@ func (l *ContactLocks) lockLocal(ctx context.Context, ids []int64, wait time.Dur
 		}
 	}
 	for _, id := range ids {
-		l.mu.Lock()
-		ch := l.held[id]
-		if ch == nil {
-			ch = make(chan struct{}, 1)
-			l.held[id] = ch
-		}
-		l.mu.Unlock()
+		ch := l.slot(id)
 		select {
 		case ch <- struct{}{}:
 			taken = append(taken, ch)
@@ -79,7 +91,7 @@ func (l *ContactLocks) lockLocal(ctx context.Context, ids []int64, wait time.Dur
 // transactions that write what the engine did. All are tried in one round trip; any held by someone else
 // are then waited for one by one.
 func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.Duration) (func(), error) {
-	sqlDB, err := l.store.DB.DB()
+	sqlDB, err := l.store.db.DB()
 	if err != nil {
 		return nil, err
 	}
@@ -87,10 +99,7 @@ func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]int64, len(ids))
-	for i, id := range ids {
-		keys[i] = advisoryKey(id)
-	}
+	keys := advisoryKeys(ids)
 	var taken []int64
 	release := func() {
 		// unlock on a fresh context: the caller's may be over, and a lock left held would block the contact
@@ -135,30 +144,51 @@ func (l *ContactLocks) lockAdvisory(ctx context.Context, ids []int64, wait time.
 	return release, nil
 }
 
-// LockTx takes contacts' locks for the rest of a PostgreSQL transaction, which gives them back when it ends:
-// one round trip, and nothing to release. They are the same locks Lock takes.
-func (l *ContactLocks) LockTx(ctx context.Context, tx *gorm.DB, contactIDs []int64, wait time.Duration) error {
-	keys := make([]int64, len(contactIDs))
-	for i, id := range contactIDs {
-		keys[i] = advisoryKey(id)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+// lockContacts takes contacts' locks for the rest of a PostgreSQL transaction, which gives them back when it
+// ends: one round trip, and nothing to release. They are the same locks ContactLocks.Lock takes.
+func (tx *Tx) lockContacts(ctx context.Context, contactIDs []int64, wait time.Duration) error {
+	keys := advisoryKeys(contactIDs)
 	var busy []int64
-	err := tx.WithContext(ctx).Raw("SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k WHERE NOT pg_try_advisory_xact_lock(k) ORDER BY k", pgArray(keys)).
+	err := tx.db.WithContext(ctx).Raw("SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k WHERE NOT pg_try_advisory_xact_lock(k) ORDER BY k", pgArray(keys)).
 		Scan(&busy).Error
 	if err != nil || len(busy) == 0 {
 		return err
 	}
 	// someone has a few of them (a reply being handled, say): wait for those, but not for ever
-	if err := tx.Exec(fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", wait.Milliseconds())).Error; err != nil {
+	if err := tx.db.Exec(fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", wait.Milliseconds())).Error; err != nil {
 		return err
 	}
 	for _, k := range busy {
-		if err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", k).Error; err != nil {
+		if err := tx.db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", k).Error; err != nil {
 			return errors.Join(ErrLockTimeout, err)
 		}
 	}
-	return tx.Exec("SET LOCAL lock_timeout = 0").Error
+	return tx.db.Exec("SET LOCAL lock_timeout = 0").Error
+}
+
+// tryLockContacts takes, for the rest of a PostgreSQL transaction, the locks of the contacts nobody holds, and
+// says whose it took.
+func (tx *Tx) tryLockContacts(ctx context.Context, contactIDs []int64) ([]int64, error) {
+	var taken []int64
+	for _, id := range contactIDs {
+		var got bool
+		if err := tx.db.WithContext(ctx).Raw("SELECT pg_try_advisory_xact_lock(?)", advisoryKey(id)).Scan(&got).Error; err != nil {
+			return taken, err
+		}
+		if got {
+			taken = append(taken, id)
+		}
+	}
+	return taken, nil
+}
+
+func advisoryKeys(contactIDs []int64) []int64 {
+	keys := make([]int64, len(contactIDs))
+	for i, id := range contactIDs {
+		keys[i] = advisoryKey(id)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
 }
 
 // advisoryKey is a contact's lock: flowsd's namespace in the high bits keeps it apart from anyone else's

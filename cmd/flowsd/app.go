@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/flowsd/flowsd/api"
+	"github.com/flowsd/flowsd/flows"
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
+	"github.com/flowsd/flowsd/work"
+)
+
+// app is one process's flowsd: the runtime, the store on it and the engine host over the store, wired together.
+type app struct {
+	rt    *runtime.Runtime
+	store *models.Store
+	flows *flows.Host
+}
+
+// open builds the app cfg describes and brings its database up to date.
+func open(ctx context.Context, cfg *runtime.Config) (*app, error) {
+	a, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.store.Migrate(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// connect builds the app without migrating its database.
+func connect(ctx context.Context, cfg *runtime.Config) (*app, error) {
+	rt, err := runtime.New(ctx, cfg, runtime.Options{})
+	if err != nil {
+		return nil, err
+	}
+	store, err := models.OpenStore(ctx, cfg.DB, rt.Now, rt.NewUUID)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	rt.OnClose(store.Close)
+	store.Signals = rt.Signals
+	store.Rules = flows.NewRules()
+	host := flows.NewHost(store, rt.Log, flows.EngineOptions{HTTPClient: rt.HTTP, UserAgent: "flowsd"})
+	return &app{rt: rt, store: store, flows: host}, nil
+}
+
+func (a *app) close() error { return a.rt.Close() }
+
+// services are what the API serves from.
+func (a *app) services() api.Services {
+	return api.Services{Runtime: a.rt, Store: a.store, Flows: a.flows}
+}
+
+// checkConfig refuses settings no store can be opened with, as mistakes on the command line.
+func checkConfig(cfg *runtime.Config) error {
+	if _, _, err := models.ParseURL(cfg.DB); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// drain runs a kind of work in the foreground until none is left: a command that made work (an import's smart
+// groups) does it before it exits, whether or not a server is running.
+func (a *app) drain(ctx context.Context, do func(ctx context.Context) (bool, error)) error {
+	return work.Drain(ctx, do)
+}
+
+// findWorkspace finds the workspace a command names by UUID.
+func (a *app) findWorkspace(ctx context.Context, uuid string) (*models.Workspace, error) {
+	ws, err := a.store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(uuid)))
+	if models.IsNotFound(err) {
+		return nil, fmt.Errorf("no workspace with UUID %q", uuid)
+	}
+	return ws, err
+}

@@ -1,0 +1,264 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// StartStatus and StartType say where a flow start stands and what made it.
+type (
+	StartStatus string
+	StartType   string
+)
+
+// Flow start statuses (RapidPro's current vocabulary) and types.
+const (
+	StartPending     StartStatus = "pending"
+	StartQueued      StartStatus = "queued"
+	StartStarted     StartStatus = "started"
+	StartCompleted   StartStatus = "completed"
+	StartFailed      StartStatus = "failed"
+	StartInterrupted StartStatus = "interrupted"
+
+	StartTypeAPI     StartType = "api"
+	StartTypeZapier  StartType = "zapier"
+	StartTypeFlow    StartType = "flow"
+	StartTypeTrigger StartType = "trigger"
+)
+
+// FlowStart starts contacts, groups and URNs in a flow, in the background.
+type FlowStart struct {
+	ID                  int64       `gorm:"primaryKey"`
+	UUID                string      `gorm:"column:uuid"`
+	WorkspaceID         int64       `gorm:"column:workspace_id"`
+	FlowID              int64       `gorm:"column:flow_id"`
+	StartType           StartType   `gorm:"column:start_type"`
+	Status              StartStatus `gorm:"column:status"`
+	Params              string      `gorm:"column:params"` // a JSON object, @trigger.params
+	RestartParticipants bool        `gorm:"column:restart_participants"`
+	ExcludeActive       bool        `gorm:"column:exclude_active"`
+	ContactCount        int         `gorm:"column:contact_count"`   // -1 until resolved
+	CreatedByID         *int64      `gorm:"column:created_by_id"`   // nil for starts by flows and triggers
+	Query               *string     `gorm:"column:query"`           // a contact query for who else to start
+	ParentSummary       *string     `gorm:"column:parent_summary"`  // starts by flows: the starting run, as @parent
+	SessionHistory      *string     `gorm:"column:session_history"` // starts by flows: how deep the chain of sessions is
+	CreatedOn           time.Time   `gorm:"column:created_on"`
+	ModifiedOn          time.Time   `gorm:"column:modified_on"`
+}
+
+func (FlowStart) TableName() string { return "flow_starts" }
+
+// FlowStartSpec is what a new flow start is made of. URNs are normalized; the contacts that have them are
+// started, and a contact is created for each URN no contact has yet.
+type FlowStartSpec struct {
+	FlowID              int64
+	StartType           StartType // StartTypeAPI or StartTypeZapier
+	ContactIDs          []int64
+	GroupIDs            []int64
+	URNs                []URNSpec
+	RestartParticipants bool
+	ExcludeActive       bool
+	Params              string // a JSON object
+	CreatedByID         int64
+}
+
+// flowStartContact and flowStartGroup say who a start was asked to start.
+type flowStartContact struct {
+	StartID   int64 `gorm:"column:start_id"`
+	ContactID int64 `gorm:"column:contact_id"`
+}
+
+func (flowStartContact) TableName() string { return "flow_start_contacts" }
+
+type flowStartGroup struct {
+	StartID int64 `gorm:"column:start_id"`
+	GroupID int64 `gorm:"column:group_id"`
+}
+
+func (flowStartGroup) TableName() string { return "flow_start_groups" }
+
+// CreateFlowStart makes a pending start, with its contacts and groups and the contacts of its URNs (created
+// when new), in one transaction: nothing is written unless all of it is. Start workers are woken once it
+// commits, and start its contacts.
+//
+// A start that loses a race to create a URN's contact (another request made it first) is tried again, and
+// then finds that contact; every loss is one more URN taken, so there are at most as many tries as URNs.
+func (s *Store) CreateFlowStart(ctx context.Context, ws *Workspace, spec FlowStartSpec) (*FlowStart, error) {
+	for attempt := 0; ; attempt++ {
+		start, err := s.createFlowStart(ctx, ws, spec)
+		var taken *ErrURNTaken
+		if errors.As(err, &taken) && attempt < len(spec.URNs) {
+			continue
+		}
+		return start, err
+	}
+}
+
+func (s *Store) createFlowStart(ctx context.Context, ws *Workspace, spec FlowStartSpec) (*FlowStart, error) {
+	createdBy := spec.CreatedByID
+	start := &FlowStart{UUID: s.NewUUID(), WorkspaceID: ws.ID, FlowID: spec.FlowID, StartType: spec.StartType, Status: StartPending,
+		Params: spec.Params, RestartParticipants: spec.RestartParticipants, ExcludeActive: spec.ExcludeActive, ContactCount: -1,
+		CreatedByID: &createdBy}
+	err := s.Write(ctx, func(tx *Tx) error {
+		contactIDs := slices.Clone(spec.ContactIDs)
+		for _, u := range spec.URNs {
+			c, err := tx.ContactForURN(ctx, ws, u)
+			if err != nil {
+				return err
+			}
+			contactIDs = append(contactIDs, c.ID)
+		}
+		return tx.InsertFlowStart(start, contactIDs, spec.GroupIDs)
+	})
+	return start, err
+}
+
+// InsertFlowStart adds a start with its contacts and groups; start workers are woken once it commits.
+func (tx *Tx) InsertFlowStart(start *FlowStart, contactIDs, groupIDs []int64) error {
+	now := tx.s.now()
+	if start.UUID == "" {
+		start.UUID = tx.s.NewUUID()
+	}
+	start.CreatedOn, start.ModifiedOn = now, now
+	if err := tx.db.Create(start).Error; err != nil {
+		return err
+	}
+	var contacts []flowStartContact
+	for _, id := range uniqueIDs(contactIDs) {
+		contacts = append(contacts, flowStartContact{StartID: start.ID, ContactID: id})
+	}
+	var groups []flowStartGroup
+	for _, id := range uniqueIDs(groupIDs) {
+		groups = append(groups, flowStartGroup{StartID: start.ID, GroupID: id})
+	}
+	if len(contacts) > 0 {
+		if err := tx.db.Create(&contacts).Error; err != nil {
+			return err
+		}
+	}
+	if len(groups) > 0 {
+		if err := tx.db.Create(&groups).Error; err != nil {
+			return err
+		}
+	}
+	tx.Signal(WorkStarts)
+	return nil
+}
+
+// ContactRef and GroupRef are what listings show of the contacts and groups they refer to.
+type ContactRef struct {
+	UUID string
+	Name *string
+}
+
+type GroupRef struct {
+	UUID string
+	Name string
+}
+
+// StartListing is a flow start as the API lists it: with its flow, the contacts and groups it was given, and
+// how many runs it has made so far.
+type StartListing struct {
+	FlowStart
+	FlowUUID string       `gorm:"column:flow_uuid"`
+	FlowName string       `gorm:"column:flow_name"`
+	Contacts []ContactRef `gorm:"-"`
+	Groups   []GroupRef   `gorm:"-"`
+	RunCount int64        `gorm:"-"`
+}
+
+// StartQuery builds a listing of a workspace's flow starts made by users (not those made by flows and
+// triggers), ordered by when they last changed.
+type StartQuery struct {
+	s *Store
+	l listing
+}
+
+// Starts starts a listing of the workspace's flow starts.
+func (s *Store) Starts(workspaceID int64) *StartQuery {
+	q := &StartQuery{s: s, l: newListing("flow_starts AS s", "s.modified_on", "s.id")}
+	q.l.sel = "s.*, f.uuid AS flow_uuid, f.name AS flow_name"
+	q.l.joins = []string{"JOIN flows f ON f.id = s.flow_id"}
+	q.l.and("s.workspace_id = ? AND s.created_by_id IS NOT NULL", workspaceID)
+	return q
+}
+
+// WithUUID keeps the start with a UUID.
+func (q *StartQuery) WithUUID(uuid string) *StartQuery { q.l.and("s.uuid = ?", uuid); return q }
+
+// WithID keeps the start with an id.
+func (q *StartQuery) WithID(id int64) *StartQuery { q.l.and("s.id = ?", id); return q }
+
+// ModifiedIn keeps the starts last changed within a range.
+func (q *StartQuery) ModifiedIn(r TimeRange) *StartQuery { q.l.within("s.modified_on", r); return q }
+
+// Page reads one page of the listing with its starts' contacts, groups and run counts.
+func (q *StartQuery) Page(ctx context.Context, spec PageSpec) (*Page[StartListing], error) {
+	p, err := readPage(ctx, q.s.db, q.l, spec, func(s *StartListing) Position { return Position{Time: s.ModifiedOn, ID: s.ID} })
+	if err != nil {
+		return nil, err
+	}
+	return p, q.s.loadStartDetails(ctx, p.Rows)
+}
+
+// First reads the listing's start (the one WithID or WithUUID names), nil when there is none.
+func (q *StartQuery) First(ctx context.Context) (*StartListing, error) {
+	return first(q.Page(ctx, PageSpec{Size: 1}))
+}
+
+// loadStartDetails fills in the contacts and groups (each by id) and run counts of a page of starts: three
+// queries whatever the page's size, run at once.
+func (s *Store) loadStartDetails(ctx context.Context, starts []StartListing) error {
+	if len(starts) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(starts))
+	byID := make(map[int64]*StartListing, len(starts))
+	for i := range starts {
+		ids[i] = starts[i].ID
+		byID[starts[i].ID] = &starts[i]
+		starts[i].Contacts, starts[i].Groups = []ContactRef{}, []GroupRef{}
+	}
+	var contacts []struct {
+		StartID int64
+		ContactRef
+	}
+	var groups []struct {
+		StartID int64
+		GroupRef
+	}
+	var counts []struct {
+		StartID int64
+		N       int64
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return s.read(gctx).Table("flow_start_contacts AS sc").Select("sc.start_id, c.uuid, c.name").
+			Joins("JOIN contacts c ON c.id = sc.contact_id").Where("sc.start_id IN ?", ids).Order("c.id").Scan(&contacts).Error
+	})
+	g.Go(func() error {
+		return s.read(gctx).Table("flow_start_groups AS sg").Select("sg.start_id, g.uuid, g.name").
+			Joins("JOIN contact_groups g ON g.id = sg.group_id").Where("sg.start_id IN ?", ids).Order("g.id").Scan(&groups).Error
+	})
+	g.Go(func() error {
+		return s.read(gctx).Table("flow_runs").Select("start_id, COUNT(*) AS n").
+			Where("start_id IN ?", ids).Group("start_id").Scan(&counts).Error
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		byID[c.StartID].Contacts = append(byID[c.StartID].Contacts, c.ContactRef)
+	}
+	for _, gr := range groups {
+		byID[gr.StartID].Groups = append(byID[gr.StartID].Groups, gr.GroupRef)
+	}
+	for _, n := range counts {
+		byID[n.StartID].RunCount = n.N
+	}
+	return nil
+}
