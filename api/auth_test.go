@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 // TestAuthForms covers the credential forms a truth file can't spell, as they carry the fixture's keys.
 func TestAuthForms(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		key := e.tokens["admin"]
 		cases := []struct {
@@ -45,7 +46,7 @@ func TestAuthForms(t *testing.T) {
 
 		// tokens are stored hashed: the database holds nothing that authenticates
 		var hashes []string
-		e.must(e.store.DB.Model(&models.APIToken{}).Pluck("key_hash", &hashes).Error)
+		e.must(e.db.Raw.Model(&models.APIToken{}).Pluck("key_hash", &hashes).Error)
 		for _, h := range hashes {
 			if h == key || len(h) != 64 {
 				t.Fatalf("stored token %q is not a SHA-256 hash", h)
@@ -61,7 +62,7 @@ func TestAuthForms(t *testing.T) {
 // TestRendering checks the bytes of answers: compact JSON by default, indented on request, no HTML
 // escaping, raw UTF-8, and a bare 204.
 func TestRendering(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		resp := e.do(request{method: "POST", path: "/api/v2/labels.json", auth: "admin", body: []byte(`{"name":"<b>Café</b> & co"}`), contentType: "application/json"})
 		if resp.status != 201 || string(resp.body) != `{"uuid":"00000000-0000-4000-8000-000000000101","name":"<b>Café</b> & co","count":0}` {

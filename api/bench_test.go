@@ -26,7 +26,7 @@ type fieldsTarget struct {
 
 // newFieldsEnv serves a workspace with benchFields fields, throttled at a rate the benchmark won't reach.
 func newFieldsEnv(b *testing.B, d models.Dialect) (*env, []byte) {
-	e := newEnv(b, d, envOptions{limiter: throttle.NewMemory(nil), rates: map[string]throttle.Rate{"v2": {N: 1 << 30, Per: time.Hour}}})
+	e := newEnv(b, d, envOptions{limiter: throttle.NewMemory(nil), rates: map[throttle.Scope]throttle.Rate{"v2": {N: 1 << 30, Per: time.Hour}}})
 	for i := 0; i < benchFields; i++ {
 		if _, err := e.store.CreateField(context.Background(), e.ws["nyaruka"].ID, fmt.Sprintf("Field %d", i), models.FieldText); err != nil {
 			b.Fatal(err)

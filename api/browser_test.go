@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 // chromiumPath finds the browser for the browser tests: FLOWSD_TEST_CHROMIUM, Debian's /usr/bin/chromium, or
@@ -231,7 +232,7 @@ func TestBrowserDocsPages(t *testing.T) {
 // TestBrowserExplorer uses the explorer as a person would, on both databases: paste a token, list fields,
 // create groups (one with a hostile name), then try a bad token. Screenshots are of the SQLite run.
 func TestBrowserExplorer(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		b := newBrowser(t)
 		b.screenshots = d == models.SQLite
 		useExplorer(t, b, newEnv(t, d, envOptions{}))
@@ -397,7 +398,7 @@ func (b *browser) checkAccessible() {
 func (e *env) expectCount(t *testing.T, query string, want int64) {
 	t.Helper()
 	var n int64
-	if err := e.store.DB.Raw(query).Scan(&n).Error; err != nil {
+	if err := e.db.Raw.Raw(query).Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	if n != want {

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 // TestCachesAcrossProcesses runs two servers, each with its own caches, on one database: whatever one
 // changes, the other shows on its very next request.
 func TestCachesAcrossProcesses(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		a := newEnv(t, d, envOptions{})
 		b := a.twin()
 		ctx := context.Background()
@@ -62,14 +63,14 @@ func TestCachesAcrossProcesses(t *testing.T) {
 
 		// a member removed by B can do nothing at A
 		var agent models.User
-		a.must(a.store.DB.Where("email = ?", "agent@nyaruka.com").Take(&agent).Error)
+		a.must(a.db.Raw.Where("email = ?", "agent@nyaruka.com").Take(&agent).Error)
 		a.must(b.store.RemoveMember(ctx, nyaruka.ID, agent.ID))
 		expect(get(a, "/api/v2/fields.json", "agent"), 403, `permission`)
 
 		// a user deactivated by B is refused at A, in every workspace
 		expect(get(a, "/api/v2/workspace.json", "admin2"), 200, `Trileet`)
 		var admin2 models.User
-		a.must(a.store.DB.Where("email = ?", "admin2@trileet.com").Take(&admin2).Error)
+		a.must(a.db.Raw.Where("email = ?", "admin2@trileet.com").Take(&admin2).Error)
 		a.must(b.store.SetUserActive(ctx, admin2.ID, false))
 		expect(get(a, "/api/v2/workspace.json", "admin2"), 403, `Invalid token`)
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 const exportsDir = "../testdata/exports"
@@ -32,7 +33,7 @@ func (e *env) importExport(t *testing.T, auth, name string) response {
 // another, exports the same again (but for the revisions, which every import moves on). Importing an export
 // into the workspace it came from changes nothing.
 func TestExportImportRoundTrip(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		src := newEnv(t, d, envOptions{})
 		for _, f := range testExports {
 			if resp := src.importExport(t, "admin", f); resp.status != 201 {
@@ -111,7 +112,7 @@ func (e *env) configCounts(t *testing.T) map[string]int64 {
 	out := map[string]int64{}
 	for _, table := range []string{"flows", "contact_fields", "contact_groups", "campaigns", "campaign_events", "triggers", "resthooks", "labels", "topics"} {
 		var n int64
-		e.must(e.store.DB.Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error)
+		e.must(e.db.Raw.Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error)
 		out[table] = n
 	}
 	return out
@@ -120,7 +121,7 @@ func (e *env) configCounts(t *testing.T) map[string]int64 {
 // TestImportLimits: an import that would take the workspace past a limit is a 409 (Weni: a 400) and writes
 // nothing; one that only matches what exists is fine at the limit.
 func TestImportLimits(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		e.store.Limits = map[string]int{"fields": 2}
 		before := e.configCounts(t)
@@ -161,7 +162,7 @@ func TestImportBodyLimit(t *testing.T) {
 
 // TestFlowRunCounts: flows.json counts a flow's runs by status, whoever wrote them.
 func TestFlowRunCounts(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		if resp := e.importExport(t, "admin", "messaging.json"); resp.status != 201 {
 			t.Fatalf("import: %d %s", resp.status, resp.body)
@@ -176,16 +177,16 @@ func TestFlowRunCounts(t *testing.T) {
 		e.must(err)
 		now := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
 		session := &models.FlowSession{UUID: e.store.NewUUID(), WorkspaceID: ws.ID, ContactID: contact.ID, Status: models.SessionWaiting, Output: "{}", CreatedOn: now}
-		e.must(e.store.DB.Create(session).Error)
-		statuses := map[string]int{models.RunActive: 1, models.RunWaiting: 2, models.RunCompleted: 3, models.RunInterrupted: 4, models.RunExpired: 5, models.RunFailed: 6}
+		e.must(e.db.Raw.Create(session).Error)
+		statuses := map[models.RunStatus]int{models.RunActive: 1, models.RunWaiting: 2, models.RunCompleted: 3, models.RunInterrupted: 4, models.RunExpired: 5, models.RunFailed: 6}
 		for status, n := range statuses {
 			for i := 0; i < n; i++ {
 				run := &models.FlowRun{UUID: e.store.NewUUID(), WorkspaceID: ws.ID, FlowID: flow.ID, ContactID: contact.ID, SessionID: session.ID,
 					Status: status, Results: "{}", Path: "[]", CreatedOn: now, ModifiedOn: now}
-				e.must(e.store.DB.Create(run).Error)
+				e.must(e.db.Raw.Create(run).Error)
 			}
 		}
-		e.must(e.store.DB.Create(&models.FlowRun{UUID: e.store.NewUUID(), WorkspaceID: ws.ID, FlowID: other.ID, ContactID: contact.ID,
+		e.must(e.db.Raw.Create(&models.FlowRun{UUID: e.store.NewUUID(), WorkspaceID: ws.ID, FlowID: other.ID, ContactID: contact.ID,
 			SessionID: session.ID, Status: models.RunCompleted, Results: "{}", Path: "[]", CreatedOn: now, ModifiedOn: now}).Error)
 
 		resp := e.do(request{method: "GET", path: "/api/v2/flows.json?uuid=" + flow.UUID, auth: "admin"})
@@ -202,7 +203,7 @@ func TestFlowRunCounts(t *testing.T) {
 
 // TestConcurrentImports: the same export imported five times at once makes everything once.
 func TestConcurrentImports(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		body, err := os.ReadFile(filepath.Join(exportsDir, "contacts.json"))
 		e.must(err)

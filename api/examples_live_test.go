@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 // generatedKeys hold values the server makes up (UUIDs, times), which no example can predict.
@@ -20,7 +21,7 @@ var generatedKeys = []string{"uuid", "created_on", "modified_on"}
 // the DELETE's removes it. Each answer must have the status the example shows and the same shape; the
 // object a write creates must be the example's, but for its UUID and times.
 func TestExamplesAreWhatTheServerAnswers(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		created := map[string]map[string]any{}
 		for _, ep := range api.Registry {

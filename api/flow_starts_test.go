@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 	"github.com/flowsd/flowsd/throttle"
 	"gorm.io/gorm"
 )
@@ -22,7 +23,7 @@ func (e *env) countQueries() *atomic.Int64 {
 	e.t.Helper()
 	n := &atomic.Int64{}
 	count := func(*gorm.DB) { n.Add(1) }
-	cb := e.store.DB.Callback()
+	cb := e.db.Raw.Callback()
 	e.must(cb.Query().After("gorm:query").Register("test:count", count))
 	e.must(cb.Row().After("gorm:row").Register("test:count", count))
 	e.must(cb.Raw().After("gorm:raw").Register("test:count", count))
@@ -40,7 +41,7 @@ func (e *env) queriesFor(n *atomic.Int64, path string) int64 {
 // TestListingsQueryPerPage: a page of 250 starts or runs takes as many queries as a page of one; their
 // contacts, groups, URNs and run counts are loaded for the whole page at once.
 func TestListingsQueryPerPage(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		w := seedFlowWorld(e)
 		for i := range 260 {
@@ -96,7 +97,7 @@ func TestListingsQueryPerPage(t *testing.T) {
 
 // TestFlowStartURNRace: starts made at once with the same new URN make one contact between them.
 func TestFlowStartURNRace(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		w := seedFlowWorld(e)
 		body := fmt.Sprintf(`{"flow": %q, "urns": ["tel:+250788555555", "tel:+250788555556"]}`, w.flow.UUID)
@@ -127,7 +128,7 @@ func TestFlowStartURNRace(t *testing.T) {
 // TestCreateFlowStartIsAtomic: a start that fails part way leaves nothing behind, not even the contacts made
 // for its URNs.
 func TestCreateFlowStartIsAtomic(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		w := seedFlowWorld(e)
 		ws := e.ws["nyaruka"]
@@ -154,13 +155,13 @@ func TestCreateFlowStartIsAtomic(t *testing.T) {
 	})
 }
 
-// TestFlowStartWakesWorkers: a new start wakes this process's start workers; a refused one doesn't.
+// TestFlowStartWakesWorkers: a new start wakes this process's start workers once it commits; a refused one doesn't.
 func TestFlowStartWakesWorkers(t *testing.T) {
 	e := newEnv(t, models.SQLite, envOptions{})
 	w := seedFlowWorld(e)
 	woken := func() bool {
 		select {
-		case <-e.rt.Woken("starts"):
+		case <-e.rt.Signals.C(models.WorkStarts):
 			return true
 		default:
 			return false
@@ -183,7 +184,7 @@ func TestFlowStartWakesWorkers(t *testing.T) {
 
 // TestFlowStartOversizedBody: a body past the configured limit is a 413 and writes nothing.
 func TestFlowStartOversizedBody(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		w := seedFlowWorld(e)
 		big := fmt.Sprintf(`{"flow": %q, "contacts": [%q], "params": {"x": %q}}`, w.flow.UUID, w.joe.UUID, strings.Repeat("a", int(e.rt.Config.MaxBodyBytes)))
@@ -201,7 +202,7 @@ func TestFlowStartOversizedBody(t *testing.T) {
 // TestFlowStartAndRunScopes: runs count against v2.runs; flow starts against v2, but v2.flowstart in Weni
 // workspaces, as Weni throttles them.
 func TestFlowStartAndRunScopes(t *testing.T) {
-	e := newEnv(t, models.SQLite, envOptions{rates: map[string]throttle.Rate{
+	e := newEnv(t, models.SQLite, envOptions{rates: map[throttle.Scope]throttle.Rate{
 		"v2": {N: 10, Per: time.Hour}, "v2.runs": {N: 20, Per: time.Hour}, "v2.flowstart": {N: 30, Per: time.Hour}}})
 	for _, tc := range []struct{ auth, path, limit string }{
 		{"admin", "/api/v2/flow_starts.json", "10"},

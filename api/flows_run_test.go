@@ -6,23 +6,18 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
+	"github.com/flowsd/flowsd/work"
 	"github.com/nyaruka/gocommon/urns"
 )
 
 // drainStarts works flow starts as serve's workers do, until there is nothing left to do.
 func (e *env) drainStarts() {
-	w := &flows.StartWorkers{Host: e.rt.Flows, BatchSize: 2, Poll: time.Second}
-	for {
-		worked, err := w.WorkOnce(context.Background())
-		e.must(err)
-		if !worked {
-			return
-		}
-	}
+	w := &flows.Starts{Host: e.host, BatchSize: 2}
+	e.must(work.Drain(context.Background(), w.WorkOnce))
 }
 
 func (e *env) getJSON(t *testing.T, auth, path string) map[string]any {
@@ -48,7 +43,7 @@ func (e *env) postJSON(t *testing.T, auth, path, body string) (int, map[string]a
 // runs, the runs show each contact waiting in the flow, a reply shows in the run, contacts show their flow,
 // and a start of an archived flow fails without starting anyone.
 func TestFlowStartsRun(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		if resp := e.importExport(t, "admin", "messaging.json"); resp.status != 201 {
 			t.Fatalf("import: %d %s", resp.status, resp.body)
@@ -94,7 +89,7 @@ func TestFlowStartsRun(t *testing.T) {
 		}
 
 		// Ann answers
-		_, err := e.rt.Flows.HandleIncoming(context.Background(), e.ws["nyaruka"], flows.Incoming{URN: urns.URN("tel:+250788000000"), Text: "blue"})
+		_, err := e.host.HandleIncoming(context.Background(), e.ws["nyaruka"], flows.Incoming{URN: urns.URN("tel:+250788000000"), Text: "blue"})
 		e.must(err)
 		annRuns := e.getJSON(t, "admin", "/api/v2/runs.json?contact="+contacts[0])["results"].([]any)
 		run := annRuns[0].(map[string]any)
@@ -111,8 +106,8 @@ func TestFlowStartsRun(t *testing.T) {
 		}
 
 		// an archived flow takes the start and starts nobody
-		e.must(e.store.DB.Model(&models.Flow{}).Where("uuid = ?", color).Update("is_archived", true).Error)
-		e.must(e.store.DB.Exec("UPDATE workspaces SET config_version = config_version + 1").Error)
+		e.must(e.db.Raw.Model(&models.Flow{}).Where("uuid = ?", color).Update("is_archived", true).Error)
+		e.must(e.db.Raw.Exec("UPDATE workspaces SET config_version = config_version + 1").Error)
 		status, archived := e.postJSON(t, "admin", "/api/v2/flow_starts.json", fmt.Sprintf(`{"flow": %q, "contacts": [%q]}`, color, contacts[1]))
 		if status != 201 {
 			t.Fatalf("start of an archived flow: %d %v", status, archived)
@@ -128,7 +123,7 @@ func TestFlowStartsRun(t *testing.T) {
 // TestContactActionsEndFlows: interrupt, block and delete end the contacts' waiting flows, and
 // archive_messages archives what they sent; another workspace's contacts can't be named.
 func TestContactActionsEndFlows(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		if resp := e.importExport(t, "admin", "messaging.json"); resp.status != 201 {
 			t.Fatalf("import: %d %s", resp.status, resp.body)
@@ -136,15 +131,15 @@ func TestContactActionsEndFlows(t *testing.T) {
 		ws := e.ws["nyaruka"]
 		var uuids []string
 		for _, urn := range []string{"tel:+250788000001", "tel:+250788000002", "tel:+250788000003"} {
-			msg, err := e.rt.Flows.HandleIncoming(context.Background(), ws, flows.Incoming{URN: urns.URN(urn), Text: "color"})
+			msg, err := e.host.HandleIncoming(context.Background(), ws, flows.Incoming{URN: urns.URN(urn), Text: "color"})
 			e.must(err)
 			var c models.Contact
-			e.must(e.store.DB.Take(&c, msg.ContactID).Error)
+			e.must(e.db.Raw.Take(&c, msg.ContactID).Error)
 			uuids = append(uuids, c.UUID)
 		}
 		waiting := func(uuid string) bool {
 			var c models.Contact
-			e.must(e.store.DB.Where("uuid = ?", uuid).Take(&c).Error)
+			e.must(e.db.Raw.Where("uuid = ?", uuid).Take(&c).Error)
 			return c.CurrentSessionID != nil
 		}
 		for _, action := range []string{"interrupt", "block", "delete"} {

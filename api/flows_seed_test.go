@@ -17,7 +17,7 @@ func seedAt(hour, min int) time.Time { return time.Date(2025, 1, 1, hour, min, 0
 func (e *env) insert(rows ...any) {
 	e.t.Helper()
 	for _, r := range rows {
-		e.must(e.store.DB.Create(r).Error)
+		e.must(e.db.Raw.Create(r).Error)
 	}
 }
 
@@ -57,7 +57,7 @@ func (e *env) seedContact(ws, uuid, name string, urnList ...string) *models.Cont
 // deactivate soft-deletes a seeded contact, flow or group.
 func (e *env) deactivate(model any, id int64) {
 	e.t.Helper()
-	e.must(e.store.DB.Model(model).Where("id = ?", id).Update("is_active", false).Error)
+	e.must(e.db.Raw.Model(model).Where("id = ?", id).Update("is_active", false).Error)
 }
 
 // seedGroup adds a group, smart when query isn't "", with members.
@@ -70,7 +70,7 @@ func (e *env) seedGroup(ws, uuid, name, query string, members ...*models.Contact
 	}
 	e.insert(g)
 	for _, c := range members {
-		e.must(e.store.DB.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", g.ID, c.ID).Error)
+		e.must(e.db.Raw.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", g.ID, c.ID).Error)
 	}
 	return g
 }
@@ -79,7 +79,7 @@ func (e *env) seedGroup(ws, uuid, name, query string, members ...*models.Contact
 func (e *env) userID(token string) int64 {
 	e.t.Helper()
 	var u models.User
-	e.must(e.store.DB.Where("email = ?", e.emails[token]).Take(&u).Error)
+	e.must(e.db.Raw.Where("email = ?", e.emails[token]).Take(&u).Error)
 	return u.ID
 }
 
@@ -87,7 +87,7 @@ func (e *env) userID(token string) int64 {
 type startSeed struct {
 	ws, uuid, by  string
 	flow          *models.Flow
-	status        string
+	status        models.StartStatus
 	count         int
 	params        string
 	restart       bool
@@ -113,10 +113,10 @@ func (e *env) seedStart(s startSeed) *models.FlowStart {
 	}
 	e.insert(start)
 	for _, c := range s.contacts {
-		e.must(e.store.DB.Exec("INSERT INTO flow_start_contacts (start_id, contact_id) VALUES (?, ?)", start.ID, c.ID).Error)
+		e.must(e.db.Raw.Exec("INSERT INTO flow_start_contacts (start_id, contact_id) VALUES (?, ?)", start.ID, c.ID).Error)
 	}
 	for _, g := range s.groups {
-		e.must(e.store.DB.Exec("INSERT INTO flow_start_groups (start_id, group_id) VALUES (?, ?)", start.ID, g.ID).Error)
+		e.must(e.db.Raw.Exec("INSERT INTO flow_start_groups (start_id, group_id) VALUES (?, ?)", start.ID, g.ID).Error)
 	}
 	return start
 }
@@ -127,7 +127,7 @@ type runSeed struct {
 	flow      *models.Flow
 	contact   *models.Contact
 	start     *models.FlowStart
-	status    string
+	status    models.RunStatus
 	responded bool
 	results   string // JSON, {} when ""
 	path      string // JSON, [] when ""
@@ -148,10 +148,10 @@ func (e *env) seedRun(r runSeed) *models.FlowRun {
 	if run.Path == "" {
 		run.Path = "[]"
 	}
-	if _, ended := map[string]bool{models.RunCompleted: true, models.RunInterrupted: true, models.RunExpired: true, models.RunFailed: true}[r.status]; ended {
+	if _, ended := map[models.RunStatus]bool{models.RunCompleted: true, models.RunInterrupted: true, models.RunExpired: true, models.RunFailed: true}[r.status]; ended {
 		exited := r.modified
 		run.ExitedOn = &exited
-		session.Status = r.status
+		session.Status = models.SessionStatus(r.status)
 		session.EndedOn = &exited
 	}
 	e.insert(session)
@@ -167,7 +167,7 @@ func (e *env) seedRun(r runSeed) *models.FlowRun {
 func (e *env) countRows(table, where string, args ...any) int64 {
 	e.t.Helper()
 	var n int64
-	e.must(e.store.DB.Table(table).Where(where, args...).Count(&n).Error)
+	e.must(e.db.Raw.Table(table).Where(where, args...).Count(&n).Error)
 	return n
 }
 
@@ -182,9 +182,9 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		var flow models.Flow
 		var contact models.Contact
 		var start models.FlowStart
-		e.must(e.store.DB.Where("uuid = ?", "f5901b62-ba76-4003-9c62-72fdacc1b7b7").Take(&flow).Error)
-		e.must(e.store.DB.Where("uuid = ?", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab").Take(&contact).Error)
-		e.must(e.store.DB.Where("uuid = ?", created["flow_starts"]["uuid"]).Take(&start).Error)
+		e.must(e.db.Raw.Where("uuid = ?", "f5901b62-ba76-4003-9c62-72fdacc1b7b7").Take(&flow).Error)
+		e.must(e.db.Raw.Where("uuid = ?", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab").Take(&contact).Error)
+		e.must(e.db.Raw.Where("uuid = ?", created["flow_starts"]["uuid"]).Take(&start).Error)
 		e.seedRun(runSeed{uuid: "0199c5c0-8f9b-76ea-a955-193ad8ed8606", flow: &flow, contact: &contact, start: &start,
 			status: models.RunCompleted, responded: true, modified: seedAt(13, 5),
 			results: `{"color": {"name": "Color", "value": "blue", "category": "Blue", "node_uuid": "fc32aeb0-ac3e-42a8-9ea7-10248fdf52a1", "input": "it is blue", "created_on": "2025-01-01T13:03:51.635662Z"}}`,

@@ -24,6 +24,7 @@ import (
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
 	"github.com/flowsd/flowsd/throttle"
+	"github.com/flowsd/flowsd/work"
 )
 
 var update = flag.Bool("update", false, "rewrite the truth files in testdata/ with the answers the server gives")
@@ -38,6 +39,8 @@ type env struct {
 	t      testing.TB
 	rt     *runtime.Runtime
 	store  *models.Store
+	host   *flows.Host
+	db     *testdb.DB // Raw is the test's own handle on the database, for seeds and checks
 	server *httptest.Server
 	tokens map[string]string // fixture token name -> key
 	emails map[string]string // fixture token name -> its user's email
@@ -49,26 +52,19 @@ type env struct {
 
 type envOptions struct {
 	limiter throttle.Limiter
-	rates   map[string]throttle.Rate
+	rates   map[throttle.Scope]throttle.Rate
 }
 
-// newEnv builds a server on a fresh database of dialect, seeded with the fixture:
-//
-//	Nyaruka (RW, Africa/Kigali, eng+kin): admin, editor, agent; former (no longer a member), inactive (user
-//	deactivated), revoked (token revoked)
-//	Trileet: admin2, with a group, label, field, global and topic of its own
-//	Weni (weni API profile): weni
-//	Anon (anonymous, RW): anon
+// newEnv builds a server on a fresh database of dialect, seeded with the fixture (testdb.Seed).
 func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	t.Helper()
 	clock := testdb.NewClock(fixtureStart, time.Second)
 	uuids := &testdb.UUIDSeq{}
-	store, dbURL := testdb.Open(t, dialect, clock.Now, uuids.Next)
-	store.Rules = flows.NewRules()
+	db := testdb.New(t, dialect, clock.Now, uuids.Next)
 
-	cfg := &runtime.Config{DB: dbURL, Rates: map[string]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second,
+	cfg := &runtime.Config{DB: db.URL, Rates: map[throttle.Scope]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second,
 		StartBatch: 25, WorkerPoll: time.Second, WebhookTimeout: 5 * time.Second}
-	for k, v := range runtime.DefaultRates {
+	for k, v := range throttle.DefaultRates {
 		cfg.Rates[k] = v
 	}
 	for k, v := range opts.rates {
@@ -79,33 +75,37 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 		frozen := fixtureStart
 		limiter = throttle.NewMemory(func() time.Time { return frozen })
 	}
-	rt := &runtime.Runtime{Config: cfg, Store: store, Throttle: limiter,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	rt.Flows = runtime.NewFlowHost(rt)
-
-	e := &env{t: t, rt: rt, store: store, clock: clock, uuids: uuids, tokens: map[string]string{}, emails: map[string]string{}, ws: map[string]*models.Workspace{}, dbURL: dbURL}
-	e.seed()
-	e.server = httptest.NewServer(api.New(rt))
-	t.Cleanup(e.server.Close)
-	t.Cleanup(func() { rt.Close() })
+	e := &env{t: t, db: db, clock: clock, uuids: uuids, dbURL: db.URL}
+	e.serve(cfg, db.Store, limiter)
+	fx := testdb.Seed(t, db)
+	e.tokens, e.emails, e.ws = fx.Tokens, fx.Emails, fx.Workspaces
+	// everything a test does starts at a round time and UUID after the fixture, whatever the fixture holds
+	e.clock.Set(fixtureStart.Add(time.Hour))
+	e.uuids.Skip(101)
 	return e
+}
+
+// serve puts a server in front of a store, with a runtime and an engine host of its own, as a process has.
+func (e *env) serve(cfg *runtime.Config, store *models.Store, limiter throttle.Limiter) {
+	rt, err := runtime.New(context.Background(), cfg, runtime.Options{Clock: store.Now, UUIDs: store.NewUUID, Limiter: limiter,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e.must(err)
+	store.Signals, store.Rules = rt.Signals, flows.NewRules()
+	e.rt, e.store = rt, store
+	e.host = flows.NewHost(store, rt.Log, flows.EngineOptions{HTTPClient: rt.HTTP})
+	e.server = httptest.NewServer(api.New(api.Services{Runtime: rt, Store: store, Flows: e.host}))
+	e.t.Cleanup(e.server.Close)
+	e.t.Cleanup(func() { rt.Close() })
 }
 
 // twin is another server on the same database with its own store and caches, as a second process would be.
 func (e *env) twin() *env {
 	e.t.Helper()
-	db, dialect, err := models.Open(context.Background(), e.dbURL)
+	store, err := models.OpenStore(context.Background(), e.dbURL, e.clock.Now, runtime.RandomUUID)
 	e.must(err)
-	e.t.Cleanup(func() { models.Close(db) })
-	store := models.NewStore(db, dialect, e.clock.Now, models.RandomUUID)
-	store.Rules = flows.NewRules()
-	rt := &runtime.Runtime{Config: e.rt.Config, Store: store, Throttle: e.rt.Throttle, Log: e.rt.Log}
-	rt.Flows = runtime.NewFlowHost(rt)
+	e.t.Cleanup(func() { store.Close() })
 	twin := *e
-	twin.rt, twin.store = rt, store
-	twin.server = httptest.NewServer(api.New(rt))
-	e.t.Cleanup(twin.server.Close)
-	e.t.Cleanup(func() { rt.Close() })
+	twin.serve(e.rt.Config, store, e.rt.Throttle)
 	return &twin
 }
 
@@ -116,54 +116,11 @@ func (e *env) must(err error) {
 	}
 }
 
-func (e *env) seed() {
-	ctx := context.Background()
-	s := e.store
-
-	ws, _, tok, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Nyaruka", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng", "kin"}}, "admin@nyaruka.com")
-	e.must(err)
-	e.ws["nyaruka"], e.tokens["admin"], e.emails["admin"] = ws, tok, "admin@nyaruka.com"
-	for _, m := range []struct {
-		name string
-		role models.Role
-	}{{"editor", models.RoleEditor}, {"agent", models.RoleAgent}, {"former", models.RoleEditor}, {"inactive", models.RoleEditor}, {"revoked", models.RoleAdministrator}} {
-		email := m.name + "@nyaruka.com"
-		key, err := s.CreateToken(ctx, ws.ID, email, m.role)
-		e.must(err)
-		e.tokens[m.name], e.emails[m.name] = key, email
-	}
-	var former, inactive models.User
-	e.must(s.DB.Where("email = ?", "former@nyaruka.com").Take(&former).Error)
-	e.must(s.DB.Where("email = ?", "inactive@nyaruka.com").Take(&inactive).Error)
-	e.must(s.RemoveMember(ctx, ws.ID, former.ID))
-	e.must(s.SetUserActive(ctx, inactive.ID, false))
-	e.must(s.RevokeToken(ctx, e.tokens["revoked"]))
-
-	ws2, _, tok2, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Trileet", Country: "US", Timezone: "America/New_York", Languages: []string{"eng"}}, "admin2@trileet.com")
-	e.must(err)
-	e.ws["trileet"], e.tokens["admin2"], e.emails["admin2"] = ws2, tok2, "admin2@trileet.com"
-	_, err = s.CreateGroup(ctx, ws2.ID, "Spammers")
-	e.must(err)
-	_, err = s.CreateLabel(ctx, ws2.ID, "Spam")
-	e.must(err)
-	_, err = s.CreateField(ctx, ws2.ID, "Not Ours", models.FieldText)
-	e.must(err)
-	_, _, err = s.CreateGlobal(ctx, ws2.ID, "Secret", "s3cret")
-	e.must(err)
-	_, err = s.CreateTopic(ctx, ws2.ID, "Trileet Topic")
-	e.must(err)
-
-	ws3, _, tok3, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Weni", Country: "BR", Timezone: "America/Sao_Paulo", Languages: []string{"por"}, Profile: models.ProfileWeni}, "weni@weni.ai")
-	e.must(err)
-	e.ws["weni"], e.tokens["weni"], e.emails["weni"] = ws3, tok3, "weni@weni.ai"
-
-	ws4, _, tok4, err := s.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Anon", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng"}, Anon: true}, "anon@nyaruka.com")
-	e.must(err)
-	e.ws["anon"], e.tokens["anon"], e.emails["anon"] = ws4, tok4, "anon@nyaruka.com"
-
-	// everything a test does starts at a round time and UUID after the fixture, whatever the fixture holds
-	e.clock.Set(fixtureStart.Add(time.Hour))
-	e.uuids.Skip(101)
+// settle does the background work requests left (smart groups to evaluate), as serve's workers would, so the
+// next request sees it done.
+func (e *env) settle() {
+	e.t.Helper()
+	e.must(work.Drain(context.Background(), flows.EvaluateGroups(e.store)))
 }
 
 // request is one call to the server.
@@ -211,7 +168,7 @@ func (e *env) do(r request) response {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	e.must(err)
-	e.rt.Wait() // background work a request started (smart group evaluation) is done before the next
+	e.settle()
 	// the test server's port changes every run
 	body = bytes.ReplaceAll(body, []byte(e.server.URL), []byte("http://testserver"))
 	return response{status: resp.StatusCode, header: resp.Header, body: body}
@@ -257,79 +214,74 @@ func runTruthFile(t *testing.T, path string) {
 		t.Fatalf("%s: %v", path, err)
 	}
 
-	for i, d := range testdb.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			rewrite := *update && i == 0 // SQLite answers write the file; PostgreSQL must then agree
-			if d == models.Postgres {
-				testdb.RequirePostgres(t)
-			}
-			e := newEnv(t, d, envOptions{})
-			if seed := truthSeeds[strings.TrimSuffix(filepath.Base(path), ".json")]; seed != nil {
-				seed(e)
-			}
-			for ci := range cases {
-				tc := &cases[ci]
-				r := request{method: tc.Method, path: tc.Path, auth: tc.Auth, headers: tc.Headers, contentType: tc.ContentType}
-				if tc.BodyRaw != nil {
-					r.body = []byte(*tc.BodyRaw)
-				} else if tc.BodyFile != "" {
-					if r.body, err = os.ReadFile(tc.BodyFile); err != nil {
-						t.Fatal(err)
-					}
-					if r.contentType == "" {
-						r.contentType = "application/json"
-					}
-				} else if len(tc.Body) > 0 {
-					r.body = tc.Body
-					if r.contentType == "" {
-						r.contentType = "application/json"
-					}
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		rewrite := *update && d == models.SQLite // SQLite answers write the file; PostgreSQL must then agree
+		e := newEnv(t, d, envOptions{})
+		if seed := truthSeeds[strings.TrimSuffix(filepath.Base(path), ".json")]; seed != nil {
+			seed(e)
+		}
+		for ci := range cases {
+			tc := &cases[ci]
+			r := request{method: tc.Method, path: tc.Path, auth: tc.Auth, headers: tc.Headers, contentType: tc.ContentType}
+			if tc.BodyRaw != nil {
+				r.body = []byte(*tc.BodyRaw)
+			} else if tc.BodyFile != "" {
+				if r.body, err = os.ReadFile(tc.BodyFile); err != nil {
+					t.Fatal(err)
 				}
-				resp := e.do(r)
-				label := fmt.Sprintf("case %d %q (%s %s)", ci, tc.Label, tc.Method, tc.Path)
+				if r.contentType == "" {
+					r.contentType = "application/json"
+				}
+			} else if len(tc.Body) > 0 {
+				r.body = tc.Body
+				if r.contentType == "" {
+					r.contentType = "application/json"
+				}
+			}
+			resp := e.do(r)
+			label := fmt.Sprintf("case %d %q (%s %s)", ci, tc.Label, tc.Method, tc.Path)
 
-				isJSON := strings.HasPrefix(resp.header.Get("Content-Type"), "application/json")
-				if rewrite {
-					tc.Status = resp.status
-					if isJSON && len(resp.body) > 0 {
-						tc.Response = resp.body
-					} else {
-						tc.Response = nil
-					}
-					for k := range tc.ResponseHeaders {
-						tc.ResponseHeaders[k] = resp.header.Get(k)
-					}
+			isJSON := strings.HasPrefix(resp.header.Get("Content-Type"), "application/json")
+			if rewrite {
+				tc.Status = resp.status
+				if isJSON && len(resp.body) > 0 {
+					tc.Response = resp.body
+				} else {
+					tc.Response = nil
 				}
-
-				if resp.status != tc.Status {
-					t.Errorf("%s: status %d, want %d; body %s", label, resp.status, tc.Status, resp.body)
-				}
-				if isJSON || len(tc.Response) > 0 {
-					if !jsonEqual(resp.body, tc.Response) {
-						t.Errorf("%s: response\n got %s\nwant %s", label, resp.body, tc.Response)
-					}
-				}
-				for k, want := range tc.ResponseHeaders {
-					if got := resp.header.Get(k); got != want {
-						t.Errorf("%s: header %s = %q, want %q", label, k, got, want)
-					}
-				}
-				for _, s := range tc.Contains {
-					if !bytes.Contains(resp.body, []byte(s)) {
-						t.Errorf("%s: answer does not contain %q", label, s)
-					}
-				}
-				for _, check := range tc.DB {
-					var n int64
-					if err := e.store.DB.Raw(check.Query).Scan(&n).Error; err != nil {
-						t.Errorf("%s: db check %q: %v", label, check.Query, err)
-					} else if n != check.Count {
-						t.Errorf("%s: db check %q = %d, want %d", label, check.Query, n, check.Count)
-					}
+				for k := range tc.ResponseHeaders {
+					tc.ResponseHeaders[k] = resp.header.Get(k)
 				}
 			}
-		})
-	}
+
+			if resp.status != tc.Status {
+				t.Errorf("%s: status %d, want %d; body %s", label, resp.status, tc.Status, resp.body)
+			}
+			if isJSON || len(tc.Response) > 0 {
+				if !jsonEqual(resp.body, tc.Response) {
+					t.Errorf("%s: response\n got %s\nwant %s", label, resp.body, tc.Response)
+				}
+			}
+			for k, want := range tc.ResponseHeaders {
+				if got := resp.header.Get(k); got != want {
+					t.Errorf("%s: header %s = %q, want %q", label, k, got, want)
+				}
+			}
+			for _, s := range tc.Contains {
+				if !bytes.Contains(resp.body, []byte(s)) {
+					t.Errorf("%s: answer does not contain %q", label, s)
+				}
+			}
+			for _, check := range tc.DB {
+				var n int64
+				if err := e.db.Raw.Raw(check.Query).Scan(&n).Error; err != nil {
+					t.Errorf("%s: db check %q: %v", label, check.Query, err)
+				} else if n != check.Count {
+					t.Errorf("%s: db check %q = %d, want %d", label, check.Query, n, check.Count)
+				}
+			}
+		}
+	})
 
 	if *update {
 		out, err := marshalCases(cases)
@@ -363,18 +315,6 @@ func marshalCases(cases []truthCase) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// eachDialect runs fn as a subtest on SQLite and on PostgreSQL.
-func eachDialect(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
-	for _, d := range testdb.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			if d == models.Postgres {
-				testdb.RequirePostgres(t)
-			}
-			fn(t, d)
-		})
-	}
 }
 
 // TestEndpoints runs every truth file in testdata/ on SQLite and PostgreSQL.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 // TestLimits fills each limited kind to its limit: the next create is a 409 (Weni: a 400) and writes
@@ -23,7 +24,7 @@ func TestLimits(t *testing.T) {
 		{"labels", "labels", func(i int) string { return fmt.Sprintf(`{"name":"Label %d"}`, i) }, ""},
 		{"topics", "topics", func(i int) string { return fmt.Sprintf(`{"name":"Topic %d"}`, i) }, ""},
 	}
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		e.store.Limits = map[string]int{}
 		for _, k := range kinds {
@@ -78,7 +79,7 @@ func TestLimits(t *testing.T) {
 // TestConcurrentCreates races 20 creates of distinct names against a limit of 5, and 20 creates of one name:
 // the limit and the uniqueness hold, every refusal is a clean 4xx.
 func TestConcurrentCreates(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		e.store.Limits = map[string]int{"labels": 5}
 
@@ -105,7 +106,7 @@ func TestConcurrentCreates(t *testing.T) {
 			t.Fatalf("distinct names against a limit of 5: %v", counts)
 		}
 		var n int64
-		e.must(e.store.DB.Model(&models.Label{}).Where("workspace_id = ?", e.ws["nyaruka"].ID).Count(&n).Error)
+		e.must(e.db.Raw.Model(&models.Label{}).Where("workspace_id = ?", e.ws["nyaruka"].ID).Count(&n).Error)
 		if n != 5 {
 			t.Fatalf("%d labels stored, want 5", n)
 		}
@@ -121,7 +122,7 @@ func TestConcurrentCreates(t *testing.T) {
 // TestConcurrentURNClaims races 10 creates of contacts with one URN: exactly one gets it, the others a clean
 // 400 on that URN, and nothing else is written.
 func TestConcurrentURNClaims(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		var mu sync.Mutex
 		counts := map[int]int{}
@@ -145,7 +146,7 @@ func TestConcurrentURNClaims(t *testing.T) {
 			t.Fatalf("10 claims of one URN: %v", counts)
 		}
 		var n int64
-		e.must(e.store.DB.Model(&models.Contact{}).Where("workspace_id = ?", e.ws["nyaruka"].ID).Count(&n).Error)
+		e.must(e.db.Raw.Model(&models.Contact{}).Where("workspace_id = ?", e.ws["nyaruka"].ID).Count(&n).Error)
 		if n != 1 {
 			t.Fatalf("%d contacts written, want 1", n)
 		}

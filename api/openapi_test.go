@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -164,7 +165,7 @@ func sameJSONValue(v any, s string) bool {
 // TestOpenAPIDescribesRealAnswers validates real answers of every endpoint against the schemas the document
 // gives them, on both databases: success answers, and a validation error.
 func TestOpenAPIDescribesRealAnswers(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		doc, _ := loadOpenAPI(t, e)
 		for _, ep := range api.Registry {

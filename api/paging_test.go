@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 )
 
 type pageOf struct {
@@ -56,7 +57,7 @@ func emailsOf(t *testing.T, p pageOf) []string {
 // TestPaging walks 600 users, many sharing a timestamp, forwards with next and back with previous: every
 // user is seen exactly once each way, in order, and the links keep the request's filters.
 func TestPaging(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		{
 			e := newEnv(t, d, envOptions{})
 			ctx := context.Background()
@@ -122,7 +123,7 @@ func TestPaging(t *testing.T) {
 
 // TestPagingReverseAndRange pages through globals oldest first within a before/after range.
 func TestPagingReverseAndRange(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newEnv(t, d, envOptions{})
 		ctx := context.Background()
 		ws := e.ws["nyaruka"]

@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/testdb"
 	"github.com/flowsd/flowsd/throttle"
 )
 
 // TestThrottling runs the API against a 3/minute rate on a clock the test moves.
 func TestThrottling(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		var mu sync.Mutex
 		now := time.Now()
 		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 		advance := func(by time.Duration) { mu.Lock(); now = now.Add(by); mu.Unlock() }
 
-		e := newEnv(t, d, envOptions{limiter: throttle.NewMemory(clock), rates: map[string]throttle.Rate{"v2": {N: 3, Per: time.Minute}}})
+		e := newEnv(t, d, envOptions{limiter: throttle.NewMemory(clock), rates: map[throttle.Scope]throttle.Rate{"v2": {N: 3, Per: time.Minute}}})
 
 		get := func(auth string) response {
 			return e.do(request{method: "GET", path: "/api/v2/fields.json", auth: auth})

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/testdb"
-	"gorm.io/gorm"
 )
 
 // helloFlow sends one message and ends: the flow of the start benchmark and the process tests.
@@ -32,6 +32,7 @@ type hostEnv struct {
 	t     testing.TB
 	ctx   context.Context
 	store *models.Store
+	db    *testdb.DB // Raw is the test's own handle, for seeds and checks
 	clock *testdb.Clock
 	ws    *models.Workspace
 	host  *Host
@@ -39,28 +40,23 @@ type hostEnv struct {
 }
 
 func newHostEnv(t testing.TB, d models.Dialect) *hostEnv {
-	if d == models.Postgres {
-		testdb.RequirePostgres(t)
-	}
 	// the engine keeps real time (waits expire by it), so the store's clock starts now too
 	clock := testdb.NewClock(time.Now().UTC().Truncate(time.Second), time.Millisecond)
-	store, dbURL := testdb.Open(t, d, clock.Now, models.RandomUUID)
-	store.Rules = NewRules()
-	ctx := context.Background()
-	ws, _, _, err := store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Nyaruka", Country: "RW", Timezone: "Africa/Kigali", Languages: []string{"eng", "kin"}}, "admin@nyaruka.com")
-	must(t, err)
-	host := NewHost(store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{WebhookTimeout: 5 * time.Second})
+	db := testdb.New(t, d, clock.Now, nil)
+	db.Store.Rules = NewRules()
+	ws, _ := testdb.Workspace(t, db.Store, testdb.Nyaruka)
+	host := NewHost(db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 	host.LockWait = 5 * time.Second
-	return &hostEnv{t: t, ctx: ctx, store: store, clock: clock, ws: ws, host: host, dbURL: dbURL}
+	return &hostEnv{t: t, ctx: context.Background(), store: db.Store, db: db, clock: clock, ws: ws, host: host, dbURL: db.URL}
 }
 
 // addFlow stores a flow definition as it would be imported.
-func (e *hostEnv) addFlow(definition, name, flowType string) *models.Flow {
+func (e *hostEnv) addFlow(definition, name string, flowType models.FlowType) *models.Flow {
 	uuid := definitionUUID(e.t, definition)
 	now := e.store.Now()
 	f := &models.Flow{UUID: uuid, WorkspaceID: e.ws.ID, Name: name, FlowType: flowType, SpecVersion: "13.1.0", Revision: 1,
 		Definition: definition, ExpiresMinutes: 10080, IsActive: true, CreatedOn: now, ModifiedOn: now}
-	must(e.t, e.store.Write(e.ctx, func(tx *gorm.DB) error { return tx.Create(f).Error }))
+	must(e.t, e.db.Raw.Create(f).Error)
 	return f
 }
 
@@ -78,13 +74,13 @@ func (e *hostEnv) contact(name string, urn string) *models.Contact {
 func (e *hostEnv) start(flow *models.Flow, contactIDs, groupIDs []int64, params string, restart, excludeActive bool) *models.FlowStart {
 	s := &models.FlowStart{WorkspaceID: e.ws.ID, FlowID: flow.ID, StartType: models.StartTypeAPI, Status: models.StartPending,
 		Params: params, RestartParticipants: restart, ExcludeActive: excludeActive, ContactCount: -1}
-	must(e.t, e.store.Write(e.ctx, func(tx *gorm.DB) error { return e.store.InsertFlowStartTx(tx, s, contactIDs, groupIDs) }))
+	must(e.t, e.store.Write(e.ctx, func(tx *models.Tx) error { return tx.InsertFlowStart(s, contactIDs, groupIDs) }))
 	return s
 }
 
 // drain works starts until there is nothing left to do.
 func (e *hostEnv) drain(batch int) {
-	w := &StartWorkers{Host: e.host, BatchSize: batch, Poll: time.Second}
+	w := &Starts{Host: e.host, BatchSize: batch}
 	for i := 0; ; i++ {
 		worked, err := w.WorkOnce(e.ctx)
 		must(e.t, err)
@@ -99,12 +95,12 @@ func (e *hostEnv) drain(batch int) {
 
 func (e *hostEnv) count(table, where string, args ...any) int64 {
 	var n int64
-	must(e.t, e.store.DB.Table(table).Where(where, args...).Count(&n).Error)
+	must(e.t, e.db.Raw.Table(table).Where(where, args...).Count(&n).Error)
 	return n
 }
 
 func (e *hostEnv) reload(start *models.FlowStart) *models.FlowStart {
-	s, err := e.store.StartByID(e.ctx, start.ID)
+	s, err := e.store.FlowStart(e.ctx, start.ID)
 	must(e.t, err)
 	return s
 }

@@ -58,7 +58,7 @@ func TestTestdataExports(t *testing.T) {
 		}
 	}
 	want := map[string]struct {
-		flowType string
+		flowType models.FlowType
 		expires  int
 		check    func(f models.ImportFlow) bool
 	}{
@@ -177,15 +177,22 @@ func campaignWith(t *testing.T, mutate func(e map[string]any)) string {
 // importEnv is a fresh database with one workspace to import into.
 type importEnv struct {
 	store *models.Store
+	db    *testdb.DB
 	ws    *models.Workspace
 }
 
 func newImportEnv(t *testing.T, d models.Dialect) *importEnv {
-	store, _ := testdb.Open(t, d, testdb.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Second).Now, (&testdb.UUIDSeq{}).Next)
-	store.Rules = NewRules()
-	ws, _, _, err := store.CreateWorkspace(context.Background(), models.WorkspaceSpec{Name: "W", Timezone: "UTC", Languages: []string{"eng", "fra"}}, "a@b.co")
+	db := testdb.New(t, d, testdb.NewClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Second).Now, (&testdb.UUIDSeq{}).Next)
+	db.Store.Rules = NewRules()
+	ws, _, _, err := db.Store.CreateWorkspace(context.Background(), models.WorkspaceSpec{Name: "W", Timezone: "UTC", Languages: []string{"eng", "fra"}}, "a@b.co")
 	must(t, err)
-	return &importEnv{store: store, ws: ws}
+	return &importEnv{store: db.Store, db: db, ws: ws}
+}
+
+func (e *importEnv) countEvaluating(t *testing.T) int64 {
+	var n int64
+	must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM contact_groups WHERE workspace_id = ? AND status = ?", e.ws.ID, models.GroupEvaluating).Scan(&n).Error)
+	return n
 }
 
 // importFiles imports test exports in one transaction and evaluates the smart groups it made.
@@ -205,11 +212,7 @@ func (e *importEnv) importSpec(t *testing.T, spec *models.ImportSpec) (*models.I
 	if err != nil {
 		return nil, err
 	}
-	groups, err := GroupsToEvaluate(ctx, e.store, e.ws, res)
-	must(t, err)
-	for i := range groups {
-		must(t, EvaluateGroup(ctx, e.store, e.ws, &groups[i]))
-	}
+	evaluateGroups(t, e.store)
 	return res, nil
 }
 
@@ -228,7 +231,7 @@ func (e *importEnv) counts(t *testing.T) map[string]int64 {
 		"version":         "SELECT config_version FROM workspaces WHERE id = ?",
 	} {
 		var n int64
-		must(t, e.store.DB.Raw(q, e.ws.ID).Scan(&n).Error)
+		must(t, e.db.Raw.Raw(q, e.ws.ID).Scan(&n).Error)
 		out[name] = n
 	}
 	return out
@@ -239,7 +242,7 @@ var allExports = []string{"messaging.json", "webhooks.json", "contacts.json", "s
 // TestImportIdempotent: importing the test exports makes everything they hold; importing them again (one by
 // one, or all at once) updates what is there and makes nothing more.
 func TestImportIdempotent(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newImportEnv(t, d)
 		ctx := context.Background()
 		before := e.counts(t)
@@ -253,13 +256,15 @@ func TestImportIdempotent(t *testing.T) {
 		if after["version"] != before["version"]+1 {
 			t.Errorf("config version %d -> %d: one import moves it once", before["version"], after["version"])
 		}
-		groups, err := GroupsToEvaluate(ctx, e.store, e.ws, res)
-		must(t, err)
-		if len(groups) != 1 || groups[0].Name != "Adults" || groups[0].Status != models.GroupEvaluating {
-			t.Errorf("groups to evaluate: %+v", groups)
+		if g := res.NewSmartGroups; len(g) != 1 || g[0].Name != "Adults" || g[0].Status != models.GroupEvaluating {
+			t.Errorf("new smart groups: %+v", g)
 		}
-		for i := range groups {
-			must(t, EvaluateGroup(ctx, e.store, e.ws, &groups[i]))
+		if n := e.countEvaluating(t); n != 1 {
+			t.Errorf("%d groups evaluating after the import, want 1", n)
+		}
+		evaluateGroups(t, e.store)
+		if n := e.countEvaluating(t); n != 0 {
+			t.Errorf("%d groups evaluating once the workers are done, want 0", n)
 		}
 
 		// 12 flows; fields age, nick_name, registered_on, likes_cheese; groups Adults, Reporters, Spammers, Cheese
@@ -329,9 +334,9 @@ func TestImportIdempotent(t *testing.T) {
 		}
 
 		// an archived flow comes back; a renamed field gets its export name again; a deleted event comes back
-		must(t, e.store.DB.Exec("UPDATE flows SET is_archived = ? WHERE id = ?", true, color.ID).Error)
+		must(t, e.db.Raw.Exec("UPDATE flows SET is_archived = ? WHERE id = ?", true, color.ID).Error)
 		must(t, e.store.UpdateField(ctx, age, "Years", models.FieldText))
-		must(t, e.store.DB.Exec("UPDATE campaign_events SET is_active = ? WHERE uuid = ?", false, "a6df2fb7-f81a-445f-875f-ccc5ff027468").Error)
+		must(t, e.db.Raw.Exec("UPDATE campaign_events SET is_active = ? WHERE uuid = ?", false, "a6df2fb7-f81a-445f-875f-ccc5ff027468").Error)
 		res, err = e.importFiles(t, allExports...)
 		must(t, err)
 		color, _ = e.store.GetFlow(ctx, e.ws.ID, color.UUID)
@@ -352,7 +357,7 @@ func TestImportIdempotent(t *testing.T) {
 // TestImportAllOrNothing: an import that fails anywhere (a flow naming a flow that doesn't exist, a campaign
 // changing a date field used elsewhere, a limit) writes nothing at all.
 func TestImportAllOrNothing(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newImportEnv(t, d)
 		before := e.counts(t)
 
@@ -408,14 +413,14 @@ func TestImportAllOrNothing(t *testing.T) {
 // and the flows using it are rewritten; triggers are matched rather than duplicated, and conflicting ones
 // archived.
 func TestImportMatching(t *testing.T) {
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newImportEnv(t, d)
 		ctx := context.Background()
 		other, _, _, err := e.store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Other", Timezone: "UTC"}, "o@b.co")
 		must(t, err)
 
 		// the other workspace has Reporters' UUID; this one has a group named "spammers"
-		must(t, e.store.DB.Create(&models.Group{UUID: "2f7d208a-c2d5-4a3c-ac53-56e13ad7a641", WorkspaceID: other.ID, Name: "Theirs", Status: models.GroupReady, IsActive: true, CreatedOn: time.Now(), ModifiedOn: time.Now()}).Error)
+		must(t, e.db.Raw.Create(&models.Group{UUID: "2f7d208a-c2d5-4a3c-ac53-56e13ad7a641", WorkspaceID: other.ID, Name: "Theirs", Status: models.GroupReady, IsActive: true, CreatedOn: time.Now(), ModifiedOn: time.Now()}).Error)
 		spammers, err := e.store.CreateGroup(ctx, e.ws.ID, "spammers")
 		must(t, err)
 
@@ -463,8 +468,8 @@ func TestImportMatching(t *testing.T) {
 		_, err = e.importSpec(t, spec)
 		must(t, err)
 		var archived, active int64
-		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM triggers WHERE workspace_id = ? AND is_archived", e.ws.ID).Scan(&archived).Error)
-		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM triggers WHERE workspace_id = ? AND NOT is_archived", e.ws.ID).Scan(&active).Error)
+		must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM triggers WHERE workspace_id = ? AND is_archived", e.ws.ID).Scan(&archived).Error)
+		must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM triggers WHERE workspace_id = ? AND NOT is_archived", e.ws.ID).Scan(&active).Error)
 		if archived != 1 || active != 1 {
 			t.Errorf("triggers: %d archived, %d active", archived, active)
 		}
@@ -489,17 +494,6 @@ func mapsEqual(a, b map[string]int64) bool {
 		}
 	}
 	return true
-}
-
-func eachDialect(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
-	for _, d := range testdb.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			if d == models.Postgres {
-				testdb.RequirePostgres(t)
-			}
-			fn(t, d)
-		})
-	}
 }
 
 func assetsFlowUUID(s string) assets.FlowUUID { return assets.FlowUUID(s) }
@@ -558,22 +552,22 @@ func TestImportDetails(t *testing.T) {
 		flowOf("Hook", "44444444-4444-4444-8444-444444444444", "messaging_background", hook),
 	))
 	must(t, err)
-	types := []string{}
+	types := []models.FlowType{}
 	for _, f := range spec.Flows {
 		types = append(types, f.FlowType)
 	}
-	if !slices.Equal(types, []string{models.FlowVoice, models.FlowSurvey, models.FlowMessage, models.FlowBackground}) {
+	if !slices.Equal(types, []models.FlowType{models.FlowVoice, models.FlowSurvey, models.FlowMessage, models.FlowBackground}) {
 		t.Errorf("types %v", types)
 	}
 	if spec.Flows[0].ExpiresMinutes != 5 || !slices.Equal(spec.Flows[3].Resthooks, []string{"new-lead"}) || len(spec.Flows[2].Labels) != 1 {
 		t.Errorf("voice expiry %d, resthooks %v, labels %v", spec.Flows[0].ExpiresMinutes, spec.Flows[3].Resthooks, spec.Flows[2].Labels)
 	}
 
-	eachDialect(t, func(t *testing.T, d models.Dialect) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newImportEnv(t, d)
 		ctx := context.Background()
 		// a flow of another UUID already has the name Labeller
-		must(t, e.store.DB.Create(&models.Flow{UUID: "55555555-5555-4555-8555-555555555555", WorkspaceID: e.ws.ID, Name: "labeller",
+		must(t, e.db.Raw.Create(&models.Flow{UUID: "55555555-5555-4555-8555-555555555555", WorkspaceID: e.ws.ID, Name: "labeller",
 			FlowType: models.FlowMessage, SpecVersion: "14.4.2", Revision: 1, Definition: "{}", IsActive: true,
 			CreatedOn: time.Now(), ModifiedOn: time.Now()}).Error)
 		for i := 0; i < 2; i++ {
@@ -587,8 +581,8 @@ func TestImportDetails(t *testing.T) {
 			}
 		}
 		var labels, hooks int64
-		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM labels WHERE workspace_id = ? AND name = 'Colors' AND uuid = 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b'", e.ws.ID).Scan(&labels).Error)
-		must(t, e.store.DB.Raw("SELECT COUNT(*) FROM resthooks WHERE workspace_id = ? AND slug = 'new-lead'", e.ws.ID).Scan(&hooks).Error)
+		must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM labels WHERE workspace_id = ? AND name = 'Colors' AND uuid = 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b'", e.ws.ID).Scan(&labels).Error)
+		must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM resthooks WHERE workspace_id = ? AND slug = 'new-lead'", e.ws.ID).Scan(&hooks).Error)
 		if labels != 1 || hooks != 1 {
 			t.Errorf("%d labels, %d resthooks", labels, hooks)
 		}

@@ -39,7 +39,10 @@ func (q *ContactQuery) InGroup(groupID int64) *ContactQuery {
 func (q *ContactQuery) Nothing() *ContactQuery { q.l.nothing(); return q }
 
 // Matching keeps the contacts a contact query (translated by package flows) matches.
-func (q *ContactQuery) Matching(cond Condition) *ContactQuery { q.l.and(cond.SQL, cond.Args...); return q }
+func (q *ContactQuery) Matching(cond Condition) *ContactQuery {
+	q.l.and(cond.SQL, cond.Args...)
+	return q
+}
 
 // NameContains keeps the contacts whose names contain text, ignoring case.
 func (q *ContactQuery) NameContains(text string) *ContactQuery {
@@ -58,7 +61,10 @@ func (q *ContactQuery) NamedOrWithURN(name, identity string) *ContactQuery {
 }
 
 // ModifiedIn keeps the contacts last changed within a range.
-func (q *ContactQuery) ModifiedIn(r TimeRange) *ContactQuery { q.l.within("c.modified_on", r); return q }
+func (q *ContactQuery) ModifiedIn(r TimeRange) *ContactQuery {
+	q.l.within("c.modified_on", r)
+	return q
+}
 
 // ByCreation orders the listing by when contacts were made.
 func (q *ContactQuery) ByCreation() *ContactQuery {

@@ -97,9 +97,9 @@ func TestMigrationsMatch(t *testing.T) {
 	got := map[models.Dialect]map[string][]column{}
 	idx := map[models.Dialect][]string{}
 	for _, d := range testdb.Dialects() {
-		store, _ := testdb.Open(t, d, nil, nil)
-		got[d] = schema(t, d, store.DB)
-		idx[d] = indexes(t, d, store.DB)
+		db := testdb.New(t, d, nil, nil)
+		got[d] = schema(t, d, db.Raw)
+		idx[d] = indexes(t, d, db.Raw)
 	}
 
 	pg, lite := got[models.Postgres], got[models.SQLite]
@@ -134,13 +134,8 @@ func TestMigrationsMatch(t *testing.T) {
 
 // TestMigrateTwice proves migrating an up-to-date database does nothing.
 func TestMigrateTwice(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, dialect models.Dialect, dbURL string) {
-		db, d, err := models.Open(context.Background(), dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer models.Close(db)
-		n, err := models.Migrate(context.Background(), db, d)
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		n, err := testdb.New(t, d, nil, nil).Store.Migrate(context.Background())
 		if err != nil || n != 0 {
 			t.Fatalf("second migration applied %d (err %v), want 0", n, err)
 		}

@@ -6,7 +6,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-
 )
 
 // Role is what a user may do in a workspace.
@@ -146,7 +145,10 @@ func (s *Store) Members(workspaceID int64) *MemberQuery {
 }
 
 // WithUUIDs keeps the users with any of the UUIDs.
-func (q *MemberQuery) WithUUIDs(uuids []string) *MemberQuery { q.l.and("users.uuid IN ?", uuids); return q }
+func (q *MemberQuery) WithUUIDs(uuids []string) *MemberQuery {
+	q.l.and("users.uuid IN ?", uuids)
+	return q
+}
 
 // WithEmails keeps the users with any of the emails, ignoring case.
 func (q *MemberQuery) WithEmails(emails []string) *MemberQuery {

@@ -147,4 +147,3 @@ func (c *Config) RateFor(scope throttle.Scope, overrides map[string]string) thro
 	}
 	return c.Rates[throttle.ScopeV2]
 }
-

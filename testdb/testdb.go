@@ -1,5 +1,6 @@
 // Package testdb gives tests real databases: a fresh, migrated SQLite file or PostgreSQL database per test,
-// each cloned from a template migrated once per test process. It also gives deterministic clocks and UUIDs.
+// each cloned from a template migrated once per test process, run on every dialect (Each). It also gives the
+// shared fixtures (fixture.go) and deterministic clocks and UUIDs.
 //
 // PostgreSQL is found at FLOWSD_TEST_POSTGRES (default: the local server on 127.0.0.1:5432). When none answers,
 // PostgreSQL tests fail under CI=true and are skipped, loudly, elsewhere.
@@ -19,7 +20,9 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
 	_ "github.com/jackc/pgx/v5/stdlib" // the postgres driver gorm uses, for admin connections
+	"gorm.io/gorm"
 )
 
 // DefaultPostgres is where tests look for PostgreSQL when FLOWSD_TEST_POSTGRES is unset.
@@ -48,12 +51,29 @@ var (
 // Dialects lists the databases every storage test runs on.
 func Dialects() []models.Dialect { return []models.Dialect{models.SQLite, models.Postgres} }
 
-// Each runs fn as a subtest on every dialect, with a fresh migrated database.
-func Each(t *testing.T, fn func(t *testing.T, dialect models.Dialect, dbURL string)) {
+// Each runs fn as a subtest on every dialect; a PostgreSQL subtest is skipped when no PostgreSQL answers (and
+// fails under CI=true).
+func Each(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
 	t.Helper()
 	for _, d := range Dialects() {
 		t.Run(string(d), func(t *testing.T) {
-			fn(t, d, NewURL(t, d))
+			if d == models.Postgres {
+				RequirePostgres(t)
+			}
+			fn(t, d)
+		})
+	}
+}
+
+// EachB is Each for benchmarks.
+func EachB(b *testing.B, fn func(b *testing.B, d models.Dialect)) {
+	b.Helper()
+	for _, d := range Dialects() {
+		b.Run(string(d), func(b *testing.B) {
+			if d == models.Postgres {
+				RequirePostgres(b)
+			}
+			fn(b, d)
 		})
 	}
 }
@@ -72,16 +92,36 @@ func NewURL(t testing.TB, dialect models.Dialect) string {
 	return ""
 }
 
-// Open makes a fresh migrated database and opens a store on it with the given clock and UUIDs.
-func Open(t testing.TB, dialect models.Dialect, clock models.Clock, uuids models.UUIDGen) (*models.Store, string) {
+// DB is a fresh migrated test database: its URL, a store on it, and a handle of the test's own for the rows
+// and checks no store function is for (the store's handle is the store's).
+type DB struct {
+	Dialect models.Dialect
+	URL     string
+	Store   *models.Store
+	Raw     *gorm.DB
+}
+
+// New makes a fresh migrated database and opens a store on it with the given clock and UUIDs (nil: real ones).
+func New(t testing.TB, dialect models.Dialect, clock runtime.Clock, uuids runtime.UUIDGen) *DB {
 	t.Helper()
 	dbURL := NewURL(t, dialect)
-	db, d, err := models.Open(context.Background(), dbURL)
+	store, err := models.OpenStore(context.Background(), dbURL, clock, uuids)
+	if err != nil {
+		t.Fatalf("opening test database: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return &DB{Dialect: dialect, URL: dbURL, Store: store, Raw: Raw(t, dbURL)}
+}
+
+// Raw opens a handle on a test database for the test's own queries, closed when the test ends.
+func Raw(t testing.TB, dbURL string) *gorm.DB {
+	t.Helper()
+	db, _, err := models.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatalf("opening test database: %v", err)
 	}
 	t.Cleanup(func() { models.Close(db) })
-	return models.NewStore(db, d, clock, uuids), dbURL
+	return db
 }
 
 func newSQLite(t testing.TB) string {

@@ -75,14 +75,9 @@ type created struct {
 }
 
 func eachDB(t *testing.T, fn func(t *testing.T, dbURL string)) {
-	for _, d := range testdb.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			if d == models.Postgres {
-				testdb.RequirePostgres(t)
-			}
-			fn(t, testdb.NewEmptyURL(t, d)) // not migrated: the CLI must do it
-		})
-	}
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		fn(t, testdb.NewEmptyURL(t, d)) // not migrated: the CLI must do it
+	})
 }
 
 func TestWorkspaceAndTokenCreate(t *testing.T) {

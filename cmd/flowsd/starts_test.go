@@ -11,14 +11,15 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
-	"gorm.io/gorm"
 )
 
 // startFixture is a database with a workspace, the Hello flow, n contacts in a group and a pending start of
 // them all, as the API leaves one.
 type startFixture struct {
 	store *models.Store
+	db    *testdb.DB
 	url   string
 	start *models.FlowStart
 	n     int
@@ -26,10 +27,10 @@ type startFixture struct {
 
 func newStartFixture(t *testing.T, d models.Dialect, n int) *startFixture {
 	t.Helper()
-	store, url := testdb.Open(t, d, nil, nil)
+	db := testdb.New(t, d, nil, nil)
+	store := db.Store
 	ctx := context.Background()
-	ws, _, _, err := store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Nyaruka", Country: "RW", Timezone: "Africa/Kigali"}, "admin@nyaruka.com")
-	must(t, err)
+	ws, _ := testdb.Workspace(t, store, testdb.Nyaruka)
 	data, err := os.ReadFile("../../testdata/exports/hello.json")
 	must(t, err)
 	var export struct {
@@ -45,42 +46,34 @@ func newStartFixture(t *testing.T, d models.Dialect, n int) *startFixture {
 	must(t, err)
 	start := &models.FlowStart{WorkspaceID: ws.ID, StartType: models.StartTypeAPI, Status: models.StartPending, Params: "{}",
 		RestartParticipants: true, ContactCount: -1}
-	must(t, store.Write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(flow).Error; err != nil {
-			return err
+	must(t, db.Raw.Create(flow).Error)
+	for from := 0; from < n; from += 500 {
+		var batch []*models.Contact
+		for i := from; i < min(from+500, n); i++ {
+			name := fmt.Sprintf("Contact %d", i)
+			batch = append(batch, &models.Contact{UUID: runtime.RandomUUID(), WorkspaceID: ws.ID, Name: &name,
+				Status: models.ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now})
 		}
-		for from := 0; from < n; from += 500 {
-			var batch []*models.Contact
-			for i := from; i < min(from+500, n); i++ {
-				name := fmt.Sprintf("Contact %d", i)
-				batch = append(batch, &models.Contact{UUID: models.RandomUUID(), WorkspaceID: ws.ID, Name: &name,
-					Status: models.ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now})
-			}
-			if err := tx.Create(batch).Error; err != nil {
-				return err
-			}
-			for _, c := range batch {
-				if err := tx.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", group.ID, c.ID).Error; err != nil {
-					return err
-				}
-			}
+		must(t, db.Raw.Create(batch).Error)
+		for _, c := range batch {
+			must(t, db.Raw.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", group.ID, c.ID).Error)
 		}
-		start.FlowID = flow.ID
-		return store.InsertFlowStartTx(tx, start, nil, []int64{group.ID})
-	}))
-	return &startFixture{store: store, url: url, start: start, n: n}
+	}
+	start.FlowID = flow.ID
+	must(t, store.Write(ctx, func(tx *models.Tx) error { return tx.InsertFlowStart(start, nil, []int64{group.ID}) }))
+	return &startFixture{store: store, db: db, url: db.URL, start: start, n: n}
 }
 
 func (f *startFixture) count(t *testing.T, sql string) int64 {
 	t.Helper()
 	var n int64
-	must(t, f.store.DB.Raw(sql, f.start.ID).Scan(&n).Error)
+	must(t, f.db.Raw.Raw(sql, f.start.ID).Scan(&n).Error)
 	return n
 }
 
-func (f *startFixture) status(t *testing.T) string {
+func (f *startFixture) status(t *testing.T) models.StartStatus {
 	t.Helper()
-	s, err := f.store.StartByID(context.Background(), f.start.ID)
+	s, err := f.store.FlowStart(context.Background(), f.start.ID)
 	must(t, err)
 	return s.Status
 }
@@ -118,34 +111,29 @@ func (f *startFixture) checkEveryoneOnce(t *testing.T) {
 // TestStartSurvivesKill: a process killed (SIGKILL) part-way through a start leaves it for the next process,
 // which finishes it: nobody started twice, nobody skipped.
 func TestStartSurvivesKill(t *testing.T) {
-	for _, d := range testdb.Dialects() {
-		t.Run(string(d), func(t *testing.T) {
-			if d == models.Postgres {
-				testdb.RequirePostgres(t)
-			}
-			f := newStartFixture(t, d, 3000)
-			env := []string{"FLOWSD_DB=" + f.url, "FLOWSD_START_BATCH=10", "FLOWSD_WORKER_POLL=50ms"}
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		f := newStartFixture(t, d, 3000)
+		env := []string{"FLOWSD_DB=" + f.url, "FLOWSD_START_BATCH=10", "FLOWSD_WORKER_POLL=50ms"}
 
-			first := startServer(t, env)
-			waitFor(t, "the first process to start some contacts", 60*time.Second, func() bool {
-				return f.count(t, "SELECT COUNT(*) FROM flow_start_recipients WHERE start_id = ? AND started") >= 200
-			})
-			first.cmd.Process.Signal(syscall.SIGKILL)
-			first.cmd.Wait()
-			started := f.count(t, "SELECT COUNT(*) FROM flow_start_recipients WHERE start_id = ? AND started")
-			if started >= int64(f.n) {
-				t.Fatalf("the first process finished before it was killed: make the start bigger")
-			}
-			if runs := f.count(t, "SELECT COUNT(*) FROM flow_runs WHERE start_id = ?"); runs != started {
-				t.Fatalf("after the kill %d runs but %d recipients marked started", runs, started)
-			}
-
-			second := startServer(t, env)
-			waitFor(t, "the second process to finish the start", 120*time.Second, func() bool { return f.status(t) == models.StartCompleted })
-			second.stop(t)
-			f.checkEveryoneOnce(t)
+		first := startServer(t, env)
+		waitFor(t, "the first process to start some contacts", 60*time.Second, func() bool {
+			return f.count(t, "SELECT COUNT(*) FROM flow_start_recipients WHERE start_id = ? AND started") >= 200
 		})
-	}
+		first.cmd.Process.Signal(syscall.SIGKILL)
+		first.cmd.Wait()
+		started := f.count(t, "SELECT COUNT(*) FROM flow_start_recipients WHERE start_id = ? AND started")
+		if started >= int64(f.n) {
+			t.Fatalf("the first process finished before it was killed: make the start bigger")
+		}
+		if runs := f.count(t, "SELECT COUNT(*) FROM flow_runs WHERE start_id = ?"); runs != started {
+			t.Fatalf("after the kill %d runs but %d recipients marked started", runs, started)
+		}
+
+		second := startServer(t, env)
+		waitFor(t, "the second process to finish the start", 120*time.Second, func() bool { return f.status(t) == models.StartCompleted })
+		second.stop(t)
+		f.checkEveryoneOnce(t)
+	})
 }
 
 // TestTwoProcessesShareAStart: two processes on one PostgreSQL database work the same start side by side,
