@@ -15,19 +15,12 @@ import (
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/testdb"
 	"github.com/flowsd/flowsd/throttle"
-	"gorm.io/gorm"
 )
 
 // countQueries counts the statements the store runs from now on.
 func (e *env) countQueries() *atomic.Int64 {
 	e.t.Helper()
-	n := &atomic.Int64{}
-	count := func(*gorm.DB) { n.Add(1) }
-	cb := e.db.Raw.Callback()
-	e.must(cb.Query().After("gorm:query").Register("test:count", count))
-	e.must(cb.Row().After("gorm:row").Register("test:count", count))
-	e.must(cb.Raw().After("gorm:raw").Register("test:count", count))
-	return n
+	return e.db.CountQueries(e.t)
 }
 
 // queriesFor is how many statements one GET runs.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/flowsd/flowsd/flows"
@@ -159,7 +160,8 @@ func saveSmartGroup(c *Ctx, group *models.Group, in *input) error {
 	if queryOK && text != nil {
 		switch q, err := flows.ParseQuery(ctx, store, ws, *text); {
 		case err != nil:
-			if _, isQueryErr := err.(*flows.QueryError); !isQueryErr {
+			var invalid *flows.QueryError
+			if !errors.As(err, &invalid) {
 				return err
 			}
 			v.add("query", err.Error())

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -163,14 +164,14 @@ func deleteNamed[T any](c *Ctx, k namedKind[T], release func(context.Context, *T
 // writeError turns the errors a store write can give into answers: a lost race for a unique name is the
 // same 400 the validator gives, a lost race for the last place under the limit the same 409.
 func writeError(err error, nameField string) error {
-	switch err {
-	case nil:
+	switch {
+	case err == nil:
 		return nil
-	case models.ErrNameTaken:
+	case errors.Is(err, models.ErrNameTaken):
 		v := &validation{}
 		v.add(nameField, "This field must be unique.")
 		return errValidation(v)
-	case models.ErrLimitReached:
+	case errors.Is(err, models.ErrLimitReached):
 		return errLimitReached()
 	}
 	return err

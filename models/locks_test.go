@@ -48,12 +48,11 @@ func TestContactLocks(t *testing.T) {
 		held, err := locks.Lock(ctx, []int64{9}, time.Second)
 		must(t, err)
 		_, err = store.ClaimEvaluatingGroups(ctx, 1, func(b *models.Batch) error {
-			if err := b.LockContacts(ctx, []int64{8, 9}, 50*time.Millisecond); !errors.Is(err, models.ErrLockTimeout) {
-				t.Errorf("a batch took a held lock: %v", err)
-			}
-			return nil
+			return b.LockContacts(ctx, []int64{8, 9}, 50*time.Millisecond)
 		})
-		must(t, err)
+		if !errors.Is(err, models.ErrLockTimeout) {
+			t.Errorf("a batch took a held lock: %v", err)
+		}
 		_, err = store.ClaimEvaluatingGroups(ctx, 1, func(b *models.Batch) error {
 			taken, err := b.TryLockContacts(ctx, []int64{8, 9, 10})
 			if err != nil || !slices.Equal(taken, []int64{8, 10}) {

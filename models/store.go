@@ -43,6 +43,7 @@ type Store struct {
 	writeMu sync.Mutex
 
 	claimers claimers
+	leader   work.Leader
 }
 
 // NewStore wraps an open database.
@@ -56,6 +57,7 @@ func NewStore(db *gorm.DB, dialect Dialect, clock runtime.Clock, uuids runtime.U
 	s := &Store{db: db, Dialect: dialect, Now: clock, NewUUID: uuids}
 	s.Locks = newContactLocks(s)
 	s.claimers = newClaimers(dialect)
+	s.leader = newLeader(s)
 	return s
 }
 

@@ -99,18 +99,35 @@ type DB struct {
 	URL     string
 	Store   *models.Store
 	Raw     *gorm.DB
+
+	storeDB *gorm.DB // the store's own handle, for counting what it runs
 }
 
 // New makes a fresh migrated database and opens a store on it with the given clock and UUIDs (nil: real ones).
 func New(t testing.TB, dialect models.Dialect, clock runtime.Clock, uuids runtime.UUIDGen) *DB {
 	t.Helper()
 	dbURL := NewURL(t, dialect)
-	store, err := models.OpenStore(context.Background(), dbURL, clock, uuids)
-	if err != nil {
-		t.Fatalf("opening test database: %v", err)
+	storeDB := Raw(t, dbURL)
+	store := models.NewStore(storeDB, dialect, clock, uuids)
+	return &DB{Dialect: dialect, URL: dbURL, Store: store, Raw: Raw(t, dbURL), storeDB: storeDB}
+}
+
+// CountQueries counts the statements the store runs from now on.
+func (db *DB) CountQueries(t testing.TB) *atomic.Int64 {
+	t.Helper()
+	n := &atomic.Int64{}
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := db.storeDB.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("testdb:count", count),
+		cb.Row().After("gorm:row").Register("testdb:count", count),
+		cb.Raw().After("gorm:raw").Register("testdb:count", count),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Cleanup(func() { store.Close() })
-	return &DB{Dialect: dialect, URL: dbURL, Store: store, Raw: Raw(t, dbURL)}
+	return n
 }
 
 // Raw opens a handle on a test database for the test's own queries, closed when the test ends.

@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -412,11 +411,7 @@ type importOutput struct {
 // countRows counts what the test exports write, straight from the database.
 func countRows(t *testing.T, dbURL string) map[string]int64 {
 	t.Helper()
-	db, _, err := models.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer models.Close(db)
+	db := testdb.Raw(t, dbURL)
 	out := map[string]int64{}
 	for _, table := range []string{"flows", "contact_fields", "contact_groups", "campaigns", "campaign_events", "triggers", "resthooks"} {
 		var n int64
