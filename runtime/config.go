@@ -46,7 +46,7 @@ var settings = []setting{
 	{"max-body", "FLOWSD_MAX_BODY", "", "1048576", "largest request body accepted, in bytes"},
 	{"start-workers", "FLOWSD_START_WORKERS", "", "4", "goroutines starting contacts in flows in this process; 0 leaves flow starts to other processes"},
 	{"start-batch", "FLOWSD_START_BATCH", "", "25", "contacts a start worker starts per transaction"},
-	{"worker-poll", "FLOWSD_WORKER_POLL", "", "1s", "how often workers look in the database for work (flow starts, wait timeouts and expiries)"},
+	{"worker-poll", "FLOWSD_WORKER_POLL", "", "1s", "how often workers look in the database for work nobody signalled (flow starts, wait timeouts and expiries, smart groups)"},
 	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call may take"},
 }
 
