@@ -91,12 +91,9 @@ func contactsListing(c *Ctx) (*models.ContactQuery, order, error) {
 	ord := order{reversible: true}
 	q := c.store().Contacts(c.ws().ID, queryBool(c.query, "deleted")).ModifiedIn(timeRange(c.query))
 
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUID(c, q)
 	if err != nil {
 		return nil, ord, err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
 	}
 	if raw := c.query.Get("urn"); raw != "" {
 		identity, err := lookupURN(c, raw)

@@ -130,20 +130,9 @@ func storedObject(text string) *jsonObject {
 }
 
 func listFlowStarts(c *Ctx) error {
-	q := c.store().Starts(c.ws().ID).ModifiedIn(timeRange(c.query))
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUIDAndID(c, c.store().Starts(c.ws().ID).ModifiedIn(timeRange(c.query)))
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
-	}
-	id, err := intParam(c.query, "id")
-	if err != nil {
-		return err
-	}
-	if id != 0 {
-		q = q.WithID(id)
 	}
 	return respondPage(c, order{reversible: true}, q.Page, convertEach(func(s *models.StartListing) any { return convertStart(c, s) }))
 }

@@ -106,13 +106,9 @@ func convertFlow(c *Ctx, f *inspectedFlow) any {
 // is ordered by created_on.
 func listFlows(c *Ctx) error {
 	ctx := c.Request().Context()
-	q := c.store().Flows(c.ws().ID).ModifiedIn(timeRange(c.query))
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUID(c, c.store().Flows(c.ws().ID).ModifiedIn(timeRange(c.query)))
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
 	}
 	if t := c.query.Get("type"); t != "" {
 		q = q.OfType(models.FlowType(t))

@@ -86,19 +86,9 @@ func groupKind(s *models.Store) namedKind[models.Group] {
 }
 
 func listGroups(c *Ctx) error {
-	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
-		return err
-	}
-	q := c.store().Groups(c.ws().ID)
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUIDOrName(c, c.store().Groups(c.ws().ID))
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
-	}
-	if name := c.query.Get("name"); name != "" {
-		q = q.Named(name)
 	}
 	if queryBool(c.query, "manual_only") {
 		q = q.ManualOnly()

@@ -51,19 +51,9 @@ func labelKind(s *models.Store) namedKind[models.Label] {
 }
 
 func listLabels(c *Ctx) error {
-	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
-		return err
-	}
-	q := c.store().Labels(c.ws().ID)
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUIDOrName(c, c.store().Labels(c.ws().ID))
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
-	}
-	if name := c.query.Get("name"); name != "" {
-		q = q.Named(name)
 	}
 	return respondPage(c, order{}, q.Page, convertEach(func(l *models.Label) any { return convertLabel(c, l) }))
 }

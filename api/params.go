@@ -209,3 +209,53 @@ func intParam(q url.Values, name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// The filters many listings share, each a models builder method of the same name.
+type (
+	uuidFilter[Q any] interface{ WithUUID(string) Q }
+	idFilter[Q any]   interface{ WithID(int64) Q }
+	nameFilter[Q any] interface{ Named(string) Q }
+)
+
+// filterUUID narrows a listing to ?uuid=, refusing one that isn't a UUID.
+func filterUUID[Q uuidFilter[Q]](c *Ctx, q Q) (Q, error) {
+	uuid, err := uuidParam(c.query, "uuid")
+	if err != nil || uuid == "" {
+		return q, err
+	}
+	return q.WithUUID(uuid), nil
+}
+
+// filterUUIDAndID narrows a listing to ?uuid= and the deprecated ?id=.
+func filterUUIDAndID[Q interface {
+	uuidFilter[Q]
+	idFilter[Q]
+}](c *Ctx, q Q) (Q, error) {
+	q, err := filterUUID(c, q)
+	if err != nil {
+		return q, err
+	}
+	id, err := intParam(c.query, "id")
+	if err != nil || id == 0 {
+		return q, err
+	}
+	return q.WithID(id), nil
+}
+
+// filterUUIDOrName narrows a listing to ?uuid= or ?name= (ignoring case), which may not both be given.
+func filterUUIDOrName[Q interface {
+	uuidFilter[Q]
+	nameFilter[Q]
+}](c *Ctx, q Q) (Q, error) {
+	if err := exclusiveParams(c.query, "uuid", "name"); err != nil {
+		return q, err
+	}
+	q, err := filterUUID(c, q)
+	if err != nil {
+		return q, err
+	}
+	if name := c.query.Get("name"); name != "" {
+		q = q.Named(name)
+	}
+	return q, nil
+}

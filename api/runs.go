@@ -267,20 +267,9 @@ func listRuns(c *Ctx) error {
 	if err := exclusiveParams(c.query, "contact", "flow"); err != nil {
 		return err
 	}
-	q := c.store().Runs(c.ws().ID).ModifiedIn(timeRange(c.query))
-	uuid, err := uuidParam(c.query, "uuid")
+	q, err := filterUUIDAndID(c, c.store().Runs(c.ws().ID).ModifiedIn(timeRange(c.query)))
 	if err != nil {
 		return err
-	}
-	if uuid != "" {
-		q = q.WithUUID(uuid)
-	}
-	id, err := intParam(c.query, "id")
-	if err != nil {
-		return err
-	}
-	if id != 0 {
-		q = q.WithID(id)
 	}
 	flow, err := uuidParam(c.query, "flow")
 	if err != nil {

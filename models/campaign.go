@@ -10,33 +10,33 @@ import (
 
 // Campaign schedules flows and messages relative to a date field of the contacts of a group.
 type Campaign struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Name        string    `gorm:"column:name"`
-	GroupID     int64     `gorm:"column:group_id"`
-	IsArchived  bool      `gorm:"column:is_archived"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Name        string
+	GroupID     int64
+	IsArchived  bool
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Campaign) TableName() string { return "campaigns" }
 
 // CampaignEvent is one thing a campaign does: start a flow or send a message, offset from a date field.
 type CampaignEvent struct {
-	ID           int64     `gorm:"primaryKey"`
-	UUID         string    `gorm:"column:uuid"`
-	CampaignID   int64     `gorm:"column:campaign_id"`
-	RelativeToID int64     `gorm:"column:relative_to_id"`
-	Offset       int       `gorm:"column:event_offset"`
-	Unit         string    `gorm:"column:unit"` // minutes, hours, days, weeks
-	DeliveryHour int       `gorm:"column:delivery_hour"`
-	EventType    string    `gorm:"column:event_type"` // flow or message
-	FlowID       *int64    `gorm:"column:flow_id"`
-	Message      *string   `gorm:"column:message"` // translations as JSON: {"eng": "Hi"}
-	IsActive     bool      `gorm:"column:is_active"`
-	CreatedOn    time.Time `gorm:"column:created_on"`
+	ID           int64 `gorm:"primaryKey"`
+	UUID         string
+	CampaignID   int64
+	RelativeToID int64
+	Offset       int    `gorm:"column:event_offset"`
+	Unit         string // minutes, hours, days, weeks
+	DeliveryHour int
+	EventType    string // flow or message
+	FlowID       *int64
+	Message      *string // translations as JSON: {"eng": "Hi"}
+	IsActive     bool
+	CreatedOn    time.Time
 }
 
 func (CampaignEvent) TableName() string { return "campaign_events" }

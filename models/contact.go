@@ -31,35 +31,35 @@ const (
 
 // Contact is a person a workspace messages.
 type Contact struct {
-	ID          int64         `gorm:"primaryKey"`
-	UUID        string        `gorm:"column:uuid"`
-	WorkspaceID int64         `gorm:"column:workspace_id"`
-	Name        *string       `gorm:"column:name"`
-	NameLower   *string       `gorm:"column:name_lower"`
-	NameTokens  string        `gorm:"column:name_tokens"`
-	Language    *string       `gorm:"column:language"`
-	Status      ContactStatus `gorm:"column:status"`
-	IsActive    bool          `gorm:"column:is_active"`
-	CreatedOn   time.Time     `gorm:"column:created_on"`
-	ModifiedOn  time.Time     `gorm:"column:modified_on"`
-	LastSeenOn  *time.Time    `gorm:"column:last_seen_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Name        *string
+	NameLower   *string
+	NameTokens  string
+	Language    *string
+	Status      ContactStatus
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
+	LastSeenOn  *time.Time
 	// the session waiting for the contact's reply, and its flow
-	CurrentSessionID *int64 `gorm:"column:current_session_id"`
-	CurrentFlowID    *int64 `gorm:"column:current_flow_id"`
+	CurrentSessionID *int64
+	CurrentFlowID    *int64
 }
 
 func (Contact) TableName() string { return "contacts" }
 
 // ContactURN is one way of reaching a contact. Identity is "scheme:path", unique in a workspace.
 type ContactURN struct {
-	ID          int64   `gorm:"primaryKey"`
-	WorkspaceID int64   `gorm:"column:workspace_id"`
-	ContactID   int64   `gorm:"column:contact_id"`
-	Identity    string  `gorm:"column:identity"`
-	Scheme      string  `gorm:"column:scheme"`
-	Path        string  `gorm:"column:path"`
-	Display     *string `gorm:"column:display"`
-	Priority    int     `gorm:"column:priority"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	ContactID   int64
+	Identity    string
+	Scheme      string
+	Path        string
+	Display     *string
+	Priority    int
 }
 
 func (ContactURN) TableName() string { return "contact_urns" }
@@ -73,31 +73,31 @@ type FieldValue struct {
 
 // fieldValueRow is how a field value is stored: its typed columns make field queries plain SQL.
 type fieldValueRow struct {
-	ContactID     int64               `gorm:"column:contact_id"`
-	FieldID       int64               `gorm:"column:field_id"`
-	TextValue     string              `gorm:"column:text_value"`
-	TextLower     string              `gorm:"column:text_lower"`
-	NumberValue   decimal.NullDecimal `gorm:"column:number_value"`
-	DatetimeValue *time.Time          `gorm:"column:datetime_value"`
+	ContactID     int64
+	FieldID       int64
+	TextValue     string
+	TextLower     string
+	NumberValue   decimal.NullDecimal
+	DatetimeValue *time.Time
 }
 
 func (fieldValueRow) TableName() string { return "contact_field_values" }
 
 // groupMember puts a contact in a group.
 type groupMember struct {
-	GroupID   int64 `gorm:"column:group_id"`
-	ContactID int64 `gorm:"column:contact_id"`
+	GroupID   int64
+	ContactID int64
 }
 
 func (groupMember) TableName() string { return "contact_group_members" }
 
 // ContactNote is a note a user left on a contact.
 type ContactNote struct {
-	ID          int64     `gorm:"primaryKey"`
-	ContactID   int64     `gorm:"column:contact_id"`
-	Text        string    `gorm:"column:text"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	CreatedByID int64     `gorm:"column:created_by_id"`
+	ID          int64 `gorm:"primaryKey"`
+	ContactID   int64
+	Text        string
+	CreatedOn   time.Time
+	CreatedByID int64
 }
 
 func (ContactNote) TableName() string { return "contact_notes" }
@@ -142,8 +142,7 @@ func (e *ErrURNTaken) Error() string {
 
 // GetContact finds an active contact by UUID.
 func (s *Store) GetContact(ctx context.Context, workspaceID int64, uuid string) (*Contact, error) {
-	c := &Contact{}
-	return c, s.read(ctx).Where("workspace_id = ? AND uuid = ? AND is_active", workspaceID, uuid).Take(c).Error
+	return getActive[Contact](ctx, s, workspaceID, "uuid", uuid)
 }
 
 // GetContactAnyState finds a contact by UUID, deleted ones too (writes to them are refused with a message).

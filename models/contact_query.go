@@ -1,20 +1,15 @@
 package models
 
 import (
-	"context"
 	"strings"
 )
 
 // ContactQuery builds a listing of a workspace's contacts, ordered by when they last changed (or were made).
-type ContactQuery struct {
-	s         *Store
-	l         listing
-	byCreated bool
-}
+type ContactQuery struct{ query[Contact] }
 
 // Contacts starts a listing of the workspace's active contacts (or, with deleted, of its deleted ones only).
 func (s *Store) Contacts(workspaceID int64, deleted bool) *ContactQuery {
-	q := &ContactQuery{s: s, l: newListing("contacts AS c", "c.modified_on", "c.id")}
+	q := &ContactQuery{newQuery(s, "contacts AS c", "c.modified_on", "c.id", func(c *Contact) Position { return Position{Time: c.ModifiedOn, ID: c.ID} })}
 	q.l.sel = "c.*"
 	q.l.and("c.workspace_id = ? AND c.is_active = ?", workspaceID, !deleted)
 	return q
@@ -68,18 +63,8 @@ func (q *ContactQuery) ModifiedIn(r TimeRange) *ContactQuery {
 
 // ByCreation orders the listing by when contacts were made.
 func (q *ContactQuery) ByCreation() *ContactQuery {
-	q.l.column, q.byCreated = "c.created_on", true
+	q.l.column, q.pos = "c.created_on", func(c *Contact) Position { return Position{Time: c.CreatedOn, ID: c.ID} }
 	return q
-}
-
-// Page reads one page of the listing.
-func (q *ContactQuery) Page(ctx context.Context, spec PageSpec) (*Page[Contact], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(c *Contact) Position {
-		if q.byCreated {
-			return Position{Time: c.CreatedOn, ID: c.ID}
-		}
-		return Position{Time: c.ModifiedOn, ID: c.ID}
-	})
 }
 
 // Recipient is a contact a broadcast goes to, with their language and highest priority URN.

@@ -38,18 +38,18 @@ var reservedFieldKeys = map[string]bool{"has": true, "is": true, "fields": true,
 
 // Field is a custom contact field.
 type Field struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Key         string    `gorm:"column:key"`
-	Name        string    `gorm:"column:name"`
-	ValueType   string    `gorm:"column:value_type"`
-	Featured    bool      `gorm:"column:featured"`
-	Priority    int       `gorm:"column:priority"`
-	AgentAccess string    `gorm:"column:agent_access"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Key         string
+	Name        string
+	ValueType   string
+	Featured    bool
+	Priority    int
+	AgentAccess string
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Field) TableName() string { return "contact_fields" }
@@ -78,16 +78,11 @@ func ValidFieldName(name string) bool {
 }
 
 // FieldQuery builds a listing of a workspace's active fields, ordered by when they were made.
-type FieldQuery struct {
-	s *Store
-	l listing
-}
+type FieldQuery struct{ query[Field] }
 
 // Fields starts a listing of the workspace's fields.
 func (s *Store) Fields(workspaceID int64) *FieldQuery {
-	q := &FieldQuery{s: s, l: newListing("contact_fields", "created_on", "id")}
-	q.l.and("workspace_id = ? AND is_active", workspaceID)
-	return q
+	return &FieldQuery{activeIn(s, workspaceID, "contact_fields", "created_on", func(x *Field) Position { return Position{Time: x.CreatedOn, ID: x.ID} })}
 }
 
 // WithKey keeps the field with a key.
@@ -99,20 +94,9 @@ func (q *FieldQuery) VisibleToAgents() *FieldQuery {
 	return q
 }
 
-// Page reads one page of the listing.
-func (q *FieldQuery) Page(ctx context.Context, spec PageSpec) (*Page[Field], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(f *Field) Position { return Position{Time: f.CreatedOn, ID: f.ID} })
-}
-
-// All reads every field of the listing, oldest first.
-func (q *FieldQuery) All(ctx context.Context) ([]Field, error) {
-	return readAll[Field](ctx, q.s.db, q.l)
-}
-
 // GetField finds an active field by key.
 func (s *Store) GetField(ctx context.Context, workspaceID int64, key string) (*Field, error) {
-	f := &Field{}
-	return f, s.read(ctx).Where("workspace_id = ? AND is_active AND key = ?", workspaceID, key).Take(f).Error
+	return getActive[Field](ctx, s, workspaceID, "key", key)
 }
 
 // FieldNameTaken reports whether another active field has name (ignoring case).

@@ -18,35 +18,30 @@ const (
 
 // Flow is a flow definition, stored migrated to the engine's spec version.
 type Flow struct {
-	ID             int64     `gorm:"primaryKey"`
-	UUID           string    `gorm:"column:uuid"`
-	WorkspaceID    int64     `gorm:"column:workspace_id"`
-	Name           string    `gorm:"column:name"`
-	FlowType       FlowType  `gorm:"column:flow_type"`
-	SpecVersion    string    `gorm:"column:spec_version"`
-	Revision       int       `gorm:"column:revision"`
-	Definition     string    `gorm:"column:definition"`
-	ExpiresMinutes int       `gorm:"column:expires_minutes"`
-	IsArchived     bool      `gorm:"column:is_archived"`
-	IsActive       bool      `gorm:"column:is_active"`
-	CreatedOn      time.Time `gorm:"column:created_on"`
-	ModifiedOn     time.Time `gorm:"column:modified_on"`
+	ID             int64 `gorm:"primaryKey"`
+	UUID           string
+	WorkspaceID    int64
+	Name           string
+	FlowType       FlowType
+	SpecVersion    string
+	Revision       int
+	Definition     string
+	ExpiresMinutes int
+	IsArchived     bool
+	IsActive       bool
+	CreatedOn      time.Time
+	ModifiedOn     time.Time
 }
 
 func (Flow) TableName() string { return "flows" }
 
 // FlowQuery builds a listing of a workspace's active flows (archived ones too), ordered by when they were
 // made.
-type FlowQuery struct {
-	s *Store
-	l listing
-}
+type FlowQuery struct{ query[Flow] }
 
 // Flows starts a listing of the workspace's flows.
 func (s *Store) Flows(workspaceID int64) *FlowQuery {
-	q := &FlowQuery{s: s, l: newListing("flows", "created_on", "id")}
-	q.l.and("workspace_id = ? AND is_active", workspaceID)
-	return q
+	return &FlowQuery{activeIn(s, workspaceID, "flows", "created_on", func(x *Flow) Position { return Position{Time: x.CreatedOn, ID: x.ID} })}
 }
 
 // WithUUID keeps the flow with a UUID.
@@ -64,18 +59,9 @@ func (q *FlowQuery) Archived(archived bool) *FlowQuery {
 // ModifiedIn keeps the flows last changed within a range.
 func (q *FlowQuery) ModifiedIn(r TimeRange) *FlowQuery { q.l.within("modified_on", r); return q }
 
-// Page reads one page of the listing.
-func (q *FlowQuery) Page(ctx context.Context, spec PageSpec) (*Page[Flow], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(f *Flow) Position { return Position{Time: f.CreatedOn, ID: f.ID} })
-}
-
-// All reads every flow of the listing, oldest first.
-func (q *FlowQuery) All(ctx context.Context) ([]Flow, error) { return readAll[Flow](ctx, q.s.db, q.l) }
-
 // GetFlow finds an active flow by UUID.
 func (s *Store) GetFlow(ctx context.Context, workspaceID int64, uuid string) (*Flow, error) {
-	f := &Flow{}
-	return f, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(f).Error
+	return getActive[Flow](ctx, s, workspaceID, "uuid", uuid)
 }
 
 // Flow reads a flow by id, deleted and archived ones too.

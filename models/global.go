@@ -15,15 +15,15 @@ const (
 
 // Global is a workspace-wide named value that flows and messages can use.
 type Global struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Key         string    `gorm:"column:key"`
-	Name        string    `gorm:"column:name"`
-	Value       string    `gorm:"column:value"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Key         string
+	Name        string
+	Value       string
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Global) TableName() string { return "globals" }
@@ -44,16 +44,11 @@ func ValidGlobalKey(key string) bool {
 }
 
 // GlobalQuery builds a listing of a workspace's active globals, ordered by when they were last changed.
-type GlobalQuery struct {
-	s *Store
-	l listing
-}
+type GlobalQuery struct{ query[Global] }
 
 // Globals starts a listing of the workspace's globals.
 func (s *Store) Globals(workspaceID int64) *GlobalQuery {
-	q := &GlobalQuery{s: s, l: newListing("globals", "modified_on", "id")}
-	q.l.and("workspace_id = ? AND is_active", workspaceID)
-	return q
+	return &GlobalQuery{activeIn(s, workspaceID, "globals", "modified_on", func(x *Global) Position { return Position{Time: x.ModifiedOn, ID: x.ID} })}
 }
 
 // WithKey keeps the global with a key.
@@ -62,20 +57,9 @@ func (q *GlobalQuery) WithKey(key string) *GlobalQuery { q.l.and("key = ?", key)
 // ModifiedIn keeps the globals last changed within a range.
 func (q *GlobalQuery) ModifiedIn(r TimeRange) *GlobalQuery { q.l.within("modified_on", r); return q }
 
-// Page reads one page of the listing.
-func (q *GlobalQuery) Page(ctx context.Context, spec PageSpec) (*Page[Global], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(g *Global) Position { return Position{Time: g.ModifiedOn, ID: g.ID} })
-}
-
-// All reads every global of the listing.
-func (q *GlobalQuery) All(ctx context.Context) ([]Global, error) {
-	return readAll[Global](ctx, q.s.db, q.l)
-}
-
 // GetGlobal finds an active global by key.
 func (s *Store) GetGlobal(ctx context.Context, workspaceID int64, key string) (*Global, error) {
-	g := &Global{}
-	return g, s.read(ctx).Where("workspace_id = ? AND is_active AND key = ?", workspaceID, key).Take(g).Error
+	return getActive[Global](ctx, s, workspaceID, "key", key)
 }
 
 // GlobalNameTaken reports whether another active global has name (ignoring case).

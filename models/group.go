@@ -22,29 +22,26 @@ const MaxGroupNameLen = 64
 
 // Group is a contact group: manual (members added and removed) or smart (members match its query).
 type Group struct {
-	ID          int64       `gorm:"primaryKey"`
-	UUID        string      `gorm:"column:uuid"`
-	WorkspaceID int64       `gorm:"column:workspace_id"`
-	Name        string      `gorm:"column:name"`
-	Query       *string     `gorm:"column:query"`
-	Status      GroupStatus `gorm:"column:status"`
-	IsSystem    bool        `gorm:"column:is_system"`
-	IsActive    bool        `gorm:"column:is_active"`
-	CreatedOn   time.Time   `gorm:"column:created_on"`
-	ModifiedOn  time.Time   `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Name        string
+	Query       *string
+	Status      GroupStatus
+	IsSystem    bool
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Group) TableName() string { return "contact_groups" }
 
 // GroupQuery builds a listing of a workspace's active groups, except those still initializing.
-type GroupQuery struct {
-	s *Store
-	l listing
-}
+type GroupQuery struct{ query[Group] }
 
 // Groups starts a listing of the workspace's groups, ordered by when they were made.
 func (s *Store) Groups(workspaceID int64) *GroupQuery {
-	q := &GroupQuery{s: s, l: newListing("contact_groups", "created_on", "id")}
+	q := &GroupQuery{newQuery(s, "contact_groups", "created_on", "id", func(x *Group) Position { return Position{Time: x.CreatedOn, ID: x.ID} })}
 	q.l.and("workspace_id = ? AND is_active AND status <> ?", workspaceID, GroupInitializing)
 	return q
 }
@@ -79,25 +76,9 @@ func (q *GroupQuery) ManualOnly() *GroupQuery { q.l.and("query IS NULL AND NOT i
 // NotSystem leaves out the system groups.
 func (q *GroupQuery) NotSystem() *GroupQuery { q.l.and("NOT is_system"); return q }
 
-// Page reads one page of the listing.
-func (q *GroupQuery) Page(ctx context.Context, spec PageSpec) (*Page[Group], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(g *Group) Position { return Position{Time: g.CreatedOn, ID: g.ID} })
-}
-
-// All reads every group of the listing, oldest first.
-func (q *GroupQuery) All(ctx context.Context) ([]Group, error) {
-	return readAll[Group](ctx, q.s.db, q.l)
-}
-
-// First reads the listing's oldest group, nil when it has none.
-func (q *GroupQuery) First(ctx context.Context) (*Group, error) {
-	return first(readPage(ctx, q.s.db, q.l, PageSpec{Ascending: true, Size: 1}, func(g *Group) Position { return Position{} }))
-}
-
 // GetGroup finds an active group by UUID.
 func (s *Store) GetGroup(ctx context.Context, workspaceID int64, uuid string) (*Group, error) {
-	g := &Group{}
-	return g, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(g).Error
+	return getActive[Group](ctx, s, workspaceID, "uuid", uuid)
 }
 
 // GroupNameTaken reports whether another active group has name (ignoring case).
@@ -115,12 +96,7 @@ func (s *Store) CreateGroup(ctx context.Context, workspaceID int64, name string)
 
 // RenameGroup changes a group's name.
 func (s *Store) RenameGroup(ctx context.Context, g *Group, name string) error {
-	now := s.now()
-	if err := s.updateColumns(ctx, g.WorkspaceID, "contact_groups", g.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
-		return err
-	}
-	g.Name, g.ModifiedOn = name, now
-	return nil
+	return s.rename(ctx, g.WorkspaceID, "contact_groups", g.ID, name, &g.Name, &g.ModifiedOn)
 }
 
 // DeleteGroup soft-deletes a group.

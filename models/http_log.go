@@ -4,16 +4,16 @@ import "time"
 
 // HTTPLog is a call a flow made to a webhook or resthook subscriber.
 type HTTPLog struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	FlowID      *int64    `gorm:"column:flow_id"`
-	URL         string    `gorm:"column:url"`
-	Status      string    `gorm:"column:status"` // success, response_error, connection_error, subscriber_gone
-	StatusCode  int       `gorm:"column:status_code"`
-	Request     string    `gorm:"column:request"`
-	Response    string    `gorm:"column:response"`
-	ElapsedMS   int       `gorm:"column:elapsed_ms"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	FlowID      *int64
+	URL         string
+	Status      string // success, response_error, connection_error, subscriber_gone
+	StatusCode  int
+	Request     string
+	Response    string
+	ElapsedMS   int
+	CreatedOn   time.Time
 }
 
 func (HTTPLog) TableName() string { return "http_logs" }

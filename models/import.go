@@ -209,14 +209,10 @@ func (imp *importer) load() error {
 	for _, f := range fields {
 		imp.fields[f.Key] = f
 	}
-	if err := imp.tx.db.Where("workspace_id = ? AND is_active", imp.ws).Order("id").Find(&imp.groups).Error; err != nil {
-		return err
-	}
-	if err := imp.tx.db.Where("workspace_id = ? AND is_active", imp.ws).Order("id").Find(&imp.labels).Error; err != nil {
-		return err
-	}
-	if err := imp.tx.db.Where("workspace_id = ? AND is_active", imp.ws).Order("id").Find(&imp.topics).Error; err != nil {
-		return err
+	for _, rows := range []any{&imp.groups, &imp.labels, &imp.topics} {
+		if err := imp.tx.db.Where("workspace_id = ? AND is_active", imp.ws).Order("id").Find(rows).Error; err != nil {
+			return err
+		}
 	}
 	var flows []*Flow // not their definitions, which the import only replaces
 	err := imp.tx.db.Select("id", "uuid", "name", "flow_type", "revision", "is_archived", "is_active").
@@ -238,33 +234,29 @@ func (imp *importer) run(spec *ImportSpec) error {
 	}
 
 	// fields, then groups, then flows and what they use, then campaigns and triggers, which use flows
-	for _, f := range spec.Fields {
-		if _, err := imp.field(f.Key, f.Name, f.Type, true); err != nil {
+	for _, step := range []func() error{
+		func() error {
+			return forEach(spec.Fields, func(f *ImportField) error { _, err := imp.field(f.Key, f.Name, f.Type, true); return err })
+		},
+		func() error {
+			return forEach(spec.Groups, func(g *ImportGroup) error { _, err := imp.group(Ref{UUID: g.UUID, Name: g.Name}, g.Query); return err })
+		},
+		func() error { return forEach(spec.Flows, imp.flowDependencies) },
+		func() error { return forEach(spec.Flows, imp.flow) },
+		func() error { return forEach(spec.Campaigns, imp.campaign) },
+		func() error { return forEach(spec.Triggers, imp.trigger) },
+	} {
+		if err := step(); err != nil {
 			return err
 		}
 	}
-	for _, g := range spec.Groups {
-		if _, err := imp.group(Ref{UUID: g.UUID, Name: g.Name}, g.Query); err != nil {
-			return err
-		}
-	}
-	for i := range spec.Flows {
-		if err := imp.flowDependencies(&spec.Flows[i]); err != nil {
-			return err
-		}
-	}
-	for i := range spec.Flows {
-		if err := imp.flow(&spec.Flows[i]); err != nil {
-			return err
-		}
-	}
-	for i := range spec.Campaigns {
-		if err := imp.campaign(&spec.Campaigns[i]); err != nil {
-			return err
-		}
-	}
-	for i := range spec.Triggers {
-		if err := imp.trigger(&spec.Triggers[i]); err != nil {
+	return nil
+}
+
+// forEach calls fn with each item in turn, stopping at the first error.
+func forEach[T any](items []T, fn func(*T) error) error {
+	for i := range items {
+		if err := fn(&items[i]); err != nil {
 			return err
 		}
 	}

@@ -64,63 +64,58 @@ func (imp *importer) uniqueGroupName(name string) string {
 	})
 }
 
+// label and topic get the label or topic ref names (by UUID, then name) or make it.
 func (imp *importer) label(ref Ref) error {
-	for _, l := range imp.labels {
-		if l.UUID == ref.UUID {
-			return nil
-		}
-	}
-	name := CleanName(ref.Name, MaxLabelNameLen)
-	for _, l := range imp.labels {
-		if name != "" && strings.EqualFold(l.Name, name) {
-			imp.mapUUID(ref.UUID, l.UUID)
-			return nil
-		}
-	}
-	if name == "" {
-		return importErrorf("Label %s has no name.", ref.UUID)
-	}
-	uuid, err := imp.freeUUID("labels", ref.UUID)
-	if err != nil {
-		return err
-	}
-	l := &Label{UUID: uuid, WorkspaceID: imp.ws, Name: name, IsActive: true, CreatedOn: imp.now, ModifiedOn: imp.now}
-	if err := translateDuplicate(imp.tx.db.Create(l).Error); err != nil {
-		return err
-	}
-	imp.labels = append(imp.labels, l)
-	imp.created["labels"]++
-	imp.mapUUID(ref.UUID, l.UUID)
-	return nil
+	return importNamed(imp, ref, &imp.labels, namedTable{"Label", "labels", MaxLabelNameLen},
+		func(l *Label) (string, string) { return l.UUID, l.Name },
+		func(uuid, name string) *Label {
+			return &Label{UUID: uuid, WorkspaceID: imp.ws, Name: name, IsActive: true, CreatedOn: imp.now, ModifiedOn: imp.now}
+		})
 }
 
 func (imp *importer) topic(ref Ref) error {
-	for _, t := range imp.topics {
-		if t.UUID == ref.UUID {
+	return importNamed(imp, ref, &imp.topics, namedTable{"Topic", "topics", MaxTopicNameLen},
+		func(t *Topic) (string, string) { return t.UUID, t.Name },
+		func(uuid, name string) *Topic {
+			return &Topic{UUID: uuid, WorkspaceID: imp.ws, Name: name, IsActive: true, CreatedOn: imp.now, ModifiedOn: imp.now}
+		})
+}
+
+// namedTable is a kind of object imports match by UUID, then name: what it is called, its table and how long
+// its names may be.
+type namedTable struct {
+	what, table string
+	maxLen      int
+}
+
+// importNamed finds the object ref names among have (by UUID, then by name ignoring case), or makes it.
+func importNamed[T any](imp *importer, ref Ref, have *[]*T, k namedTable, id func(*T) (uuid, name string), build func(uuid, name string) *T) error {
+	for _, o := range *have {
+		if uuid, _ := id(o); uuid == ref.UUID {
 			return nil
 		}
 	}
-	name := CleanName(ref.Name, MaxTopicNameLen)
-	for _, t := range imp.topics {
-		if name != "" && strings.EqualFold(t.Name, name) {
-			imp.mapUUID(ref.UUID, t.UUID)
+	name := CleanName(ref.Name, k.maxLen)
+	for _, o := range *have {
+		if uuid, oname := id(o); name != "" && strings.EqualFold(oname, name) {
+			imp.mapUUID(ref.UUID, uuid)
 			return nil
 		}
 	}
 	if name == "" {
-		return importErrorf("Topic %s has no name.", ref.UUID)
+		return importErrorf("%s %s has no name.", k.what, ref.UUID)
 	}
-	uuid, err := imp.freeUUID("topics", ref.UUID)
+	uuid, err := imp.freeUUID(k.table, ref.UUID)
 	if err != nil {
 		return err
 	}
-	t := &Topic{UUID: uuid, WorkspaceID: imp.ws, Name: name, IsActive: true, CreatedOn: imp.now, ModifiedOn: imp.now}
-	if err := translateDuplicate(imp.tx.db.Create(t).Error); err != nil {
+	o := build(uuid, name)
+	if err := translateDuplicate(imp.tx.db.Create(o).Error); err != nil {
 		return err
 	}
-	imp.topics = append(imp.topics, t)
-	imp.created["topics"]++
-	imp.mapUUID(ref.UUID, t.UUID)
+	*have = append(*have, o)
+	imp.created[k.table]++
+	imp.mapUUID(ref.UUID, uuid)
 	return nil
 }
 

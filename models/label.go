@@ -10,28 +10,23 @@ const MaxLabelNameLen = 64
 
 // Label is a message label.
 type Label struct {
-	ID          int64     `gorm:"primaryKey"`
-	UUID        string    `gorm:"column:uuid"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Name        string    `gorm:"column:name"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	Name        string
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Label) TableName() string { return "labels" }
 
 // LabelQuery builds a listing of a workspace's active labels, ordered by when they were made.
-type LabelQuery struct {
-	s *Store
-	l listing
-}
+type LabelQuery struct{ query[Label] }
 
 // Labels starts a listing of the workspace's labels.
 func (s *Store) Labels(workspaceID int64) *LabelQuery {
-	q := &LabelQuery{s: s, l: newListing("labels", "created_on", "id")}
-	q.l.and("workspace_id = ? AND is_active", workspaceID)
-	return q
+	return &LabelQuery{activeIn(s, workspaceID, "labels", "created_on", func(x *Label) Position { return Position{Time: x.CreatedOn, ID: x.ID} })}
 }
 
 // WithUUID keeps the label with a UUID.
@@ -43,20 +38,9 @@ func (q *LabelQuery) Named(name string) *LabelQuery {
 	return q
 }
 
-// Page reads one page of the listing.
-func (q *LabelQuery) Page(ctx context.Context, spec PageSpec) (*Page[Label], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(l *Label) Position { return Position{Time: l.CreatedOn, ID: l.ID} })
-}
-
-// All reads every label of the listing, oldest first.
-func (q *LabelQuery) All(ctx context.Context) ([]Label, error) {
-	return readAll[Label](ctx, q.s.db, q.l)
-}
-
 // GetLabel finds an active label by UUID.
 func (s *Store) GetLabel(ctx context.Context, workspaceID int64, uuid string) (*Label, error) {
-	l := &Label{}
-	return l, s.read(ctx).Where("workspace_id = ? AND is_active AND uuid = ?", workspaceID, uuid).Take(l).Error
+	return getActive[Label](ctx, s, workspaceID, "uuid", uuid)
 }
 
 // LabelNameTaken reports whether another active label has name (ignoring case).
@@ -73,12 +57,7 @@ func (s *Store) CreateLabel(ctx context.Context, workspaceID int64, name string)
 
 // RenameLabel changes a label's name.
 func (s *Store) RenameLabel(ctx context.Context, l *Label, name string) error {
-	now := s.now()
-	if err := s.updateColumns(ctx, l.WorkspaceID, "labels", l.ID, map[string]any{"name": name, "modified_on": now}); err != nil {
-		return err
-	}
-	l.Name, l.ModifiedOn = name, now
-	return nil
+	return s.rename(ctx, l.WorkspaceID, "labels", l.ID, name, &l.Name, &l.ModifiedOn)
 }
 
 // DeleteLabel soft-deletes a label.

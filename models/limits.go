@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/flowsd/flowsd/work"
 	"gorm.io/gorm"
@@ -90,6 +91,16 @@ func (s *Store) updateColumns(ctx context.Context, workspaceID int64, table stri
 		tx.Signal(signals...)
 		return translateDuplicate(tx.db.Table(table).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(values).Error)
 	}, workspaceID)
+}
+
+// rename changes the name of one row of a workspace's table, and the name and modified time the caller holds.
+func (s *Store) rename(ctx context.Context, workspaceID int64, table string, id int64, name string, held *string, modified *time.Time) error {
+	now := s.now()
+	if err := s.updateColumns(ctx, workspaceID, table, id, map[string]any{"name": name, "modified_on": now}); err != nil {
+		return err
+	}
+	*held, *modified = name, now
+	return nil
 }
 
 // release soft-deletes one row of a workspace's table.

@@ -27,22 +27,22 @@ const (
 
 // Msg is a message to or from a contact.
 type Msg struct {
-	ID           int64         `gorm:"primaryKey"`
-	UUID         string        `gorm:"column:uuid"`
-	WorkspaceID  int64         `gorm:"column:workspace_id"`
-	ContactID    int64         `gorm:"column:contact_id"`
-	URN          *string       `gorm:"column:urn"`
-	Direction    MsgDirection  `gorm:"column:direction"`
-	Status       MsgStatus     `gorm:"column:status"`
-	Visibility   MsgVisibility `gorm:"column:visibility"`
-	Text         string        `gorm:"column:text"`
-	Attachments  StringList    `gorm:"column:attachments"`
-	QuickReplies string        `gorm:"column:quick_replies"` // JSON list of quick reply objects
-	FlowID       *int64        `gorm:"column:flow_id"`
-	FailedReason *string       `gorm:"column:failed_reason"`
-	CreatedOn    time.Time     `gorm:"column:created_on"`
-	ModifiedOn   time.Time     `gorm:"column:modified_on"`
-	SentOn       *time.Time    `gorm:"column:sent_on"`
+	ID           int64 `gorm:"primaryKey"`
+	UUID         string
+	WorkspaceID  int64
+	ContactID    int64
+	URN          *string
+	Direction    MsgDirection
+	Status       MsgStatus
+	Visibility   MsgVisibility
+	Text         string
+	Attachments  StringList
+	QuickReplies string // JSON list of quick reply objects
+	FlowID       *int64
+	FailedReason *string
+	CreatedOn    time.Time
+	ModifiedOn   time.Time
+	SentOn       *time.Time
 }
 
 func (Msg) TableName() string { return "msgs" }

@@ -91,6 +91,38 @@ func (l *listing) query(db *gorm.DB) *gorm.DB {
 	return q
 }
 
+// query is what every listing's builder is made of: the listing, and where a row stands in its order. A
+// builder embeds it and adds its filters.
+type query[T any] struct {
+	s   *Store
+	l   listing
+	pos func(*T) Position
+}
+
+func newQuery[T any](s *Store, from, column, idColumn string, pos func(*T) Position) query[T] {
+	return query[T]{s: s, l: newListing(from, column, idColumn), pos: pos}
+}
+
+// activeIn starts a listing of a workspace's active rows of a table, ordered by one of its time columns.
+func activeIn[T any](s *Store, workspaceID int64, table, column string, pos func(*T) Position) query[T] {
+	q := newQuery(s, table, column, "id", pos)
+	q.l.and("workspace_id = ? AND is_active", workspaceID)
+	return q
+}
+
+// Page reads one page of the listing.
+func (q *query[T]) Page(ctx context.Context, spec PageSpec) (*Page[T], error) {
+	return readPage(ctx, q.s.db, q.l, spec, q.pos)
+}
+
+// All reads every row of the listing, oldest first.
+func (q *query[T]) All(ctx context.Context) ([]T, error) { return readAll[T](ctx, q.s.db, q.l) }
+
+// First reads the listing's oldest row, nil when it has none.
+func (q *query[T]) First(ctx context.Context) (*T, error) {
+	return first(readPage(ctx, q.s.db, q.l, PageSpec{Ascending: true, Size: 1}, q.pos))
+}
+
 // readPage reads one page of a listing; pos gives a row's position in the listing's order.
 func readPage[T any](ctx context.Context, db *gorm.DB, l listing, spec PageSpec, pos func(*T) Position) (*Page[T], error) {
 	asc := spec.Ascending != spec.Backward

@@ -7,36 +7,36 @@ import (
 
 // Resthook is a named hook that flows call and outside services subscribe to.
 type Resthook struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	Slug        string    `gorm:"column:slug"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	Slug        string
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Resthook) TableName() string { return "resthooks" }
 
 // ResthookSubscriber is a URL a resthook's payloads are posted to.
 type ResthookSubscriber struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	ResthookID  int64     `gorm:"column:resthook_id"`
-	TargetURL   string    `gorm:"column:target_url"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
-	ModifiedOn  time.Time `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	ResthookID  int64
+	TargetURL   string
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (ResthookSubscriber) TableName() string { return "resthook_subscribers" }
 
 // ResthookEvent is a payload a flow gave a resthook.
 type ResthookEvent struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	ResthookID  int64     `gorm:"column:resthook_id"`
-	Data        string    `gorm:"column:data"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	ResthookID  int64
+	Data        string
+	CreatedOn   time.Time
 }
 
 func (ResthookEvent) TableName() string { return "resthook_events" }

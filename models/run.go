@@ -24,21 +24,21 @@ const (
 // "Red", "node_uuid": "…", "input": "I like red", "created_on": "…"}}. Path is a JSON list of the nodes
 // visited: [{"node": "…", "time": "…"}].
 type FlowRun struct {
-	ID              int64      `gorm:"primaryKey"`
-	UUID            string     `gorm:"column:uuid"`
-	WorkspaceID     int64      `gorm:"column:workspace_id"`
-	FlowID          int64      `gorm:"column:flow_id"`
-	ContactID       int64      `gorm:"column:contact_id"`
-	SessionID       int64      `gorm:"column:session_id"`
-	StartID         *int64     `gorm:"column:start_id"` // only on the first run of a session started by a flow start
-	Status          RunStatus  `gorm:"column:status"`
-	Responded       bool       `gorm:"column:responded"`
-	Results         string     `gorm:"column:results"`
-	Path            string     `gorm:"column:path"`
-	CurrentNodeUUID *string    `gorm:"column:current_node_uuid"`
-	CreatedOn       time.Time  `gorm:"column:created_on"`
-	ModifiedOn      time.Time  `gorm:"column:modified_on"`
-	ExitedOn        *time.Time `gorm:"column:exited_on"`
+	ID              int64 `gorm:"primaryKey"`
+	UUID            string
+	WorkspaceID     int64
+	FlowID          int64
+	ContactID       int64
+	SessionID       int64
+	StartID         *int64 // only on the first run of a session started by a flow start
+	Status          RunStatus
+	Responded       bool
+	Results         string
+	Path            string
+	CurrentNodeUUID *string
+	CreatedOn       time.Time
+	ModifiedOn      time.Time
+	ExitedOn        *time.Time
 }
 
 func (FlowRun) TableName() string { return "flow_runs" }
@@ -53,11 +53,11 @@ func (tx *Tx) SaveRuns(runs []*FlowRun) error { return tx.upsertRuns(runs) }
 // and the start that made it.
 type RunListing struct {
 	FlowRun
-	FlowUUID    string      `gorm:"column:flow_uuid"`
-	FlowName    string      `gorm:"column:flow_name"`
-	ContactUUID string      `gorm:"column:contact_uuid"`
-	ContactName *string     `gorm:"column:contact_name"`
-	StartUUID   *string     `gorm:"column:start_uuid"`
+	FlowUUID    string
+	FlowName    string
+	ContactUUID string
+	ContactName *string
+	StartUUID   *string
 	URN         *ContactURN `gorm:"-"`
 }
 
@@ -65,14 +65,13 @@ type RunListing struct {
 // last changed. Runs of deleted contacts and flows are left out: RapidPro deletes them with their contact or
 // flow.
 type RunQuery struct {
-	s           *Store
+	query[RunListing]
 	workspaceID int64
-	l           listing
 }
 
 // Runs starts a listing of the workspace's runs.
 func (s *Store) Runs(workspaceID int64) *RunQuery {
-	q := &RunQuery{s: s, workspaceID: workspaceID, l: newListing("flow_runs AS r", "r.modified_on", "r.id")}
+	q := &RunQuery{newQuery(s, "flow_runs AS r", "r.modified_on", "r.id", func(r *RunListing) Position { return Position{Time: r.ModifiedOn, ID: r.ID} }), workspaceID}
 	q.l.sel = "r.*, f.uuid AS flow_uuid, f.name AS flow_name, c.uuid AS contact_uuid, c.name AS contact_name, st.uuid AS start_uuid"
 	q.l.joins = []string{
 		"JOIN flows f ON f.id = r.flow_id AND f.is_active",
@@ -110,7 +109,7 @@ func (q *RunQuery) ModifiedIn(r TimeRange) *RunQuery { q.l.within("r.modified_on
 
 // Page reads one page of the listing, with the highest priority URN of each run's contact (one more query).
 func (q *RunQuery) Page(ctx context.Context, spec PageSpec) (*Page[RunListing], error) {
-	p, err := readPage(ctx, q.s.db, q.l, spec, func(r *RunListing) Position { return Position{Time: r.ModifiedOn, ID: r.ID} })
+	p, err := q.query.Page(ctx, spec)
 	if err != nil {
 		return nil, err
 	}

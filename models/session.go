@@ -21,18 +21,18 @@ const (
 
 // FlowSession is a contact's time in flows: the engine's session, stored as its JSON between sprints.
 type FlowSession struct {
-	ID             int64         `gorm:"primaryKey"`
-	UUID           string        `gorm:"column:uuid"`
-	WorkspaceID    int64         `gorm:"column:workspace_id"`
-	ContactID      int64         `gorm:"column:contact_id"`
-	Status         SessionStatus `gorm:"column:status"`
-	CurrentFlowID  *int64        `gorm:"column:current_flow_id"`
-	Output         string        `gorm:"column:output"`
-	LastSprintUUID *string       `gorm:"column:last_sprint_uuid"`
-	TimeoutOn      *time.Time    `gorm:"column:timeout_on"`
-	ExpiresOn      *time.Time    `gorm:"column:expires_on"`
-	CreatedOn      time.Time     `gorm:"column:created_on"`
-	EndedOn        *time.Time    `gorm:"column:ended_on"`
+	ID             int64 `gorm:"primaryKey"`
+	UUID           string
+	WorkspaceID    int64
+	ContactID      int64
+	Status         SessionStatus
+	CurrentFlowID  *int64
+	Output         string
+	LastSprintUUID *string
+	TimeoutOn      *time.Time
+	ExpiresOn      *time.Time
+	CreatedOn      time.Time
+	EndedOn        *time.Time
 }
 
 func (FlowSession) TableName() string { return "flow_sessions" }
@@ -92,19 +92,24 @@ func (tx *Tx) InterruptWaiting(contactIDs []int64, now time.Time) error {
 	if len(contactIDs) == 0 {
 		return nil
 	}
-	waiting := tx.db.Table("flow_sessions").Select("id").Where("contact_id IN ? AND status = ?", contactIDs, SessionWaiting)
-	err := tx.db.Model(&FlowRun{}).Where("session_id IN (?) AND status IN ?", waiting, []RunStatus{RunActive, RunWaiting}).
-		Updates(map[string]any{"status": RunInterrupted, "exited_on": now, "modified_on": now, "current_node_uuid": nil}).Error
-	if err != nil {
-		return err
-	}
-	err = tx.db.Model(&FlowSession{}).Where("contact_id IN ? AND status = ?", contactIDs, SessionWaiting).
-		Updates(map[string]any{"status": SessionInterrupted, "ended_on": now, "timeout_on": nil, "expires_on": nil}).Error
-	if err != nil {
+	if err := tx.endWaiting("contact_id IN ?", contactIDs, SessionInterrupted, RunInterrupted, now); err != nil {
 		return err
 	}
 	return tx.db.Model(&Contact{}).Where("id IN ? AND current_session_id IS NOT NULL", contactIDs).
 		Updates(map[string]any{"current_session_id": nil, "current_flow_id": nil}).Error
+}
+
+// endWaiting ends the waiting sessions where where holds, and their unfinished runs; the caller lets their
+// contacts go.
+func (tx *Tx) endWaiting(where string, arg any, session SessionStatus, run RunStatus, now time.Time) error {
+	waiting := tx.db.Table("flow_sessions").Select("id").Where(where+" AND status = ?", arg, SessionWaiting)
+	err := tx.db.Model(&FlowRun{}).Where("session_id IN (?) AND status IN ?", waiting, []RunStatus{RunActive, RunWaiting}).
+		Updates(map[string]any{"status": run, "exited_on": now, "modified_on": now, "current_node_uuid": nil}).Error
+	if err != nil {
+		return err
+	}
+	return tx.db.Model(&FlowSession{}).Where(where+" AND status = ?", arg, SessionWaiting).
+		Updates(map[string]any{"status": session, "ended_on": now, "timeout_on": nil, "expires_on": nil}).Error
 }
 
 // InterruptContacts ends the waiting sessions of those of contactIDs that belong to the workspace.
@@ -158,16 +163,13 @@ func (tx *Tx) upsertRuns(runs []*FlowRun) error {
 
 // FailSession ends a waiting session the engine can't resume, and its unfinished runs, as failed.
 func (tx *Tx) FailSession(sessionID int64, now time.Time) error {
-	err := tx.db.Model(&FlowRun{}).Where("session_id = ? AND status IN ?", sessionID, []RunStatus{RunActive, RunWaiting}).
-		Updates(map[string]any{"status": RunFailed, "exited_on": now, "modified_on": now, "current_node_uuid": nil}).Error
-	if err != nil {
+	var contactIDs []int64
+	if err := tx.db.Model(&FlowSession{}).Where("id = ?", sessionID).Pluck("contact_id", &contactIDs).Error; err != nil {
 		return err
 	}
-	err = tx.db.Model(&FlowSession{}).Where("id = ? AND status = ?", sessionID, SessionWaiting).
-		Updates(map[string]any{"status": SessionFailed, "ended_on": now, "timeout_on": nil, "expires_on": nil}).Error
-	if err != nil {
+	if err := tx.endWaiting("id = ?", sessionID, SessionFailed, RunFailed, now); err != nil {
 		return err
 	}
-	return tx.db.Model(&Contact{}).Where("current_session_id = ?", sessionID).
+	return tx.db.Model(&Contact{}).Where("id IN ? AND current_session_id = ?", contactIDs, sessionID).
 		Updates(map[string]any{"current_session_id": nil, "current_flow_id": nil}).Error
 }

@@ -32,22 +32,22 @@ const (
 
 // FlowStart starts contacts, groups and URNs in a flow, in the background.
 type FlowStart struct {
-	ID                  int64       `gorm:"primaryKey"`
-	UUID                string      `gorm:"column:uuid"`
-	WorkspaceID         int64       `gorm:"column:workspace_id"`
-	FlowID              int64       `gorm:"column:flow_id"`
-	StartType           StartType   `gorm:"column:start_type"`
-	Status              StartStatus `gorm:"column:status"`
-	Params              string      `gorm:"column:params"` // a JSON object, @trigger.params
-	RestartParticipants bool        `gorm:"column:restart_participants"`
-	ExcludeActive       bool        `gorm:"column:exclude_active"`
-	ContactCount        int         `gorm:"column:contact_count"`   // -1 until resolved
-	CreatedByID         *int64      `gorm:"column:created_by_id"`   // nil for starts by flows and triggers
-	Query               *string     `gorm:"column:query"`           // a contact query for who else to start
-	ParentSummary       *string     `gorm:"column:parent_summary"`  // starts by flows: the starting run, as @parent
-	SessionHistory      *string     `gorm:"column:session_history"` // starts by flows: how deep the chain of sessions is
-	CreatedOn           time.Time   `gorm:"column:created_on"`
-	ModifiedOn          time.Time   `gorm:"column:modified_on"`
+	ID                  int64 `gorm:"primaryKey"`
+	UUID                string
+	WorkspaceID         int64
+	FlowID              int64
+	StartType           StartType
+	Status              StartStatus
+	Params              string // a JSON object, @trigger.params
+	RestartParticipants bool
+	ExcludeActive       bool
+	ContactCount        int     // -1 until resolved
+	CreatedByID         *int64  // nil for starts by flows and triggers
+	Query               *string // a contact query for who else to start
+	ParentSummary       *string // starts by flows: the starting run, as @parent
+	SessionHistory      *string // starts by flows: how deep the chain of sessions is
+	CreatedOn           time.Time
+	ModifiedOn          time.Time
 }
 
 func (FlowStart) TableName() string { return "flow_starts" }
@@ -68,15 +68,15 @@ type FlowStartSpec struct {
 
 // flowStartContact and flowStartGroup say who a start was asked to start.
 type flowStartContact struct {
-	StartID   int64 `gorm:"column:start_id"`
-	ContactID int64 `gorm:"column:contact_id"`
+	StartID   int64
+	ContactID int64
 }
 
 func (flowStartContact) TableName() string { return "flow_start_contacts" }
 
 type flowStartGroup struct {
-	StartID int64 `gorm:"column:start_id"`
-	GroupID int64 `gorm:"column:group_id"`
+	StartID int64
+	GroupID int64
 }
 
 func (flowStartGroup) TableName() string { return "flow_start_groups" }
@@ -164,8 +164,8 @@ type GroupRef struct {
 // how many runs it has made so far.
 type StartListing struct {
 	FlowStart
-	FlowUUID string       `gorm:"column:flow_uuid"`
-	FlowName string       `gorm:"column:flow_name"`
+	FlowUUID string
+	FlowName string
 	Contacts []ContactRef `gorm:"-"`
 	Groups   []GroupRef   `gorm:"-"`
 	RunCount int64        `gorm:"-"`
@@ -173,14 +173,11 @@ type StartListing struct {
 
 // StartQuery builds a listing of a workspace's flow starts made by users (not those made by flows and
 // triggers), ordered by when they last changed.
-type StartQuery struct {
-	s *Store
-	l listing
-}
+type StartQuery struct{ query[StartListing] }
 
 // Starts starts a listing of the workspace's flow starts.
 func (s *Store) Starts(workspaceID int64) *StartQuery {
-	q := &StartQuery{s: s, l: newListing("flow_starts AS s", "s.modified_on", "s.id")}
+	q := &StartQuery{newQuery(s, "flow_starts AS s", "s.modified_on", "s.id", func(s *StartListing) Position { return Position{Time: s.ModifiedOn, ID: s.ID} })}
 	q.l.sel = "s.*, f.uuid AS flow_uuid, f.name AS flow_name"
 	q.l.joins = []string{"JOIN flows f ON f.id = s.flow_id"}
 	q.l.and("s.workspace_id = ? AND s.created_by_id IS NOT NULL", workspaceID)
@@ -198,7 +195,7 @@ func (q *StartQuery) ModifiedIn(r TimeRange) *StartQuery { q.l.within("s.modifie
 
 // Page reads one page of the listing with its starts' contacts, groups and run counts.
 func (q *StartQuery) Page(ctx context.Context, spec PageSpec) (*Page[StartListing], error) {
-	p, err := readPage(ctx, q.s.db, q.l, spec, func(s *StartListing) Position { return Position{Time: s.ModifiedOn, ID: s.ID} })
+	p, err := q.query.Page(ctx, spec)
 	if err != nil {
 		return nil, err
 	}

@@ -125,6 +125,12 @@ func (tx *Tx) lockWorkspace(workspaceID int64) error {
 	return tx.db.Exec("SELECT id FROM workspaces WHERE id = ? FOR UPDATE", workspaceID).Error
 }
 
+// getActive finds the active row of a workspace's table whose column has value; ErrNotFound if none has.
+func getActive[T any](ctx context.Context, s *Store, workspaceID int64, column, value string) (*T, error) {
+	row := new(T)
+	return row, s.read(ctx).Where("workspace_id = ? AND is_active AND "+column+" = ?", workspaceID, value).Take(row).Error
+}
+
 // IsDuplicate reports whether err is a unique constraint violation.
 func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
 

@@ -19,12 +19,12 @@ const TokenLength = 40
 // APIToken gives API access to one user in one workspace. Only the SHA-256 of the key is stored, so the
 // database can't be used to call the API.
 type APIToken struct {
-	ID          int64     `gorm:"primaryKey"`
-	KeyHash     string    `gorm:"column:key_hash"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	UserID      int64     `gorm:"column:user_id"`
-	IsActive    bool      `gorm:"column:is_active"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+	ID          int64 `gorm:"primaryKey"`
+	KeyHash     string
+	WorkspaceID int64
+	UserID      int64
+	IsActive    bool
+	CreatedOn   time.Time
 }
 
 func (APIToken) TableName() string { return "api_tokens" }

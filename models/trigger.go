@@ -18,19 +18,19 @@ const (
 
 // Trigger starts a flow when something happens: a keyword arrives, say.
 type Trigger struct {
-	ID          int64       `gorm:"primaryKey"`
-	UUID        string      `gorm:"column:uuid"`
-	WorkspaceID int64       `gorm:"column:workspace_id"`
-	TriggerType TriggerType `gorm:"column:trigger_type"`
-	Keywords    StringList  `gorm:"column:keywords"`
-	MatchType   *string     `gorm:"column:match_type"`
-	FlowID      int64       `gorm:"column:flow_id"`
-	GroupIDs    Int64List   `gorm:"column:group_ids"`   // only contacts in these groups (all when empty)
-	ExcludeIDs  Int64List   `gorm:"column:exclude_ids"` // never contacts in these groups
-	IsArchived  bool        `gorm:"column:is_archived"`
-	IsActive    bool        `gorm:"column:is_active"`
-	CreatedOn   time.Time   `gorm:"column:created_on"`
-	ModifiedOn  time.Time   `gorm:"column:modified_on"`
+	ID          int64 `gorm:"primaryKey"`
+	UUID        string
+	WorkspaceID int64
+	TriggerType TriggerType
+	Keywords    StringList
+	MatchType   *string
+	FlowID      int64
+	GroupIDs    Int64List // only contacts in these groups (all when empty)
+	ExcludeIDs  Int64List // never contacts in these groups
+	IsArchived  bool
+	IsActive    bool
+	CreatedOn   time.Time
+	ModifiedOn  time.Time
 }
 
 func (Trigger) TableName() string { return "triggers" }

@@ -28,14 +28,14 @@ func ParseRole(s string) (Role, error) {
 
 // User is a login: one person, possibly a member of several workspaces.
 type User struct {
-	ID        int64     `gorm:"primaryKey"`
-	UUID      string    `gorm:"column:uuid"`
-	Email     string    `gorm:"column:email"`
-	FirstName string    `gorm:"column:first_name"`
-	LastName  string    `gorm:"column:last_name"`
-	AvatarURL *string   `gorm:"column:avatar_url"`
-	IsActive  bool      `gorm:"column:is_active"`
-	CreatedOn time.Time `gorm:"column:created_on"`
+	ID        int64 `gorm:"primaryKey"`
+	UUID      string
+	Email     string
+	FirstName string
+	LastName  string
+	AvatarURL *string
+	IsActive  bool
+	CreatedOn time.Time
 }
 
 func (User) TableName() string { return "users" }
@@ -45,11 +45,11 @@ func (u *User) Name() string { return strings.TrimSpace(u.FirstName + " " + u.La
 
 // Membership gives a user a role in a workspace.
 type Membership struct {
-	ID          int64     `gorm:"primaryKey"`
-	WorkspaceID int64     `gorm:"column:workspace_id"`
-	UserID      int64     `gorm:"column:user_id"`
-	Role        Role      `gorm:"column:role"`
-	CreatedOn   time.Time `gorm:"column:created_on"`
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	UserID      int64
+	Role        Role
+	CreatedOn   time.Time
 }
 
 func (Membership) TableName() string { return "memberships" }
@@ -125,19 +125,16 @@ func (s *Store) SetUserActive(ctx context.Context, userID int64, active bool) er
 // Member is a user with their role in one workspace.
 type Member struct {
 	User
-	Role Role `gorm:"column:role"`
+	Role Role
 }
 
 // MemberQuery builds a listing of a workspace's active users with their roles, ordered by when they joined
 // flowsd.
-type MemberQuery struct {
-	s *Store
-	l listing
-}
+type MemberQuery struct{ query[Member] }
 
 // Members starts a listing of the workspace's members.
 func (s *Store) Members(workspaceID int64) *MemberQuery {
-	q := &MemberQuery{s: s, l: newListing("users", "users.created_on", "users.id")}
+	q := &MemberQuery{newQuery(s, "users", "users.created_on", "users.id", func(m *Member) Position { return Position{Time: m.CreatedOn, ID: m.ID} })}
 	q.l.sel = "users.*, memberships.role AS role"
 	q.l.joins = []string{"JOIN memberships ON memberships.user_id = users.id"}
 	q.l.and("memberships.workspace_id = ? AND users.is_active", workspaceID)
@@ -168,9 +165,4 @@ func (q *MemberQuery) WithRoles(roles []Role) *MemberQuery {
 	}
 	q.l.and("memberships.role IN ?", roles)
 	return q
-}
-
-// Page reads one page of the listing.
-func (q *MemberQuery) Page(ctx context.Context, spec PageSpec) (*Page[Member], error) {
-	return readPage(ctx, q.s.db, q.l, spec, func(m *Member) Position { return Position{Time: m.CreatedOn, ID: m.ID} })
 }

@@ -25,21 +25,21 @@ const (
 
 // Workspace is an organization: the wall around all of its data.
 type Workspace struct {
-	ID         int64      `gorm:"primaryKey"`
-	UUID       string     `gorm:"column:uuid"`
-	Name       string     `gorm:"column:name"`
-	Country    *string    `gorm:"column:country"`
-	Timezone   string     `gorm:"column:timezone"`
-	Languages  StringList `gorm:"column:languages"`
-	DateStyle  string     `gorm:"column:date_style"`
-	IsAnon     bool       `gorm:"column:is_anon"`
-	APIProfile string     `gorm:"column:api_profile"`
-	APIRates   StringMap  `gorm:"column:api_rates"`
+	ID         int64 `gorm:"primaryKey"`
+	UUID       string
+	Name       string
+	Country    *string
+	Timezone   string
+	Languages  StringList
+	DateStyle  string
+	IsAnon     bool
+	APIProfile string
+	APIRates   StringMap
 	// ConfigVersion moves on with every change to the workspace's configuration or access (see version.go).
-	ConfigVersion int64     `gorm:"column:config_version"`
-	IsActive      bool      `gorm:"column:is_active"`
-	CreatedOn     time.Time `gorm:"column:created_on"`
-	ModifiedOn    time.Time `gorm:"column:modified_on"`
+	ConfigVersion int64
+	IsActive      bool
+	CreatedOn     time.Time
+	ModifiedOn    time.Time
 }
 
 func (Workspace) TableName() string { return "workspaces" }

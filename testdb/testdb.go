@@ -53,27 +53,18 @@ func Dialects() []models.Dialect { return []models.Dialect{models.SQLite, models
 
 // Each runs fn as a subtest on every dialect; a PostgreSQL subtest is skipped when no PostgreSQL answers (and
 // fails under CI=true).
-func Each(t *testing.T, fn func(t *testing.T, d models.Dialect)) {
-	t.Helper()
+func Each(t *testing.T, fn func(t *testing.T, d models.Dialect)) { each(t.Run, fn) }
+
+// EachB is Each for benchmarks.
+func EachB(b *testing.B, fn func(b *testing.B, d models.Dialect)) { each(b.Run, fn) }
+
+func each[T testing.TB](run func(string, func(T)) bool, fn func(T, models.Dialect)) {
 	for _, d := range Dialects() {
-		t.Run(string(d), func(t *testing.T) {
+		run(string(d), func(t T) {
 			if d == models.Postgres {
 				RequirePostgres(t)
 			}
 			fn(t, d)
-		})
-	}
-}
-
-// EachB is Each for benchmarks.
-func EachB(b *testing.B, fn func(b *testing.B, d models.Dialect)) {
-	b.Helper()
-	for _, d := range Dialects() {
-		b.Run(string(d), func(b *testing.B) {
-			if d == models.Postgres {
-				RequirePostgres(b)
-			}
-			fn(b, d)
 		})
 	}
 }

@@ -71,6 +71,25 @@ func (a *app) drain(ctx context.Context, do func(ctx context.Context) (bool, err
 	return work.Drain(ctx, do)
 }
 
+// openIn opens the app a command's flags configure and finds the workspace the command names by UUID. The
+// caller closes the app.
+func openIn(ctx context.Context, config func() (*runtime.Config, error), workspace string) (*app, *models.Workspace, error) {
+	cfg, err := loadConfig(config)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws, err := a.findWorkspace(ctx, workspace)
+	if err != nil {
+		a.close()
+		return nil, nil, err
+	}
+	return a, ws, nil
+}
+
 // findWorkspace finds the workspace a command names by UUID.
 func (a *app) findWorkspace(ctx context.Context, uuid string) (*models.Workspace, error) {
 	ws, err := a.store.GetWorkspace(ctx, strings.ToLower(strings.TrimSpace(uuid)))

@@ -211,21 +211,12 @@ func createToken(args []string, stdout, stderr io.Writer) error {
 	if _, err := models.NormalizeEmail(*email); err != nil {
 		return usageError{err.Error()}
 	}
-	cfg, err := loadConfig(config)
-	if err != nil {
-		return err
-	}
-
 	ctx := context.Background()
-	a, err := open(ctx, cfg)
+	a, ws, err := openIn(ctx, config, *workspace)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	ws, err := a.findWorkspace(ctx, *workspace)
-	if err != nil {
-		return err
-	}
 	token, err := a.store.CreateToken(ctx, ws.ID, *email, role)
 	if err != nil {
 		return err

@@ -34,11 +34,6 @@ func importExports(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{"no export file given"}
 	}
-	cfg, err := loadConfig(config)
-	if err != nil {
-		return err
-	}
-
 	docs := make([]flows.Document, len(files))
 	for i, name := range files {
 		data, err := readExportFile(name)
@@ -53,15 +48,11 @@ func importExports(args []string, stdout, stderr io.Writer) error {
 	}
 
 	ctx := context.Background()
-	a, err := open(ctx, cfg)
+	a, ws, err := openIn(ctx, config, *workspace)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	ws, err := a.findWorkspace(ctx, *workspace)
-	if err != nil {
-		return err
-	}
 
 	result, err := flows.Import(ctx, a.store, ws, spec)
 	var limit *models.LimitError

@@ -37,21 +37,12 @@ func receive(args []string, stdout, stderr io.Writer) error {
 	case len(words) == 0:
 		return usageError{"no message text given"}
 	}
-	cfg, err := loadConfig(config)
-	if err != nil {
-		return err
-	}
-
 	ctx := context.Background()
-	a, err := open(ctx, cfg)
+	a, ws, err := openIn(ctx, config, *workspace)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	ws, err := a.findWorkspace(ctx, *workspace)
-	if err != nil {
-		return err
-	}
 	normalized, err := urns.Normalize(*urn, ws.CountryCode(), ws.IsWeni())
 	if err != nil {
 		return usageError{fmt.Sprintf("invalid URN %q", *urn)}
