@@ -1,7 +1,8 @@
 // Package models is flowsd's storage: GORM models, and every query and transaction on them, one file per table
 // family. Every query on workspace data is scoped by workspace when it is made (the query builders take the
 // workspace first). Nothing here knows about HTTP or the API's JSON shapes, and nothing outside this package
-// (and testdb) sees GORM or which database it is on.
+// (and testdb) sees GORM or which database it is on. Columns are named as GORM names fields (WorkspaceID is
+// workspace_id); a tag says so only where a column is named otherwise.
 package models
 
 import (
