@@ -33,6 +33,9 @@ func EvaluateGroups(store *models.Store) func(ctx context.Context) (bool, error)
 			}
 			return b.Write(ctx, func(tx *models.Tx) error { return tx.EvaluateGroup(ws, g, cond) })
 		})
+		if errors.Is(err, models.ErrBusy) {
+			return false, nil // the workspace's configuration is changing: its commit signals the group again
+		}
 		return n > 0, err
 	}
 }

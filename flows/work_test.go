@@ -180,6 +180,33 @@ func TestEvaluateGroups(t *testing.T) {
 	})
 }
 
+// TestEvaluateGroupWhileConfigChanges: on PostgreSQL a group whose workspace's configuration another
+// transaction holds (an import, which may be waiting for the group) is left evaluating rather than waited for,
+// so that neither waits for the other; once that transaction ends, the group is evaluated.
+func TestEvaluateGroupWhileConfigChanges(t *testing.T) {
+	testdb.RequirePostgres(t)
+	ctx := context.Background()
+	db := testdb.New(t, models.Postgres, nil, nil)
+	db.Store.Rules = NewRules()
+	ws, _ := testdb.Workspace(t, db.Store, testdb.Nyaruka)
+	g, err := db.Store.CreateSmartGroup(ctx, ws.ID, "Named", "name ~ bob")
+	must(t, err)
+	holder := db.Raw.Begin()
+	must(t, holder.Exec("SELECT id FROM workspaces WHERE id = ? FOR UPDATE", ws.ID).Error)
+	worked, err := EvaluateGroups(db.Store)(ctx)
+	if err != nil || worked {
+		t.Fatalf("evaluating beside a held workspace: %v %v, want no work done and no error", worked, err)
+	}
+	if got, _ := db.Store.GetGroup(ctx, ws.ID, g.UUID); got.Status != models.GroupEvaluating {
+		t.Fatalf("the group is %s", got.Status)
+	}
+	must(t, holder.Rollback().Error)
+	evaluateGroups(t, db.Store)
+	if got, _ := db.Store.GetGroup(ctx, ws.ID, g.UUID); got.Status != models.GroupReady {
+		t.Fatalf("the group is %s once the workspace is free", got.Status)
+	}
+}
+
 // evaluateGroups evaluates every smart group waiting to be, as serve's group worker does.
 func evaluateGroups(t testing.TB, store *models.Store) {
 	t.Helper()

@@ -42,7 +42,9 @@ func (tx *Tx) reevaluateSmartGroups(ctx context.Context, ws *Workspace, contactI
 	return nil
 }
 
-// EvaluateGroup works out a smart group's members from scratch and marks it ready.
+// EvaluateGroup works out a smart group's members from scratch and marks it ready. On PostgreSQL a workspace
+// whose configuration another transaction is changing makes it ErrBusy at once: that transaction (an import)
+// may be waiting for the group this one holds, and the group is evaluated again once it commits.
 func (tx *Tx) EvaluateGroup(ws *Workspace, g *Group, cond Condition) error {
 	if err := tx.db.Where("group_id = ?", g.ID).Delete(&groupMember{}).Error; err != nil {
 		return err
@@ -54,6 +56,10 @@ func (tx *Tx) EvaluateGroup(ws *Workspace, g *Group, cond Condition) error {
 		return err
 	}
 	if err := tx.db.Model(&Group{}).Where("id = ? AND status = ?", g.ID, GroupEvaluating).Update("status", GroupReady).Error; err != nil {
+		return err
+	}
+	// last, so that the workspace is held only for the commit
+	if err := tx.lockWorkspaceNowait(ws.ID); err != nil {
 		return err
 	}
 	return tx.bumpConfigVersion(ws.ID)
@@ -89,8 +95,12 @@ func (r *Reader) Group(id int64) (*Group, error) {
 	return g, r.db.Take(g, id).Error
 }
 
-// SetGroupStatus changes a group's status.
+// SetGroupStatus changes a group's status; like EvaluateGroup, it is ErrBusy while another transaction changes
+// the workspace's configuration.
 func (tx *Tx) SetGroupStatus(g *Group, status GroupStatus) error {
+	if err := tx.lockWorkspaceNowait(g.WorkspaceID); err != nil {
+		return err
+	}
 	if err := tx.db.Model(&Group{}).Where("id = ? AND workspace_id = ?", g.ID, g.WorkspaceID).Update("status", status).Error; err != nil {
 		return err
 	}

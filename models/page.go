@@ -115,7 +115,8 @@ func (q *query[T]) Page(ctx context.Context, spec PageSpec) (*Page[T], error) {
 	return readPage(ctx, q.s.db, q.l, spec, q.pos)
 }
 
-// All reads every row of the listing, oldest first.
+// All reads every row of the listing, in no order: its callers look rows up by key (the engine's assets, a
+// query's scope), and leaving the sort to them costs nothing on every request.
 func (q *query[T]) All(ctx context.Context) ([]T, error) { return readAll[T](ctx, q.s.db, q.l) }
 
 // First reads the listing's oldest row, nil when it has none.
@@ -155,11 +156,10 @@ func readPage[T any](ctx context.Context, db *gorm.DB, l listing, spec PageSpec,
 	return p, nil
 }
 
-// readAll reads every row of a listing in its order, oldest first.
+// readAll reads every row of a listing.
 func readAll[T any](ctx context.Context, db *gorm.DB, l listing) ([]T, error) {
 	var rows []T
-	err := l.query(db.WithContext(ctx)).Order(l.column + " ASC").Order(l.idColumn + " ASC").Find(&rows).Error
-	return rows, err
+	return rows, l.query(db.WithContext(ctx)).Find(&rows).Error
 }
 
 // EscapeLike makes a value literal inside a LIKE pattern written with ESCAPE '\'.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/work"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -129,6 +130,23 @@ func (tx *Tx) lockWorkspace(workspaceID int64) error {
 func getActive[T any](ctx context.Context, s *Store, workspaceID int64, column, value string) (*T, error) {
 	row := new(T)
 	return row, s.read(ctx).Where("workspace_id = ? AND is_active AND "+column+" = ?", workspaceID, value).Take(row).Error
+}
+
+// ErrBusy means a row the work needs is held by another transaction: the work is tried again later.
+var ErrBusy = errors.New("held by another transaction")
+
+// lockWorkspaceNowait is lockWorkspace for work that holds other rows first: it fails with ErrBusy rather than
+// wait, so that two transactions can't each wait for the other.
+func (tx *Tx) lockWorkspaceNowait(workspaceID int64) error {
+	if tx.s.Dialect != Postgres {
+		return nil
+	}
+	err := tx.db.Exec("SELECT id FROM workspaces WHERE id = ? FOR UPDATE NOWAIT", workspaceID).Error
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
+		return ErrBusy
+	}
+	return err
 }
 
 // IsDuplicate reports whether err is a unique constraint violation.
