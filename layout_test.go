@@ -12,6 +12,7 @@ import (
 // throttle and runtime sit at the bottom and know nothing of the domain; nothing imports api but cmd.
 var allowedImports = map[string][]string{
 	"work":       {},
+	"channels":   {},
 	"throttle":   {},
 	"urns":       {},
 	"migrations": {},
