@@ -11,17 +11,20 @@ import (
 // The import rule docs/architecture.md draws: which of flowsd's packages each may import. Background work,
 // throttle and runtime sit at the bottom and know nothing of the domain; nothing imports api but cmd.
 var allowedImports = map[string][]string{
-	"work":       {},
-	"channels":   {},
-	"throttle":   {},
-	"urns":       {},
-	"migrations": {},
-	"runtime":    {"throttle", "work"},
-	"models":     {"migrations", "runtime", "urns", "work"},
-	"flows":      {"models", "runtime", "urns", "work"},
-	"api":        {"flows", "models", "runtime", "throttle", "urns", "work"},
-	"cmd/flowsd": {"api", "flows", "models", "runtime", "throttle", "urns", "work"},
-	"testdb":     {"models", "runtime"},
+	"work":                 {},
+	"channels":             {},
+	"throttle":             {},
+	"urns":                 {},
+	"migrations":           {},
+	"runtime":              {"throttle", "work"},
+	"models":               {"migrations", "runtime", "urns", "work"},
+	"flows":                {"channels", "models", "runtime", "urns", "work"},
+	"gateway":              {"channels", "flows", "models", "runtime", "throttle", "urns", "work"},
+	"api":                  {"channels", "flows", "models", "runtime", "throttle", "urns", "work"},
+	"cmd/flowsd":           {"api", "channels", "channels/external", "flows", "gateway", "models", "runtime", "throttle", "urns", "work"},
+	"channels/external":    {"channels"},
+	"channels/channeltest": {"channels"},
+	"testdb":               {"models", "runtime"},
 }
 
 // gormImporters are the only packages whose code (tests included) may import GORM: the rest of flowsd asks models.

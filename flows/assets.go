@@ -1,10 +1,15 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/flowsd/flowsd/channels"
+	"github.com/nyaruka/gocommon/i18n"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/goflow/assets"
@@ -28,6 +33,20 @@ type Assets struct {
 	fields    map[string]*models.Field // by key
 	labels    map[assets.LabelUUID]int64
 	resthooks map[string]int64 // by slug
+	channels  map[assets.ChannelUUID]*models.Channel
+}
+
+// Channel is one of the workspace's channels, nil if unknown.
+func (a *Assets) Channel(uuid assets.ChannelUUID) *models.Channel { return a.channels[uuid] }
+
+// ChannelByID is one of the workspace's channels by id, nil if unknown.
+func (a *Assets) ChannelByID(id int64) *models.Channel {
+	for _, ch := range a.channels {
+		if ch.ID == id {
+			return ch
+		}
+	}
+	return nil
 }
 
 // Flow is one of the workspace's active flows, nil if unknown.
@@ -105,7 +124,8 @@ func (c *AssetCache) Get(ctx context.Context, ws *models.Workspace) (*Assets, er
 func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) (*Assets, error) {
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
-		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}}
+		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{},
+		channels: map[assets.ChannelUUID]*models.Channel{}}
 
 	flowRows, err := store.Flows(ws.ID).All(ctx)
 	if err != nil {
@@ -162,6 +182,16 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.topics = append(src.topics, static.NewTopic(assets.TopicUUID(t.UUID), t.Name))
 	}
 
+	chans, err := store.Channels(ws.ID).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(chans, func(x, y models.Channel) int { return cmp.Compare(x.ID, y.ID) }) // oldest first, as the engine chooses among them
+	for i := range chans {
+		a.channels[assets.ChannelUUID(chans[i].UUID)] = &chans[i]
+		src.channels = append(src.channels, engineChannel(&chans[i]))
+	}
+
 	hooks, err := store.ResthookSubscriptions(ctx, ws.ID)
 	if err != nil {
 		return nil, err
@@ -190,6 +220,7 @@ type source struct {
 	globals   []assets.Global
 	topics    []assets.Topic
 	resthooks []assets.Resthook
+	channels  []assets.Channel
 }
 
 var errNoSuchFlow = errors.New("no such flow")
@@ -211,7 +242,7 @@ func (s *source) FlowByName(name string) (assets.Flow, error) {
 }
 
 func (s *source) Campaigns() ([]assets.Campaign, error)          { return nil, nil }
-func (s *source) Channels() ([]assets.Channel, error)            { return nil, nil }
+func (s *source) Channels() ([]assets.Channel, error)            { return s.channels, nil }
 func (s *source) Fields() ([]assets.Field, error)                { return s.fields, nil }
 func (s *source) Globals() ([]assets.Global, error)              { return s.globals, nil }
 func (s *source) Groups() ([]assets.Group, error)                { return s.groups, nil }
@@ -224,3 +255,26 @@ func (s *source) Topics() ([]assets.Topic, error)                { return s.topi
 func (s *source) Users() ([]assets.User, error)                  { return nil, nil }
 
 var _ assets.Source = (*source)(nil)
+
+// engineChannel is a channel as the engine chooses among them: its schemes, roles and country, and the config
+// keys RapidPro's routing reads (matching_prefixes, allow_international).
+func engineChannel(ch *models.Channel) assets.Channel {
+	var roles []assets.ChannelRole
+	if strings.Contains(ch.Role, models.RoleSend) {
+		roles = append(roles, assets.ChannelRoleSend)
+	}
+	if strings.Contains(ch.Role, models.RoleReceive) {
+		roles = append(roles, assets.ChannelRoleReceive)
+	}
+	cfg, _ := channels.ParseConfig(ch.Config)
+	var prefixes []string
+	if list, ok := cfg["matching_prefixes"].([]any); ok {
+		for _, p := range list {
+			if s, ok := p.(string); ok {
+				prefixes = append(prefixes, s)
+			}
+		}
+	}
+	return &static.Channel{UUID_: assets.ChannelUUID(ch.UUID), Name_: ch.Name, Address_: ch.Address, Schemes_: ch.Schemes,
+		Roles_: roles, Country_: i18n.Country(ch.CountryCode()), MatchPrefixes_: prefixes, AllowInternational_: cfg.Bool("allow_international")}
+}

@@ -9,14 +9,15 @@ import (
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/excellent/types"
-	"github.com/nyaruka/goflow/flows"
 )
 
-// EngineContact is a contact as the engine holds it: its URNs, groups and field values.
-func EngineContact(sa flows.SessionAssets, c *models.Contact, d *models.ContactDetails, fields map[int64]*models.Field) (*core.Contact, error) {
+// EngineContact is a contact as the engine holds it: its URNs (with the channels they are tied to), groups and
+// field values.
+func EngineContact(a *Assets, c *models.Contact, d *models.ContactDetails, fields map[int64]*models.Field) (*core.Contact, error) {
+	sa := a.Session
 	urnList := make([]urns.URN, len(d.URNs))
 	for i, u := range d.URNs {
-		urnList[i] = urns.URN(u.Identity)
+		urnList[i] = a.engineURN(&u)
 	}
 	groups := make([]*assets.GroupReference, 0, len(d.Groups))
 	for _, g := range d.Groups {
@@ -51,4 +52,14 @@ func EngineContact(sa flows.SessionAssets, c *models.Contact, d *models.ContactD
 		return nil, fmt.Errorf("reading contact %s for the engine: %w", c.UUID, err)
 	}
 	return contact, nil
+}
+
+// engineURN is a contact's URN as the engine reads it: with ?channel= when it is tied to a channel.
+func (a *Assets) engineURN(u *models.ContactURN) urns.URN {
+	if u.ChannelID != nil {
+		if ch := a.ChannelByID(*u.ChannelID); ch != nil {
+			return urns.URN(u.Identity + "?channel=" + ch.UUID)
+		}
+	}
+	return urns.URN(u.Identity)
 }

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -35,8 +34,15 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 			}
 			switch evt := e.(type) {
 			case *events.MsgCreated:
-				content := &core.MsgContent{Text: evt.Msg.Text(), Attachments: evt.Msg.Attachments(), QuickReplies: evt.Msg.QuickReplies()}
-				msgs = append(msgs, outgoingMsg(a, sc.contact.ID, string(evt.UUID()), evt.Msg.URN().Identity().String(), content, evt.Msg.UnsendableReason(), flowID, evt.CreatedOn()))
+				o := &Outgoing{ContactID: sc.contact.ID, UUID: string(evt.UUID()), URN: evt.Msg.URN().Identity().String(),
+					Content:    &core.MsgContent{Text: evt.Msg.Text(), Attachments: evt.Msg.Attachments(), QuickReplies: evt.Msg.QuickReplies()},
+					Unsendable: evt.Msg.UnsendableReason(), FlowID: flowID, CreatedOn: evt.CreatedOn(),
+					// what a contact's own message set off goes before bulk sends
+					HighPriority: sc.input != nil, SessionStatus: sessionLetter(sc)}
+				if ref := evt.Msg.Channel(); ref != nil {
+					o.Channel = a.Channel(ref.UUID)
+				}
+				msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
 			case *events.ContactNameChanged:
 				changes.name, changed = true, true
 			case *events.ContactLanguageChanged:
@@ -95,30 +101,12 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 	return tx.InsertResthookEvents(hookEvents)
 }
 
-// outgoingMsg records a message the engine created. Without a channel to send it (the engine could find no
-// route) it is failed from the start, with the engine's reason.
-func outgoingMsg(a *Assets, contactID int64, uuid string, urn string, content *core.MsgContent, unsendable core.UnsendableReason, flowID *int64, created time.Time) *models.Msg {
-	m := &models.Msg{
-		UUID: uuid, WorkspaceID: a.Workspace.ID, ContactID: contactID, Direction: models.MsgOut,
-		Status: models.MsgQueued, Visibility: models.MsgVisible, Text: content.Text, Attachments: models.StringList{},
-		QuickReplies: "[]", FlowID: flowID, CreatedOn: created.UTC(), ModifiedOn: created.UTC(),
+// sessionLetter is what {{session_status}} says of a sprint's session: W waiting, C completed.
+func sessionLetter(sc *scene) string {
+	if sc.row != nil && sc.row.Status == models.SessionWaiting {
+		return "W"
 	}
-	if urn != "" {
-		m.URN = &urn
-	}
-	for _, att := range content.Attachments {
-		m.Attachments = append(m.Attachments, string(att))
-	}
-	if len(content.QuickReplies) > 0 {
-		if qr, err := json.Marshal(content.QuickReplies); err == nil {
-			m.QuickReplies = string(qr)
-		}
-	}
-	if unsendable != "" {
-		reason := string(unsendable)
-		m.Status, m.FailedReason = models.MsgFailed, &reason
-	}
-	return m
+	return "C"
 }
 
 func httpLog(a *Assets, evt *events.WebhookCalled, flowID *int64) *models.HTTPLog {

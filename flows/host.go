@@ -63,7 +63,7 @@ func (h *Host) loadContacts(ctx context.Context, a *Assets, r *models.Reader, id
 	fields := a.FieldsByID()
 	engineContacts := make(map[int64]*core.Contact, len(rows))
 	for _, c := range rows {
-		ec, err := EngineContact(a.Session, c, details[c.ID], fields)
+		ec, err := EngineContact(a, c, details[c.ID], fields)
 		if err != nil {
 			return nil, nil, err
 		}

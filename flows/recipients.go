@@ -70,6 +70,14 @@ func (h *Host) broadcast(ctx context.Context, tx *models.Tx, a *Assets, evt *eve
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(recipients))
+	for i, r := range recipients {
+		ids[i] = r.ID
+	}
+	urnsOf, err := tx.URNsOf(ids)
+	if err != nil {
+		return nil, err
+	}
 	allowed := a.Env.AllowedLanguages()
 	msgs := make([]*models.Msg, 0, len(recipients))
 	for _, r := range recipients {
@@ -82,12 +90,9 @@ func (h *Host) broadcast(ctx context.Context, tx *models.Tx, a *Assets, evt *eve
 		if content == nil {
 			continue
 		}
-		urn := ""
-		if r.URN != nil {
-			urn = *r.URN
-		}
-		// there are no channels to send through yet: the message fails as the engine's own would
-		msgs = append(msgs, outgoingMsg(a, r.ID, h.Store.NewUUID(), urn, content, core.UnsendableReasonNoRoute, flowID, evt.CreatedOn()))
+		urn, ch := a.Route(urnsOf[r.ID])
+		o := &Outgoing{ContactID: r.ID, URN: urn, Channel: ch, Content: content, FlowID: flowID, CreatedOn: evt.CreatedOn()}
+		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
 	}
 	return msgs, nil
 }

@@ -25,12 +25,17 @@ type Incoming struct {
 	URN         urns.URN // normalized
 	Text        string
 	Attachments []string
+	Channel     *models.Channel // the channel it came in on; nil from the command line
+	ExternalID  string
+	ReceivedOn  time.Time // when the channel got it; zero for now
 }
 
 // HandleIncoming takes a message from a contact: it is stored, and then, as in RapidPro, a keyword trigger it
 // matches starts that flow (ending the one the contact was in), or else it is the reply the contact's waiting
 // session wanted, or else a catch-all trigger starts a flow. A contact is created for a URN nobody has, and a
-// stopped contact who writes in is active again.
+// stopped contact who writes in is active again; a blocked contact's message is kept, archived, and goes to no
+// flow. The URN it came in on becomes the contact's first, tied to its channel, so the answers go back the way
+// it came.
 func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Incoming) (*models.Msg, error) {
 	contact, err := h.Store.ContactForURN(ctx, ws, models.URNSpecFor(in.URN))
 	if err != nil {
@@ -61,28 +66,48 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 
 	now := h.Store.Now().UTC()
 	urn := string(in.URN.Identity())
+	received := now
+	if !in.ReceivedOn.IsZero() {
+		received = in.ReceivedOn.UTC().Truncate(time.Microsecond)
+	}
 	msg := &models.Msg{
 		UUID: h.Store.NewUUID(), WorkspaceID: ws.ID, ContactID: contact.ID, URN: &urn, Direction: models.MsgIn,
 		Status: models.MsgHandled, Visibility: models.MsgVisible, Text: in.Text, Attachments: models.StringList(in.Attachments),
-		QuickReplies: "[]", CreatedOn: now, ModifiedOn: now,
+		QuickReplies: "[]", CreatedOn: now, ModifiedOn: now, SentOn: &received,
 	}
 	if msg.Attachments == nil {
 		msg.Attachments = models.StringList{}
+	}
+	var channelRef *assets.ChannelReference
+	if in.Channel != nil {
+		msg.ChannelID = &in.Channel.ID
+		channelRef = assets.NewChannelReference(assets.ChannelUUID(in.Channel.UUID), in.Channel.Name)
+		if in.Channel.Sends() {
+			// the engine answers on the URN and channel the message came in on, as the store will have them
+			ec.SetAffinity(in.URN, a.Session.Channels().Get(assets.ChannelUUID(in.Channel.UUID)))
+		}
+	}
+	if in.ExternalID != "" {
+		msg.ExternalID = &in.ExternalID
 	}
 	attachments := make([]utils.Attachment, len(in.Attachments))
 	for i, att := range in.Attachments {
 		attachments[i] = utils.Attachment(att)
 	}
-	msgIn := core.NewMsgIn(in.URN, nil, in.Text, attachments, "", nil)
-	received := events.NewMsgReceived(msgIn, "")
+	msgIn := core.NewMsgIn(in.URN, channelRef, in.Text, attachments, in.ExternalID, nil)
+	receivedEvt := events.NewMsgReceived(msgIn, "")
 
-	waiting, err := h.Store.Reader(ctx).WaitingSession(contact.ID)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := h.sceneForMsg(ctx, a, contact, ec, waiting, received)
-	if err != nil {
-		return nil, err
+	var sc *scene
+	if contact.Status == models.ContactBlocked {
+		msg.Visibility = models.MsgArchived // kept, but no flow hears from a blocked contact
+	} else {
+		waiting, err := h.Store.Reader(ctx).WaitingSession(contact.ID)
+		if err != nil {
+			return nil, err
+		}
+		if sc, err = h.sceneForMsg(ctx, a, contact, ec, waiting, receivedEvt); err != nil {
+			return nil, err
+		}
 	}
 
 	if sc != nil {
@@ -99,6 +124,9 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 			}
 		}
 		if err := tx.MarkSeen(ws.ID, contact.ID, now); err != nil {
+			return err
+		}
+		if err := tx.SetURNAffinity(contact.ID, urn, in.Channel); err != nil {
 			return err
 		}
 		if sc == nil {

@@ -17,8 +17,10 @@ import (
 
 // The kinds of background work that wake on signals (work.Kind), fired by the transactions that make work.
 const (
-	WorkStarts work.Kind = "starts" // flow starts to resolve and start
-	WorkGroups work.Kind = "groups" // smart groups to evaluate
+	WorkStarts     work.Kind = "starts"     // flow starts to resolve and start
+	WorkGroups     work.Kind = "groups"     // smart groups to evaluate
+	WorkSends      work.Kind = "sends"      // messages to send
+	WorkBroadcasts work.Kind = "broadcasts" // broadcasts to resolve and send
 )
 
 // ErrClaimLost means someone else worked some of a batch first; nothing of the batch was written.

@@ -60,6 +60,7 @@ type ContactURN struct {
 	Path        string
 	Display     *string
 	Priority    int
+	ChannelID   *int64 // the channel the contact last wrote in on with it: messages to it go out there
 }
 
 func (ContactURN) TableName() string { return "contact_urns" }

@@ -129,3 +129,19 @@ func (s *Store) loadFieldValues(ctx context.Context, contactIDs []int64) ([]cont
 	}
 	return out, rows.Err()
 }
+
+// URNsOf reads contacts' URNs, each contact's in priority order, by contact id.
+func (r *Reader) URNsOf(contactIDs []int64) (map[int64][]ContactURN, error) {
+	out := make(map[int64][]ContactURN, len(contactIDs))
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var rows []ContactURN
+	if err := r.db.Where("contact_id IN ?", contactIDs).Order("contact_id, priority DESC, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range rows {
+		out[u.ContactID] = append(out[u.ContactID], u)
+	}
+	return out, nil
+}

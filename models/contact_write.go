@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
 )
 
 // ContactSpec is what a write sets on a contact. Nil pointers and maps leave things as they are.
@@ -308,4 +309,24 @@ func (s *Store) DeleteContacts(ctx context.Context, workspaceID int64, contactID
 			"is_active": false, "name": nil, "name_lower": nil, "name_tokens": "", "language": nil, "modified_on": s.now(),
 		}).Error
 	})
+}
+
+// SetURNAffinity makes the URN a contact wrote in on their first (messages to them go to it first) and ties it
+// to the channel it came in on, as RapidPro's affinity does; a channel that doesn't send leaves the tie as it was.
+func (tx *Tx) SetURNAffinity(contactID int64, identity string, ch *Channel) error {
+	var top []int
+	if err := tx.db.Model(&ContactURN{}).Where("contact_id = ?", contactID).Order("priority DESC").Limit(1).Pluck("priority", &top).Error; err != nil {
+		return err
+	}
+	updates := map[string]any{}
+	if ch != nil && ch.Sends() {
+		updates["channel_id"] = ch.ID
+	}
+	if len(top) > 0 {
+		updates["priority"] = gorm.Expr("CASE WHEN priority = ? THEN priority ELSE ? END", top[0], top[0]+1)
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	return tx.db.Model(&ContactURN{}).Where("contact_id = ? AND identity = ?", contactID, identity).Updates(updates).Error
 }

@@ -72,16 +72,25 @@ func (r *Reader) Flow(id int64) (*Flow, error) {
 
 // FlowNames are the UUIDs and names of a workspace's flows among ids, by id.
 func (s *Store) FlowNames(ctx context.Context, workspaceID int64, ids []int64) (map[int64]Ref, error) {
+	return names(ctx, s, "flows", workspaceID, ids)
+}
+
+// names are the UUIDs and names of rows of a workspace's table among ids, by id.
+func names(ctx context.Context, s *Store, table string, workspaceID int64, ids []int64) (map[int64]Ref, error) {
 	refs := map[int64]Ref{}
 	if len(ids) == 0 {
 		return refs, nil
 	}
-	var rows []Flow
-	if err := s.read(ctx).Select("id, uuid, name").Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&rows).Error; err != nil {
+	var rows []struct {
+		ID   int64
+		UUID string
+		Name string
+	}
+	if err := s.read(ctx).Table(table).Select("id, uuid, name").Where("workspace_id = ? AND id IN ?", workspaceID, uniqueIDs(ids)).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	for _, f := range rows {
-		refs[f.ID] = Ref{UUID: f.UUID, Name: f.Name}
+	for _, r := range rows {
+		refs[r.ID] = Ref{UUID: r.UUID, Name: r.Name}
 	}
 	return refs, nil
 }

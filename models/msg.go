@@ -12,43 +12,79 @@ type (
 	MsgVisibility string
 )
 
-// Msg directions, statuses and visibilities.
+// Msg directions, statuses (the API's words) and visibilities.
 const (
 	MsgIn  MsgDirection = "in"
 	MsgOut MsgDirection = "out"
 
-	MsgQueued  MsgStatus = "queued"
-	MsgHandled MsgStatus = "handled"
-	MsgFailed  MsgStatus = "failed"
+	MsgPending   MsgStatus = "pending" // incoming, not yet handled
+	MsgHandled   MsgStatus = "handled" // incoming, handled
+	MsgQueued    MsgStatus = "queued"  // outgoing, waiting for a sender
+	MsgWired     MsgStatus = "wired"   // the gateway took it
+	MsgSent      MsgStatus = "sent"
+	MsgDelivered MsgStatus = "delivered"
+	MsgRead      MsgStatus = "read"
+	MsgErrored   MsgStatus = "errored" // a send failed and will be tried again
+	MsgFailed    MsgStatus = "failed"
 
 	MsgVisible  MsgVisibility = "visible"
 	MsgArchived MsgVisibility = "archived"
+	MsgDeleted  MsgVisibility = "deleted"
+)
+
+// Why outgoing messages fail, RapidPro's reasons (courier's and mailroom's words).
+const (
+	FailedNoRoute        = "no_route"         // no URN of the contact has a channel that sends on its scheme
+	FailedContactBlocked = "contact_blocked"  // the contact is blocked
+	FailedContactStopped = "contact_stopped"  // the contact is stopped
+	FailedArchived       = "contact_archived" // the contact is archived
+	FailedRetries        = "error_limit"      // the third send errored
+	FailedSend           = "send_failed"      // the gateway refused it for good
+	FailedChannelRemoved = "channel_removed"
 )
 
 // Msg is a message to or from a contact.
 type Msg struct {
-	ID           int64 `gorm:"primaryKey"`
-	UUID         string
-	WorkspaceID  int64
-	ContactID    int64
-	URN          *string
-	Direction    MsgDirection
-	Status       MsgStatus
-	Visibility   MsgVisibility
-	Text         string
-	Attachments  StringList
-	QuickReplies string // JSON list of quick reply objects
-	FlowID       *int64
-	FailedReason *string
-	CreatedOn    time.Time
-	ModifiedOn   time.Time
-	SentOn       *time.Time
+	ID            int64 `gorm:"primaryKey"`
+	UUID          string
+	WorkspaceID   int64
+	ContactID     int64
+	URN           *string
+	ChannelID     *int64
+	BroadcastID   *int64
+	CreatedByID   *int64
+	Direction     MsgDirection
+	Status        MsgStatus
+	Visibility    MsgVisibility
+	Text          string
+	Attachments   StringList
+	QuickReplies  string // JSON list of quick reply objects
+	FlowID        *int64
+	FailedReason  *string
+	HighPriority  bool
+	SessionStatus *string // W or C, for a flow's messages
+	ExternalID    *string
+	ErrorCount    int
+	NextAttempt   *time.Time
+	ClaimedUntil  *time.Time
+	CreatedOn     time.Time
+	ModifiedOn    time.Time
+	SentOn        *time.Time
 }
 
 func (Msg) TableName() string { return "msgs" }
 
-// InsertMsgs adds messages, filling in their ids.
-func (tx *Tx) InsertMsgs(msgs []*Msg) error { return insertAll(tx, msgs) }
+// InsertMsgs adds messages, filling in their ids; the senders are woken for the queued ones once the
+// transaction commits.
+func (tx *Tx) InsertMsgs(msgs []*Msg) error {
+	for _, m := range msgs {
+		if m.Status == MsgQueued {
+			tx.Signal(WorkSends)
+			break
+		}
+	}
+	return insertAll(tx, msgs)
+}
 
 // LabelMsg puts labels on a message.
 func (tx *Tx) LabelMsg(msgID int64, labelIDs []int64) error {
@@ -75,4 +111,10 @@ func (s *Store) RepliesTo(ctx context.Context, msg *Msg) ([]string, error) {
 	err := s.read(ctx).Model(&Msg{}).Where("workspace_id = ? AND contact_id = ? AND direction = ? AND id > ?", msg.WorkspaceID, msg.ContactID, MsgOut, msg.ID).
 		Order("id").Pluck("text", &replies).Error
 	return replies, err
+}
+
+// MsgByUUID finds a message of a workspace by UUID.
+func (s *Store) MsgByUUID(ctx context.Context, workspaceID int64, uuid string) (*Msg, error) {
+	m := &Msg{}
+	return m, s.read(ctx).Where("workspace_id = ? AND uuid = ?", workspaceID, uuid).Take(m).Error
 }

@@ -44,6 +44,7 @@ type Store struct {
 	writeMu sync.Mutex
 
 	claimers claimers
+	lease    *work.Lease // of outgoing messages, by senders
 	leader   work.Leader
 }
 
@@ -58,6 +59,7 @@ func NewStore(db *gorm.DB, dialect Dialect, clock runtime.Clock, uuids runtime.U
 	s := &Store{db: db, Dialect: dialect, Now: clock, NewUUID: uuids}
 	s.Locks = newContactLocks(s)
 	s.claimers = newClaimers(dialect)
+	s.lease = newLease(dialect)
 	s.leader = newLeader(s)
 	return s
 }

@@ -28,6 +28,12 @@ type Config struct {
 	StartBatch     int           // contacts started per transaction
 	WorkerPoll     time.Duration // how often workers look for work nobody woke them for
 	WebhookTimeout time.Duration // bound on each webhook or resthook call a flow makes
+
+	SendWorkers      int           // goroutines sending messages through channels in this process (0: none)
+	SendConcurrency  int           // sends a sender makes at once
+	SendRetry        time.Duration // wait before retrying an errored send (doubling for the second retry)
+	BroadcastWorkers int           // goroutines expanding and sending broadcasts in this process (0: none)
+	MediaDir         string        // where media.json keeps uploaded files
 }
 
 // setting is one configuration value: its flag, its environment variable(s) and its help.
@@ -47,7 +53,12 @@ var settings = []setting{
 	{"start-workers", "FLOWSD_START_WORKERS", "", "4", "goroutines starting contacts in flows in this process; 0 leaves flow starts to other processes"},
 	{"start-batch", "FLOWSD_START_BATCH", "", "25", "contacts a start worker starts per transaction"},
 	{"worker-poll", "FLOWSD_WORKER_POLL", "", "1s", "how often workers look in the database for work nobody signalled (flow starts, wait timeouts and expiries, smart groups)"},
-	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call may take"},
+	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call, or a channel's send, may take"},
+	{"send-workers", "FLOWSD_SEND_WORKERS", "", "2", "goroutines sending messages through channels in this process; 0 leaves sending to other processes"},
+	{"send-concurrency", "FLOWSD_SEND_CONCURRENCY", "", "16", "sends each send worker makes at once"},
+	{"send-retry", "FLOWSD_SEND_RETRY", "", "5m", "how long an errored send waits before it is tried again (twice as long the second time; the third error fails it)"},
+	{"broadcast-workers", "FLOWSD_BROADCAST_WORKERS", "", "2", "goroutines expanding broadcasts into messages in this process; 0 leaves them to other processes"},
+	{"media-dir", "FLOWSD_MEDIA_DIR", "", "media", "directory media.json keeps uploaded files in"},
 }
 
 // Flags registers the settings named in which (all of them when which is empty) on fs, defaulting each to
@@ -121,6 +132,21 @@ func build(values map[string]*string) (*Config, error) {
 	}
 	if cfg.WebhookTimeout, err = time.ParseDuration(get("webhook-timeout")); err != nil || cfg.WebhookTimeout <= 0 {
 		return nil, fmt.Errorf("invalid webhook timeout %q", get("webhook-timeout"))
+	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+		min  int
+	}{{"send-workers", &cfg.SendWorkers, 0}, {"send-concurrency", &cfg.SendConcurrency, 1}, {"broadcast-workers", &cfg.BroadcastWorkers, 0}} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < n.min {
+			return nil, fmt.Errorf("invalid %s %q", strings.ReplaceAll(n.name, "-", " "), get(n.name))
+		}
+	}
+	if cfg.SendRetry, err = time.ParseDuration(get("send-retry")); err != nil || cfg.SendRetry <= 0 {
+		return nil, fmt.Errorf("invalid send retry %q", get("send-retry"))
+	}
+	if cfg.MediaDir = get("media-dir"); cfg.MediaDir == "" {
+		return nil, fmt.Errorf("a media directory is needed")
 	}
 	return cfg, nil
 }

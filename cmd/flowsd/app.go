@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/flows"
+	"github.com/flowsd/flowsd/gateway"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/work"
@@ -14,9 +16,10 @@ import (
 
 // app is one process's flowsd: the runtime, the store on it and the engine host over the store, wired together.
 type app struct {
-	rt    *runtime.Runtime
-	store *models.Store
-	flows *flows.Host
+	rt      *runtime.Runtime
+	store   *models.Store
+	flows   *flows.Host
+	gateway *gateway.Gateway
 }
 
 // open builds the app cfg describes and brings its database up to date.
@@ -47,7 +50,7 @@ func connect(ctx context.Context, cfg *runtime.Config) (*app, error) {
 	store.Signals = rt.Signals
 	store.Rules = flows.NewRules()
 	host := flows.NewHost(store, rt.Log, flows.EngineOptions{HTTPClient: rt.HTTP, UserAgent: "flowsd"})
-	return &app{rt: rt, store: store, flows: host}, nil
+	return &app{rt: rt, store: store, flows: host, gateway: gateway.New(rt, store, host)}, nil
 }
 
 func (a *app) close() error { return a.rt.Close() }
@@ -55,6 +58,14 @@ func (a *app) close() error { return a.rt.Close() }
 // services are what the API serves from.
 func (a *app) services() api.Services {
 	return api.Services{Runtime: a.rt, Store: a.store, Flows: a.flows}
+}
+
+// handler serves everything: channels' gateways under /c/, the API everywhere else.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/c/", a.gateway)
+	mux.Handle("/", api.New(a.services()))
+	return mux
 }
 
 // checkConfig refuses settings no store can be opened with, as mistakes on the command line.

@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/throttle"
@@ -81,7 +80,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.New(a.services()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
 	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
 		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
 

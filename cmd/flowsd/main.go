@@ -5,6 +5,8 @@
 //	flowsd workspace create --name NAME --email EMAIL [--country CC] [--timezone TZ] [--languages eng,kin] [--anon] [--db URL]
 //	flowsd token create --workspace UUID --email EMAIL [--role administrator|editor|agent] [--db URL]
 //	flowsd import --workspace UUID [--db URL] FILE...
+//	flowsd receive --workspace UUID --urn URN [--db URL] TEXT...
+//	flowsd channel create|list --workspace UUID …
 package main
 
 import (
@@ -30,6 +32,10 @@ Usage:
                                                   import RapidPro export files, all of them or nothing
   flowsd receive --workspace UUID --urn URN [--db URL] TEXT...
                                                   hand a message from a contact to their flows
+  flowsd channel create --workspace UUID --type EX --name NAME --address ADDR [--country CC]
+                        [--schemes tel] [--config JSON] [--db URL]
+                                                  add a channel; prints {"uuid","name","type","address"}
+  flowsd channel list --workspace UUID [--db URL] list a workspace's channels
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -82,6 +88,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return importExports(rest, stdout, stderr)
 	case "receive":
 		return receive(rest, stdout, stderr)
+	case "channel":
+		return channelCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/flowsd/flowsd/flows"
+	"github.com/flowsd/flowsd/gateway"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/work"
 )
@@ -25,7 +27,20 @@ func (a *app) workers() []*work.Worker {
 		&work.Worker{Name: "wait timeouts and expiries", Kind: waitsKind, Poll: cfg.WorkerPoll, Do: a.flows.FireOnce, Log: log},
 		&work.Worker{Name: "smart group evaluation", Kind: models.WorkGroups, Poll: cfg.WorkerPoll, Do: flows.EvaluateGroups(a.store), Log: log},
 	)
+	sender := a.sender()
+	for i := 0; i < cfg.SendWorkers; i++ {
+		ws = append(ws, &work.Worker{Name: "message sends", Kind: models.WorkSends, Poll: cfg.WorkerPoll, Do: sender.WorkOnce, Siblings: true, Log: log})
+	}
 	return ws
+}
+
+// sender sends queued messages through their channels: a send may take the webhook timeout for each of a few
+// parts, and a sender that dies lets its messages go after its lease; errored sends are tried again after
+// --send-retry and twice that, and the third error fails them (courier's schedule).
+func (a *app) sender() *gateway.Sender {
+	cfg := a.rt.Config
+	return &gateway.Sender{Gateway: a.gateway, Batch: 100, Concurrency: cfg.SendConcurrency, Lease: 4*cfg.WebhookTimeout + 5*time.Second,
+		Retry: work.Schedule{First: cfg.SendRetry, Factor: 2, Attempts: 3, Jitter: -1, Horizon: 100 * 365 * 24 * time.Hour}}
 }
 
 // startWorkers runs the workers in the runtime's work group, which stops them on close.

@@ -1,0 +1,76 @@
+// Package gateway is courier's half of flowsd: the routes channels' gateways call (/c/<type>/<uuid>/<action>:
+// messages from contacts, statuses of messages sent, events), and the senders that send queued messages
+// through them. Everything here is the same for every channel type; what differs is each type's package
+// behind channels.Handler.
+package gateway
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/flowsd/flowsd/channels"
+	"github.com/flowsd/flowsd/flows"
+	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
+	"github.com/nyaruka/gocommon/httpx"
+	"github.com/nyaruka/gocommon/stringsx"
+)
+
+// Gateway is what the routes and senders work with.
+type Gateway struct {
+	rt    *runtime.Runtime
+	store *models.Store
+	flows *flows.Host
+	log   *slog.Logger
+	http  *http.Client // the runtime's, its calls traced for channel logs
+}
+
+// New makes the gateway of a process.
+func New(rt *runtime.Runtime, store *models.Store, host *flows.Host) *Gateway {
+	traced := *rt.HTTP
+	traced.Transport = httpx.WithTraces(rt.HTTP.Transport)
+	return &Gateway{rt: rt, store: store, flows: host, log: rt.Log, http: &traced}
+}
+
+// channelOf is a channel row as its type sees it.
+func channelOf(ch *models.Channel) (*channels.Channel, error) {
+	cfg, err := channels.ParseConfig(ch.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &channels.Channel{UUID: ch.UUID, Type: ch.ChannelType, Name: ch.Name, Address: ch.Address, Country: ch.CountryCode(),
+		Schemes: ch.Schemes, Config: cfg}, nil
+}
+
+// redactor hides a channel's secrets from what is logged.
+func redactor(h channels.Handler, ch *channels.Channel) stringsx.Redactor {
+	var secrets []string
+	for _, s := range h.Secrets(ch) {
+		if s != "" {
+			secrets = append(secrets, s)
+		}
+	}
+	return stringsx.NewRedactor("**********", secrets...)
+}
+
+// httpLogs are traces as channel logs keep them: trimmed, secrets redacted, as a JSON list.
+func httpLogs(traces []*httpx.Trace, redact stringsx.Redactor) string {
+	logs := make([]*httpx.Log, len(traces))
+	for i, t := range traces {
+		logs[i] = httpx.NewLog(t, 2048, 50000, redact)
+	}
+	b, err := json.Marshal(logs)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+func jsonList(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}

@@ -1,0 +1,138 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/flowsd/flowsd/work"
+	"gorm.io/gorm"
+)
+
+// Sending. A message is written queued, with its channel, in the transaction that makes it. Senders lease the
+// due messages of a channel (work.Lease: the lease outlives the claiming transaction, so the gateway is called
+// outside any), send them, and record each outcome in one write that also ends the lease. A sender that dies
+// leaves its leases to run out: those messages are sent again, as courier's are, once no confirmation of them
+// was recorded; a message recorded as taken by its gateway is never sent again.
+
+// outboxStatuses are the statuses of outgoing messages a sender may take.
+var outboxStatuses = []MsgStatus{MsgQueued, MsgErrored}
+
+// replaces are the statuses a status a gateway reports may replace: statuses only move on, so a late sent
+// after delivered is ignored, and a message delivered can't fail any more.
+var replaces = map[MsgStatus][]MsgStatus{
+	MsgWired:     {MsgQueued, MsgErrored},
+	MsgSent:      {MsgQueued, MsgErrored, MsgWired},
+	MsgDelivered: {MsgQueued, MsgErrored, MsgWired, MsgSent},
+	MsgRead:      {MsgQueued, MsgErrored, MsgWired, MsgSent, MsgDelivered},
+	MsgFailed:    {MsgQueued, MsgErrored, MsgWired, MsgSent},
+}
+
+func newLease(d Dialect) *work.Lease {
+	return &work.Lease{Table: "msgs", Key: "id", Order: "high_priority DESC, id", Until: "claimed_until", SkipLocked: d == Postgres}
+}
+
+// ChannelsToSend are the channels with outgoing messages due to be sent at now (at most limit of them).
+func (s *Store) ChannelsToSend(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.read(ctx).Model(&Msg{}).Distinct("channel_id").
+		Where("status IN ? AND channel_id IS NOT NULL AND (next_attempt IS NULL OR next_attempt <= ?) AND (claimed_until IS NULL OR claimed_until <= ?)",
+			outboxStatuses, now, now).
+		Limit(limit).Pluck("channel_id", &ids).Error
+	return ids, err
+}
+
+// LeaseOutgoing leases up to n of a channel's messages due to be sent at now until until, replies to contacts
+// first, then oldest first, and reads them in that order.
+func (s *Store) LeaseOutgoing(ctx context.Context, channelID int64, now, until time.Time, n int) ([]*Msg, error) {
+	var ids []int64
+	err := s.transaction(ctx, func(tx *Tx) error {
+		var err error
+		ids, err = s.lease.Claim(ctx, &tx.Reader, "channel_id = ? AND status IN ? AND (next_attempt IS NULL OR next_attempt <= ?)",
+			[]any{channelID, outboxStatuses, now}, n, now, until)
+		return err
+	})
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	var msgs []*Msg
+	return msgs, s.read(ctx).Where("id IN ?", ids).Order("high_priority DESC, id").Find(&msgs).Error
+}
+
+// SendOutcome is what became of one leased message's send.
+type SendOutcome struct {
+	MsgID      int64
+	Status     MsgStatus // MsgWired, MsgErrored or MsgFailed
+	Reason     string    // why it failed, for MsgFailed
+	ExternalID string
+	RetryAt    time.Time // for MsgErrored: when to try again; zero means it has had its tries and fails
+	Log        *ChannelLog
+}
+
+// RecordSends writes what became of leased messages, in one transaction, ending their leases. A wired message
+// counts as sent from now; an errored one waits for its next attempt, or fails once it has had its tries. A
+// status a gateway reported meanwhile (delivered, say) is not undone.
+func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
+	now := s.now()
+	return s.Write(ctx, func(tx *Tx) error {
+		var logs []*ChannelLog
+		for _, o := range outcomes {
+			updates := map[string]any{"claimed_until": nil, "modified_on": now}
+			switch o.Status {
+			case MsgWired:
+				updates["status"], updates["sent_on"] = MsgWired, now
+				if o.ExternalID != "" {
+					updates["external_id"] = o.ExternalID
+				}
+			case MsgErrored:
+				updates["error_count"] = gorm.Expr("error_count + 1")
+				if o.RetryAt.IsZero() {
+					updates["status"], updates["failed_reason"] = MsgFailed, FailedRetries
+				} else {
+					updates["status"], updates["next_attempt"] = MsgErrored, o.RetryAt
+				}
+			default:
+				updates["status"], updates["failed_reason"] = MsgFailed, o.Reason
+			}
+			err := tx.db.Model(&Msg{}).Where("id = ? AND status IN ?", o.MsgID, outboxStatuses).Updates(updates).Error
+			if err != nil {
+				return err
+			}
+			// a status reported while the send was under way stays, but the lease ends all the same
+			if err := tx.db.Model(&Msg{}).Where("id = ? AND claimed_until IS NOT NULL", o.MsgID).Update("claimed_until", nil).Error; err != nil {
+				return err
+			}
+			if o.Log != nil {
+				logs = append(logs, o.Log)
+			}
+		}
+		return insertAll(tx, logs)
+	})
+}
+
+// SetMsgStatus records what a channel's gateway reported of a message it sent: ignored for a message of
+// another channel, an incoming one, or when it would move the message back (a late sent after delivered). It
+// answers whether it changed anything.
+func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, externalID string, status MsgStatus) (bool, error) {
+	lower, known := replaces[status]
+	if !known {
+		return false, nil
+	}
+	now := s.now()
+	updates := map[string]any{"status": status, "modified_on": now}
+	if status != MsgFailed {
+		updates["sent_on"] = gorm.Expr("COALESCE(sent_on, ?)", now)
+	}
+	changed := false
+	err := s.Write(ctx, func(tx *Tx) error {
+		q := tx.db.Model(&Msg{}).Where("channel_id = ? AND direction = ? AND status IN ?", channelID, MsgOut, lower)
+		if msgUUID != "" {
+			q = q.Where("uuid = ?", msgUUID)
+		} else {
+			q = q.Where("external_id = ?", externalID)
+		}
+		res := q.Updates(updates)
+		changed = res.RowsAffected > 0
+		return res.Error
+	})
+	return changed, err
+}
