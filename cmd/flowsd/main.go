@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 
+	_ "github.com/flowsd/flowsd/channels/external" // the channel types flowsd serves register themselves
 	_ "time/tzdata" // timezones must resolve on machines without a zoneinfo database
 )
 
