@@ -29,15 +29,19 @@ var ErrClaimLost = errors.New("claimed rows were worked by someone else")
 // claimers are the store's claimers, one per kind of claimed row.
 type claimers struct {
 	recipients, pendingStarts, dueSessions, evaluatingGroups *work.Claimer
+	pendingBroadcasts, broadcastRecipients                   *work.Claimer
 }
 
 func newClaimers(d Dialect) claimers {
 	pg := d == Postgres
 	return claimers{
-		recipients:       &work.Claimer{Table: "flow_start_recipients", Key: "contact_id", Order: "contact_id", Set: "started = TRUE", SkipLocked: pg},
-		pendingStarts:    &work.Claimer{Table: "flow_starts", Key: "id", Order: "id", SkipLocked: pg},
-		dueSessions:      &work.Claimer{Table: "flow_sessions", Key: "id", Order: "id", SkipLocked: pg},
-		evaluatingGroups: &work.Claimer{Table: "contact_groups", Key: "id", Order: "id", SkipLocked: pg},
+		recipients:        &work.Claimer{Table: "flow_start_recipients", Key: "contact_id", Order: "contact_id", Set: "started = TRUE", SkipLocked: pg},
+		pendingStarts:     &work.Claimer{Table: "flow_starts", Key: "id", Order: "id", SkipLocked: pg},
+		dueSessions:       &work.Claimer{Table: "flow_sessions", Key: "id", Order: "id", SkipLocked: pg},
+		evaluatingGroups:  &work.Claimer{Table: "contact_groups", Key: "id", Order: "id", SkipLocked: pg},
+		pendingBroadcasts: &work.Claimer{Table: "broadcasts", Key: "id", Order: "id", SkipLocked: pg},
+		broadcastRecipients: &work.Claimer{Table: "broadcast_recipients", Key: "contact_id", Order: "contact_id",
+			Set: "sent = TRUE", SkipLocked: pg},
 	}
 }
 

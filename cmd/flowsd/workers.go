@@ -27,12 +27,19 @@ func (a *app) workers() []*work.Worker {
 		&work.Worker{Name: "wait timeouts and expiries", Kind: waitsKind, Poll: cfg.WorkerPoll, Do: a.flows.FireOnce, Log: log},
 		&work.Worker{Name: "smart group evaluation", Kind: models.WorkGroups, Poll: cfg.WorkerPoll, Do: flows.EvaluateGroups(a.store), Log: log},
 	)
+	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: broadcastBatch}
+	for i := 0; i < cfg.BroadcastWorkers; i++ {
+		ws = append(ws, &work.Worker{Name: "broadcasts", Kind: models.WorkBroadcasts, Poll: cfg.WorkerPoll, Do: broadcasts.WorkOnce, Siblings: true, Log: log})
+	}
 	sender := a.sender()
 	for i := 0; i < cfg.SendWorkers; i++ {
 		ws = append(ws, &work.Worker{Name: "message sends", Kind: models.WorkSends, Poll: cfg.WorkerPoll, Do: sender.WorkOnce, Siblings: true, Log: log})
 	}
 	return ws
 }
+
+// broadcastBatch is how many recipients get their messages per transaction, as in mailroom.
+const broadcastBatch = 100
 
 // sender sends queued messages through their channels: a send may take the webhook timeout for each of a few
 // parts, and a sender that dies lets its messages go after its lease; errored sends are tried again after

@@ -1,0 +1,174 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/gocommon/i18n"
+	"github.com/nyaruka/gocommon/urns"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/excellent/types"
+	"github.com/nyaruka/goflow/utils"
+)
+
+// Broadcasts work broadcasts, a kind of background work (models.WorkBroadcasts), as Starts work flow starts:
+// a pending broadcast is resolved into recipients, then batches of recipients get their messages, each in
+// their language, written queued for the senders in the transaction that marks the recipients sent.
+type Broadcasts struct {
+	Host      *Host
+	BatchSize int // recipients per transaction
+}
+
+// WorkOnce resolves one pending broadcast, or makes batches of a queued one's messages for a while. It reports
+// whether there was anything to do.
+func (w *Broadcasts) WorkOnce(ctx context.Context) (bool, error) {
+	if worked, err := w.resolveOne(ctx); worked || err != nil {
+		return worked, err
+	}
+	queued, err := w.Host.Store.QueuedBroadcasts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, b := range queued {
+		worked, err := w.stint(ctx, b)
+		if worked || err != nil {
+			return worked, err
+		}
+	}
+	return false, nil
+}
+
+// resolveOne writes who a pending broadcast is for, making contacts for the URNs nobody has.
+func (w *Broadcasts) resolveOne(ctx context.Context) (bool, error) {
+	h := w.Host
+	n, err := h.Store.ClaimPendingBroadcasts(ctx, 1, func(batch *models.Batch) error {
+		b, err := batch.Read.Broadcast(batch.Keys[0])
+		if err != nil {
+			return err
+		}
+		ws, err := h.Store.GetWorkspaceByID(ctx, b.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		return batch.Write(ctx, func(tx *models.Tx) error {
+			var ids []int64
+			for _, identity := range b.URNs {
+				c, err := tx.ContactForURN(ctx, ws, models.URNSpecFor(urns.URN(identity)))
+				if err != nil {
+					return err
+				}
+				ids = append(ids, c.ID)
+			}
+			_, err := tx.ResolveBroadcast(b, ids)
+			return err
+		})
+	})
+	return n > 0, err
+}
+
+// stint makes batches of a broadcast's messages until it runs out of recipients or the stint is over.
+func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, error) {
+	ws, err := w.Host.Store.GetWorkspaceByID(ctx, b.WorkspaceID)
+	if err != nil {
+		return false, err
+	}
+	translations := core.BroadcastTranslations{}
+	if err := json.Unmarshal([]byte(b.Translations), &translations); err != nil {
+		w.Host.Log.Warn("broadcast has translations that don't read", "broadcast", b.UUID, "error", err)
+		return true, w.Host.Store.Write(ctx, func(tx *models.Tx) error { return tx.FailBroadcast(b.ID) })
+	}
+	worked := false
+	for began := time.Now(); time.Since(began) < stintLength; {
+		n, err := w.Host.Store.ClaimBroadcastRecipients(ctx, b.ID, w.BatchSize, func(batch *models.Batch) error {
+			return w.send(ctx, batch, ws, b, translations)
+		})
+		if errors.Is(err, models.ErrClaimLost) {
+			worked = true
+			continue // someone else made some of them: this batch wrote nothing, the next goes on
+		}
+		if err != nil {
+			return worked, err
+		}
+		if n == 0 {
+			return worked, w.Host.Store.CompleteBroadcast(ctx, b.ID)
+		}
+		worked = true
+		b.Status = models.BroadcastStarted
+	}
+	return worked, nil
+}
+
+// send writes the messages of a batch of recipients: each gets the translation for their language (the
+// engine's choice: theirs if the workspace allows it, then the workspace's default, then the base language),
+// its expressions evaluated against them, routed as every message is.
+func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.Workspace, b *models.Broadcast, translations core.BroadcastTranslations) error {
+	h := w.Host
+	a, err := h.Assets.Get(ctx, ws)
+	if err != nil {
+		return err
+	}
+	contacts, engineContacts, err := h.loadContacts(ctx, a, batch.Read, batch.Keys)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(contacts))
+	for i, c := range contacts {
+		ids[i] = c.ID
+	}
+	urnsOf, err := batch.Read.URNsOf(ids)
+	if err != nil {
+		return err
+	}
+	base := i18n.Language(b.BaseLanguage)
+	now := h.Store.Now()
+	msgs := make([]*models.Msg, 0, len(contacts))
+	for _, c := range contacts {
+		ec := engineContacts[c.ID]
+		content, _ := translations.ForContact(a.Env, ec, base)
+		if content.Empty() {
+			continue
+		}
+		content = w.evaluate(ctx, a, ec, content)
+		urn, ch := a.Route(urnsOf[c.ID])
+		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status),
+			BroadcastID: &b.ID, CreatedByID: b.CreatedByID, CreatedOn: now}
+		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
+	}
+	return batch.Write(ctx, func(tx *models.Tx) error {
+		if err := tx.InsertMsgs(msgs); err != nil {
+			return err
+		}
+		if b.Status == models.BroadcastQueued {
+			return tx.MarkBroadcastStarted(b.ID)
+		}
+		return nil
+	})
+}
+
+// evaluate fills in a broadcast's expressions for one contact, as mailroom does: text, attachments and quick
+// replies see @contact, @fields, @urns and @globals only, and an expression that fails comes out empty.
+func (w *Broadcasts) evaluate(ctx context.Context, a *Assets, ec *core.Contact, content *core.MsgContent) *core.MsgContent {
+	env := a.Env
+	root := types.NewXObject(map[string]types.XValue{
+		"contact": core.Context(env, ec),
+		"fields":  core.Context(env, ec.Fields()),
+		"urns":    core.ContextFunc(env, ec.URNs().MapContext),
+		"globals": core.Context(env, a.Session.Globals()),
+	})
+	eval := func(s string) string {
+		out, _, _ := w.Host.Engine.Evaluator().Template(ctx, env, root, s, nil)
+		return out
+	}
+	out := &core.MsgContent{Text: eval(content.Text)}
+	for _, att := range content.Attachments {
+		out.Attachments = append(out.Attachments, utils.Attachment(eval(string(att))))
+	}
+	for _, qr := range content.QuickReplies {
+		qr.Text = eval(qr.Text)
+		out.QuickReplies = append(out.QuickReplies, qr)
+	}
+	return out
+}
