@@ -185,6 +185,12 @@ type Handler interface {
 	Secrets(ch *Channel) []string
 }
 
+// Defaulter is a type whose new channels get config values their creator left out, as RapidPro's claim form
+// fills them in (courier itself reads a missing key as empty).
+type Defaulter interface {
+	ConfigDefaults() map[string]any
+}
+
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]Handler{}

@@ -83,6 +83,16 @@ func New() channels.Handler { return handler{} }
 func (handler) Code() string      { return Code }
 func (handler) Name() string      { return "External API" }
 func (handler) Schemes() []string { return []string{urns.Phone.Prefix} }
+
+// ConfigDefaults are what RapidPro's claim form writes when left alone: a POST of the message's variables as a
+// form.
+func (handler) ConfigDefaults() map[string]any {
+	return map[string]any{ConfigBody: DefaultSendBody}
+}
+
+// DefaultSendBody is RapidPro's default body of a send.
+const DefaultSendBody = "uuid={{uuid}}&text={{text}}&to={{to}}&to_no_plus={{to_no_plus}}&from={{from}}&from_no_plus={{from_no_plus}}&channel={{channel}}"
+
 func (handler) Actions() []string {
 	return []string{ActionReceive, ActionSent, ActionDelivered, ActionFailed, ActionStopped}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -101,15 +100,30 @@ func channelSpec(typ, name, address, country, schemes, cfgJSON string) (models.C
 	if _, err := channels.ParseConfig(cfgJSON); err != nil {
 		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, []byte(cfgJSON)); err != nil {
+	cfg := map[string]any{}
+	dec := json.NewDecoder(strings.NewReader(cfgJSON))
+	dec.UseNumber()
+	if err := dec.Decode(&cfg); err != nil {
+		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
+	}
+	if d, ok := h.(channels.Defaulter); ok {
+		for k, v := range d.ConfigDefaults() {
+			if _, given := cfg[k]; !given {
+				cfg[k] = v
+			}
+		}
+	}
+	var stored strings.Builder
+	enc := json.NewEncoder(&stored)
+	enc.SetEscapeHTML(false) // bodies and URLs are templates full of & and < that read better as they are
+	if err := enc.Encode(cfg); err != nil {
 		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
 	}
 	list := splitList(strings.ToLower(schemes))
 	if len(list) == 0 {
 		list = h.Schemes()
 	}
-	return models.ChannelSpec{Type: h.Code(), Name: name, Address: address, Country: country, Schemes: list, Config: compact.String()}, nil
+	return models.ChannelSpec{Type: h.Code(), Name: name, Address: address, Country: country, Schemes: list, Config: strings.TrimSpace(stored.String())}, nil
 }
 
 // listChannels prints a workspace's active channels as a JSON array, oldest first.
