@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"sort"
 
 	"github.com/flowsd/flowsd/channels"
 	"github.com/flowsd/flowsd/flows"
@@ -43,14 +46,28 @@ func channelOf(ch *models.Channel) (*channels.Channel, error) {
 		Schemes: ch.Schemes, Config: cfg}, nil
 }
 
-// redactor hides a channel's secrets from what is logged.
+// redactor hides a channel's secrets from what is logged: as they are, and as they read once escaped in a
+// URL, a form or JSON, the ways a request or an answer may carry them.
 func redactor(h channels.Handler, ch *channels.Channel) stringsx.Redactor {
 	var secrets []string
-	for _, s := range h.Secrets(ch) {
-		if s != "" {
+	add := func(s string) {
+		if s != "" && !slices.Contains(secrets, s) {
 			secrets = append(secrets, s)
 		}
 	}
+	for _, s := range h.Secrets(ch) {
+		if s == "" {
+			continue
+		}
+		add(s)
+		add(url.QueryEscape(s))
+		add(url.PathEscape(s))
+		if b, err := json.Marshal(s); err == nil {
+			add(string(b[1 : len(b)-1]))
+		}
+	}
+	// longest first, so that a secret inside another's escaped form doesn't leave the rest of it
+	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	return stringsx.NewRedactor("**********", secrets...)
 }
 

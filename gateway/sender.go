@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -21,8 +22,9 @@ const DefaultTPS = 10
 
 // Sender sends queued messages, a kind of background work (models.WorkSends): it leases a channel's due
 // messages (replies to contacts first), as many as the channel's rate allows now, sends them through the
-// channel's type, a contact's messages one after another in order, and records each outcome. Errored sends are
-// tried again on Retry's schedule (courier's: after 5, then 10 minutes; the third error fails the message).
+// channel's type, a contact's messages one after another in order, and records each outcome as soon as it is
+// known. Errored sends are tried again on Retry's schedule (courier's: after 5, then 10 minutes; the third error
+// fails the message). A message whose lease runs out unrecorded (its sender died) is sent again, once.
 type Sender struct {
 	Gateway     *Gateway
 	Batch       int           // messages leased from one channel at a time
@@ -31,7 +33,9 @@ type Sender struct {
 	Retry       work.Schedule
 }
 
-// WorkOnce sends a batch of each channel with messages due; it reports whether it sent any.
+// WorkOnce sends a batch of each channel with messages due; it reports whether it sent any. A channel that
+// can't be worked (the database failing for it) doesn't keep the others waiting: its error is reported once
+// every other channel has had its turn.
 func (s *Sender) WorkOnce(ctx context.Context) (bool, error) {
 	g := s.Gateway
 	now := g.store.Now().UTC()
@@ -40,35 +44,78 @@ func (s *Sender) WorkOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	worked := false
+	var errs []error
 	for _, id := range ids {
-		did, err := s.sendChannel(ctx, id, now)
+		did, err := s.sendChannel(ctx, id)
 		if err != nil {
-			return worked, err
+			if ctx.Err() != nil {
+				return worked, err
+			}
+			errs = append(errs, fmt.Errorf("sending through channel %d: %w", id, err))
 		}
 		worked = worked || did
 	}
-	return worked, nil
+	return worked, errors.Join(errs...)
 }
 
-// sendChannel sends what its rate allows of one channel's due messages.
-func (s *Sender) sendChannel(ctx context.Context, channelID int64, now time.Time) (bool, error) {
+// sendChannel sends what its rate allows of one channel's due messages. The messages of a channel that was
+// removed fail (channel_removed) without a send, as mailroom fails them when a channel is released.
+func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error) {
 	g := s.Gateway
 	row, err := g.store.Reader(ctx).Channel(channelID)
 	if err != nil {
 		return false, err
 	}
-	ch, err := channelOf(row)
-	if err != nil {
-		return false, err
+	// the lease starts now, not when the round started: earlier channels' sends may have taken a while
+	now := g.store.Now().UTC()
+	until := now.Add(s.Lease)
+	if !row.IsActive {
+		msgs, err := g.store.LeaseOutgoing(ctx, channelID, now, until, max(s.Batch, 1))
+		if err != nil || len(msgs) == 0 {
+			return false, err
+		}
+		outcomes := make([]models.SendOutcome, len(msgs))
+		for i, m := range msgs {
+			outcomes[i] = models.SendOutcome{MsgID: m.ID, Status: models.MsgFailed, Reason: models.FailedChannelRemoved}
+		}
+		return true, g.store.RecordSends(ctx, outcomes)
 	}
+	// a config that can't be read, or a type this process doesn't know, fails each send (channel_config)
 	h := channels.Get(row.ChannelType)
-	n := s.allowed(ctx, ch)
-	if n == 0 {
-		return false, nil
+	ch, cfgErr := channelOf(row)
+	if cfgErr != nil {
+		ch = &channels.Channel{UUID: row.UUID, Type: row.ChannelType, Name: row.Name, Address: row.Address, Country: row.CountryCode(),
+			Schemes: row.Schemes, Config: channels.Config{}}
 	}
-	msgs, err := g.store.LeaseOutgoing(ctx, channelID, now, now.Add(s.Lease), n)
+
+	// the rate is spent on the messages sent: a first token says how many more the channel has now
+	var limit *limiter
+	n := max(s.Batch, 1)
+	if cfgErr == nil {
+		limit = s.limiter(ch)
+		if n = limit.first(ctx, n); n == 0 {
+			return false, nil
+		}
+	}
+	msgs, err := g.store.LeaseOutgoing(ctx, channelID, now, until, n)
 	if err != nil || len(msgs) == 0 {
 		return false, err
+	}
+	if limit != nil {
+		// another process may have spent some of what was left meanwhile: what has no token waits
+		for i := 1; i < len(msgs); i++ {
+			if !limit.take(ctx) {
+				ids := make([]int64, 0, len(msgs)-i)
+				for _, m := range msgs[i:] {
+					ids = append(ids, m.ID)
+				}
+				if err := g.store.ReleaseLeases(ctx, ids); err != nil {
+					return false, err
+				}
+				msgs = msgs[:i]
+				break
+			}
+		}
 	}
 
 	// a contact's messages go one after another, in order; contacts go side by side
@@ -80,9 +127,17 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64, now time.Time
 		}
 		byContact[m.ContactID] = append(byContact[m.ContactID], m)
 	}
-	outcomes := make([]models.SendOutcome, 0, len(msgs))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	// no send starts once less than half the lease is left: a send that might outlast the lease could meet
+	// another sender's send of the same message; what is left is leased again when the lease has run out.
+	// Each outcome is recorded as soon as it is known, so that a process that dies loses only the sends it had
+	// in flight: those, and only those, go again once the lease has run out.
+	startBy := until.Add(-s.Lease / 2)
+	var (
+		mu   sync.Mutex
+		sent int
+		errs []error
+		wg   sync.WaitGroup
+	)
 	slots := make(chan struct{}, max(s.Concurrency, 1))
 	for _, contactID := range order {
 		wg.Add(1)
@@ -90,43 +145,77 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64, now time.Time
 		go func(queue []*models.Msg) {
 			defer func() { <-slots; wg.Done() }()
 			for _, m := range queue {
-				o := s.send(ctx, h, row, ch, m)
+				if g.store.Now().After(startBy) || ctx.Err() != nil {
+					return // the contact's later messages wait too, so that they keep their order
+				}
+				// a send started is finished and recorded even when the worker is being stopped: stopping
+				// mid-send would have the gateway take a message nobody recorded, and send it again later
+				done, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
+				o := s.send(done, h, row, ch, cfgErr, m)
+				err := g.store.RecordSends(done, []models.SendOutcome{o})
+				cancel()
 				mu.Lock()
-				outcomes = append(outcomes, o)
+				sent++
+				if err != nil {
+					errs = append(errs, err)
+				}
 				mu.Unlock()
+				if err != nil {
+					return // unrecorded, it goes again after the lease: its followers wait for it
+				}
 			}
 		}(byContact[contactID])
 	}
 	wg.Wait()
-	return true, g.store.RecordSends(ctx, outcomes)
+	return sent > 0, errors.Join(errs...)
 }
 
-// allowed is how many messages the channel's rate lets go now, at most a batch: its tps config, else
-// DefaultTPS, shared by every process through the runtime's limiter (Redis, when configured).
-func (s *Sender) allowed(ctx context.Context, ch *channels.Channel) int {
+// limiter is a channel's rate: its tps config, else DefaultTPS, shared by every process through the runtime's
+// limiter (Redis, when configured).
+type limiter struct {
+	s    *Sender
+	ch   *channels.Channel
+	rate throttle.Rate
+	down bool // the limiter failed: sending goes on unlimited rather than stopping every message
+}
+
+func (s *Sender) limiter(ch *channels.Channel) *limiter {
 	tps := ch.Config.Int("tps", DefaultTPS)
 	if tps <= 0 {
 		tps = DefaultTPS
 	}
-	rate := throttle.Rate{N: tps, Per: time.Second}
-	n := 0
-	for n < s.Batch {
-		res, err := s.Gateway.rt.Throttle.Allow(ctx, "send_"+ch.UUID, rate)
-		if err != nil {
-			// a limiter that is down must not stop every message
-			s.Gateway.log.Warn("channel rate check failed, sending", "channel", ch.UUID, "error", err)
-			return s.Batch
-		}
-		if !res.Allowed {
-			break
-		}
-		n++
+	return &limiter{s: s, ch: ch, rate: throttle.Rate{N: tps, Per: time.Second}}
+}
+
+// first takes a token and says how many messages may go now, at most n: 0 when none may.
+func (l *limiter) first(ctx context.Context, n int) int {
+	res, err := l.s.Gateway.rt.Throttle.Allow(ctx, "send_"+l.ch.UUID, l.rate)
+	if err != nil {
+		l.s.Gateway.log.Warn("channel rate check failed, sending", "channel", l.ch.UUID, "error", err)
+		l.down = true
+		return n
 	}
-	return n
+	if !res.Allowed {
+		return 0
+	}
+	return min(n, 1+res.Remaining)
+}
+
+// take takes a token for one more message.
+func (l *limiter) take(ctx context.Context) bool {
+	if l.down {
+		return true
+	}
+	res, err := l.s.Gateway.rt.Throttle.Allow(ctx, "send_"+l.ch.UUID, l.rate)
+	if err != nil {
+		l.down = true
+		return true
+	}
+	return res.Allowed
 }
 
 // send sends one message and says what became of it, with the log of the attempt.
-func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Channel, ch *channels.Channel, m *models.Msg) models.SendOutcome {
+func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Channel, ch *channels.Channel, cfgErr error, m *models.Msg) models.SendOutcome {
 	g := s.Gateway
 	o := models.SendOutcome{MsgID: m.ID}
 	started := time.Now()
@@ -134,6 +223,8 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 	tctx, traces := httpx.WithTraceCollector(ctx)
 	if h == nil {
 		res = channels.Failed(channels.ErrorChannelConfig, fmt.Sprintf("no channel type %q", row.ChannelType))
+	} else if cfgErr != nil {
+		res = channels.Failed(channels.ErrorChannelConfig, "The channel's config can't be read: "+cfgErr.Error())
 	} else {
 		res = h.Send(tctx, ch, outgoing(m), g.http)
 	}

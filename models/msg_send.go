@@ -45,7 +45,7 @@ func (s *Store) ChannelsToSend(ctx context.Context, now time.Time, limit int) ([
 // first, then oldest first, and reads them in that order.
 func (s *Store) LeaseOutgoing(ctx context.Context, channelID int64, now, until time.Time, n int) ([]*Msg, error) {
 	var ids []int64
-	err := s.transaction(ctx, func(tx *Tx) error {
+	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
 		ids, err = s.lease.Claim(ctx, &tx.Reader, "channel_id = ? AND status IN ? AND (next_attempt IS NULL OR next_attempt <= ?)",
 			[]any{channelID, outboxStatuses, now}, n, now, until)
@@ -56,6 +56,17 @@ func (s *Store) LeaseOutgoing(ctx context.Context, channelID int64, now, until t
 	}
 	var msgs []*Msg
 	return msgs, s.read(ctx).Where("id IN ?", ids).Order("high_priority DESC, id").Find(&msgs).Error
+}
+
+// ReleaseLeases ends the leases of messages a sender leased but won't send now (its channel's rate was spent):
+// they are due again at once, for any sender.
+func (s *Store) ReleaseLeases(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		return tx.db.Model(&Msg{}).Where("id IN ? AND claimed_until IS NOT NULL", ids).Update("claimed_until", nil).Error
+	})
 }
 
 // SendOutcome is what became of one leased message's send.

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // flowsd runs the binary to completion.
-func flowsd(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+func flowsd(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(cleanEnv(), env...)
@@ -209,7 +209,7 @@ func (b *syncBuffer) String() string {
 var listening = regexp.MustCompile(`url=http://(127\.0\.0\.1:\d+)/api/v2/`)
 
 // startServer starts flowsd serve on a free port and waits until it listens.
-func startServer(t *testing.T, env []string, args ...string) *server {
+func startServer(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(cleanEnv(), env...)
@@ -256,7 +256,7 @@ func (s *server) get(t *testing.T, path, token string) (int, string) {
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	t.Helper()
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

@@ -1,0 +1,283 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/testdb"
+)
+
+// gatewaySink plays an SMS gateway that an EX channel sends to: it keeps every request, and can be told to
+// fail the first few sends of each message.
+type gatewaySink struct {
+	srv       *httptest.Server
+	mu        sync.Mutex
+	sends     []url.Values // each request's form, in arrival order
+	failFirst int          // how many times each message is refused (500) before it is taken
+	tries     map[string]int
+}
+
+func newGatewaySink(t *testing.T) *gatewaySink {
+	g := &gatewaySink{tries: map[string]int{}}
+	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.tries[form.Get("uuid")]++
+		if g.tries[form.Get("uuid")] <= g.failFirst {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		g.sends = append(g.sends, form)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+// texts are the texts sent to a number, in order.
+func (g *gatewaySink) texts(to string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, s := range g.sends {
+		if s.Get("to") == to {
+			out = append(out, s.Get("text"))
+		}
+	}
+	return out
+}
+
+func (g *gatewaySink) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sends)
+}
+
+// messagingSetup is a workspace with an EX channel pointed at a sink, the messaging flows imported, and its
+// admin token, all made through the command line.
+type messagingSetup struct {
+	dbURL, ws, token, channel string
+	sink                      *gatewaySink
+}
+
+func newMessagingSetup(t *testing.T, dbURL string, languages string, tps int) *messagingSetup {
+	t.Helper()
+	s := &messagingSetup{dbURL: dbURL, sink: newGatewaySink(t)}
+	out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--country", "RW",
+		"--languages", languages, "--db", dbURL)
+	if code != 0 {
+		t.Fatalf("workspace create: %s", errOut)
+	}
+	var ws created
+	must(t, json.Unmarshal([]byte(out), &ws))
+	s.ws, s.token = ws.Workspace.UUID, ws.Token
+	if _, errOut, code := flowsd(t, nil, append([]string{"import", "--workspace", s.ws, "--db", dbURL}, exportPaths("messaging.json")...)...); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	config := fmt.Sprintf(`{"send_url": %q, "method": "POST", "tps": %d}`, s.sink.srv.URL+"/send", tps)
+	out, errOut, code = flowsd(t, nil, "channel", "create", "--workspace", s.ws, "--type", "EX", "--name", "Gateway",
+		"--address", "+250788000001", "--country", "RW", "--config", config, "--db", dbURL)
+	if code != 0 {
+		t.Fatalf("channel create: %s", errOut)
+	}
+	var ch struct{ UUID, Type, Address string }
+	must(t, json.Unmarshal([]byte(out), &ch))
+	if ch.Type != "EX" || ch.Address != "+250788000001" {
+		t.Fatalf("channel create printed %s", out)
+	}
+	s.channel = ch.UUID
+	return s
+}
+
+func (s *messagingSetup) env() []string {
+	return []string{"FLOWSD_DB=" + s.dbURL, "FLOWSD_WORKER_POLL=50ms", "FLOWSD_SEND_RETRY=300ms"}
+}
+
+// api calls the API with the admin token.
+func (s *messagingSetup) api(t testing.TB, srv *server, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, srv.url+path, r)
+	req.Header.Set("Authorization", "Token "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// receive posts a message to the channel's receive URL, as the gateway would.
+func (s *messagingSetup) receive(t *testing.T, srv *server, from, text string) {
+	t.Helper()
+	resp, err := http.PostForm(srv.url+"/c/ex/"+s.channel+"/receive", url.Values{"from": {from}, "text": {text}})
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"type":"msg"`) {
+		t.Fatalf("receive answered %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestConversationThroughAGateway: a flow started through the API asks its question through the channel, the
+// reply the gateway posts moves the run on, the result is stored, and the answer goes out; runs.json shows it.
+func TestConversationThroughAGateway(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		s := newMessagingSetup(t, dbURL, "eng", 10)
+		srv := startServer(t, s.env())
+		defer srv.stop(t)
+
+		code, start := s.api(t, srv, "POST", "/api/v2/flow_starts.json", map[string]any{
+			"flow": "0f200337-0277-4118-a064-eaebb8d055ac", "urns": []string{"tel:+250788123123"}})
+		if code != 201 {
+			t.Fatalf("flow start: %d %v", code, start)
+		}
+		question := "What is your favorite color? Red, blue or green?"
+		waitFor(t, "the question to reach the gateway", 30*time.Second, func() bool { return len(s.sink.texts("+250788123123")) == 1 })
+		if got := s.sink.texts("+250788123123"); got[0] != question {
+			t.Fatalf("gateway got %q", got)
+		}
+
+		s.receive(t, srv, "+250788123123", "blue")
+		waitFor(t, "the answer to reach the gateway", 30*time.Second, func() bool { return len(s.sink.texts("+250788123123")) == 2 })
+		if got := s.sink.texts("+250788123123"); got[1] != "Great, Blue it is!" {
+			t.Fatalf("gateway got %q", got)
+		}
+
+		code, runs := s.api(t, srv, "GET", "/api/v2/runs.json?flow=0f200337-0277-4118-a064-eaebb8d055ac", nil)
+		results, _ := runs["results"].([]any)
+		if code != 200 || len(results) != 1 {
+			t.Fatalf("runs: %d %v", code, runs)
+		}
+		run := results[0].(map[string]any)
+		color, _ := run["values"].(map[string]any)["color"].(map[string]any)
+		if run["exit_type"] != "completed" || color["category"] != "Blue" || color["value"] != "blue" {
+			t.Fatalf("run is %v", run)
+		}
+		// messages go out once: nothing more arrives
+		time.Sleep(300 * time.Millisecond)
+		if n := s.sink.count(); n != 2 {
+			t.Fatalf("the gateway got %d sends, want 2", n)
+		}
+		db := testdb.Raw(t, dbURL)
+		var statuses []string
+		must(t, db.Raw("SELECT status FROM msgs WHERE direction = 'out' ORDER BY id").Scan(&statuses).Error)
+		if strings.Join(statuses, ",") != "wired,wired" {
+			t.Fatalf("outgoing statuses %v", statuses)
+		}
+	})
+}
+
+// TestGatewayFailsTwiceThenAccepts: a gateway that refuses a message twice gets it a third time, after
+// courier's retry intervals, and never again once it took it.
+func TestGatewayFailsTwiceThenAccepts(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		s := newMessagingSetup(t, dbURL, "eng", 10)
+		s.sink.failFirst = 2
+		srv := startServer(t, s.env())
+		defer srv.stop(t)
+
+		s.receive(t, srv, "+250788123123", "color")
+		waitFor(t, "the question to get through", 30*time.Second, func() bool { return s.sink.count() == 1 })
+		time.Sleep(time.Second)
+		s.sink.mu.Lock()
+		defer s.sink.mu.Unlock()
+		if len(s.sink.sends) != 1 {
+			t.Fatalf("the gateway took %d sends, want 1", len(s.sink.sends))
+		}
+		for id, n := range s.sink.tries {
+			if n != 3 {
+				t.Fatalf("message %s was tried %d times, want 3", id, n)
+			}
+		}
+		db := testdb.Raw(t, dbURL)
+		var row struct {
+			Status     string
+			ErrorCount int
+		}
+		must(t, db.Raw("SELECT status, error_count FROM msgs WHERE direction = 'out'").Scan(&row).Error)
+		if row.Status != "wired" || row.ErrorCount != 2 {
+			t.Fatalf("message is %+v, want wired after 2 errors", row)
+		}
+		var logs int64
+		must(t, db.Raw("SELECT COUNT(*) FROM channel_logs").Scan(&logs).Error)
+		if logs < 4 { // a receive and three sends
+			t.Fatalf("%d channel logs", logs)
+		}
+	})
+}
+
+// TestSendsSurviveKill: a process killed while sending leaves the rest queued; the next process sends them, and
+// nobody gets a message twice that the gateway took.
+func TestSendsSurviveKill(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		s := newMessagingSetup(t, dbURL, "eng", 1000)
+		// a short webhook timeout makes a short lease: what the killed process had claimed goes again soon
+		env := append(s.env(), "FLOWSD_SEND_CONCURRENCY=1", "FLOWSD_SEND_WORKERS=1", "FLOWSD_WEBHOOK_TIMEOUT=1s")
+		// a slow gateway keeps sends in flight when the kill comes
+		slow := s.sink.srv.Config.Handler
+		s.sink.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(5 * time.Millisecond)
+			slow.ServeHTTP(w, r)
+		})
+		const n = 400
+		urnList := make([]string, 0, 100)
+		srv := startServer(t, env)
+		for batch := 0; batch < n/100; batch++ {
+			urnList = urnList[:0]
+			for i := 0; i < 100; i++ {
+				urnList = append(urnList, fmt.Sprintf("tel:+25078830%04d", batch*100+i))
+			}
+			code, body := s.api(t, srv, "POST", "/api/v2/flow_starts.json", map[string]any{"flow": "0f200337-0277-4118-a064-eaebb8d055ac", "urns": urnList})
+			if code != 201 {
+				t.Fatalf("flow start: %d %v", code, body)
+			}
+		}
+		waitFor(t, "some sends", 60*time.Second, func() bool { return s.sink.count() >= 50 })
+		srv.cmd.Process.Signal(syscall.SIGKILL)
+		srv.cmd.Wait()
+		if s.sink.count() >= n {
+			t.Fatal("everything was sent before the kill: make the test bigger")
+		}
+
+		second := startServer(t, env)
+		defer second.stop(t)
+		waitFor(t, "every question to be sent", 120*time.Second, func() bool { return s.sink.count() >= n })
+		time.Sleep(500 * time.Millisecond)
+		seen := map[string]int{}
+		s.sink.mu.Lock()
+		for _, send := range s.sink.sends {
+			seen[send.Get("to")]++
+		}
+		s.sink.mu.Unlock()
+		if len(seen) != n {
+			t.Fatalf("%d numbers got the question, want %d", len(seen), n)
+		}
+		// a send in flight at the kill may go again (the gateway took it, nobody recorded it): at most one per
+		// sender slot; every recorded send is never repeated
+		dupes := 0
+		for _, c := range seen {
+			dupes += c - 1
+		}
+		if dupes > 1 {
+			t.Fatalf("%d repeated sends after the kill", dupes)
+		}
+	})
+}
