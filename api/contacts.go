@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
@@ -24,7 +25,8 @@ func convertDetailedContact(c *Ctx, d *detailedContact) any {
 var exampleContact = func() detailedContact {
 	name, lang := "Ben Haggerty", "eng"
 	return detailedContact{
-		Contact: models.Contact{ID: 1, UUID: "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", Name: &name, Language: &lang, Status: models.ContactActive, IsActive: true},
+		Contact: models.Contact{ID: 1, UUID: "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", Name: &name, Language: &lang, Status: models.ContactActive, IsActive: true,
+			CreatedOn: exampleTime, ModifiedOn: exampleTime.Add(90 * time.Minute)},
 		Details: models.ContactDetails{URNs: []models.ContactURN{{ContactID: 1, Identity: "tel:+250788123123", Scheme: "tel", Path: "+250788123123"}}},
 	}
 }()

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/flowsd/flowsd/models"
 )
@@ -82,6 +85,17 @@ func (e Example) BodyJSON() string {
 		return ""
 	}
 	return mustIndent(e.Body)
+}
+
+// UploadText describes an upload's multipart body, a field a line with the file it sends, as curl's -F
+// takes them: file=@photo.jpg.
+func (e Example) UploadText() string {
+	lines := make([]string, 0, len(e.Body))
+	for field, file := range e.Body {
+		lines = append(lines, fmt.Sprintf("%s=@%v", field, file))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 // AnswerJSON is the answer's body as the server writes it, indented; "" when there is none.

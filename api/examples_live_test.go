@@ -1,9 +1,14 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime"
+	"mime/multipart"
+	"net/textproto"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -13,8 +18,8 @@ import (
 	"github.com/flowsd/flowsd/testdb"
 )
 
-// generatedKeys hold values the server makes up (UUIDs, times), which no example can predict.
-var generatedKeys = []string{"uuid", "created_on", "modified_on"}
+// generatedKeys hold values the server makes up (UUIDs, times, URLs holding them), which no example can predict.
+var generatedKeys = []string{"uuid", "created_on", "modified_on", "url"}
 
 // TestExamplesAreWhatTheServerAnswers runs every endpoint's examples against a real server, as the docs
 // show them and the explorer sends them: the write's example creates its object, the GET's example finds it,
@@ -71,7 +76,9 @@ func (e *env) runExample(t *testing.T, ep *api.Endpoint, auth, method string, ex
 	if query != "" {
 		r.path += "?" + query
 	}
-	if ex.Body != nil {
+	if method == "POST" && ep.Post.Docs.Upload {
+		r.body, r.contentType = exampleUpload(t, ex)
+	} else if ex.Body != nil {
 		r.body, r.contentType = []byte(ex.BodyJSON()), "application/json"
 	}
 	resp := e.do(r)
@@ -188,4 +195,30 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// exampleUpload is an upload example's body as a client sends it: a multipart form with each field a file of
+// the name the example gives, as big as the example's answer says.
+func exampleUpload(t *testing.T, ex api.Example) ([]byte, string) {
+	size := 0
+	if answer, ok := decode(t, ex.AnswerJSON()).(map[string]any); ok {
+		if n, ok := answer["size"].(float64); ok {
+			size = int(n)
+		}
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, field := range sortedKeys(ex.Body) {
+		name := fmt.Sprint(ex.Body[field])
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, name))
+		h.Set("Content-Type", mime.TypeByExtension(filepath.Ext(name)))
+		part, err := w.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.Write(bytes.Repeat([]byte{0xff}, size))
+	}
+	w.Close()
+	return buf.Bytes(), w.FormDataContentType()
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/flowsd/flowsd/models"
 )
@@ -10,7 +11,8 @@ var exampleFlowRef = ref{UUID: "f5901b62-ba76-4003-9c62-72fdacc1b7b7", Name: "Re
 
 var exampleStart = models.StartListing{
 	FlowStart: models.FlowStart{ID: 1, UUID: "93a624ad-5440-415e-b49f-17bf42754acb", Status: models.StartPending,
-		Params: `{"first_name":"Ryan","last_name":"Lewis"}`, RestartParticipants: true, ContactCount: -1},
+		Params: `{"first_name":"Ryan","last_name":"Lewis"}`, RestartParticipants: true, ContactCount: -1,
+		CreatedOn: exampleTime.Add(2 * time.Hour), ModifiedOn: exampleTime.Add(2 * time.Hour)},
 	FlowUUID: exampleFlowRef.UUID, FlowName: exampleFlowRef.Name,
 	Contacts: []models.ContactRef{{UUID: exampleContact.UUID, Name: exampleContact.Name}},
 	Groups:   []models.GroupRef{},

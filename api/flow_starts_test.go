@@ -112,7 +112,7 @@ func TestFlowStartURNRace(t *testing.T) {
 		if n := e.countRows("contact_urns", "identity IN ?", []string{"tel:+250788555555", "tel:+250788555556"}); n != 2 {
 			t.Errorf("%d URNs, want one contact each", n)
 		}
-		if n := e.countRows("flow_start_contacts", "contact_id IN (SELECT contact_id FROM contact_urns WHERE identity = 'tel:+250788555555')"); n != 6 {
+		if n := e.countRows("flow_start_recipients", "contact_id IN (SELECT contact_id FROM contact_urns WHERE identity = 'tel:+250788555555')"); n != 6 {
 			t.Errorf("the contact is in %d starts, want 6", n)
 		}
 	})
@@ -208,4 +208,53 @@ func TestFlowStartAndRunScopes(t *testing.T) {
 			t.Errorf("%s %s: %d, limit %s, want %s", tc.auth, tc.path, resp.status, got, tc.limit)
 		}
 	}
+}
+
+// TestFlowStartURNsFollowTheRules: the contacts a start finds or makes for its URNs are started under the same
+// rules as the contacts it is given (active ones only, less its exclusions), though a listing shows only the
+// contacts it was given.
+func TestFlowStartURNsFollowTheRules(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		if resp := e.importExport(t, "admin", "messaging.json"); resp.status != 201 {
+			t.Fatalf("import: %d %s", resp.status, resp.body)
+		}
+		const color = "0f200337-0277-4118-a064-eaebb8d055ac"
+		var uuids []string
+		for i, name := range []string{"Ann", "Bob"} {
+			status, c := e.postJSON(t, "admin", "/api/v2/contacts.json", fmt.Sprintf(`{"name": %q, "urns": ["tel:+25078800000%d"]}`, name, i))
+			if status != 201 {
+				t.Fatalf("contact: %d %v", status, c)
+			}
+			uuids = append(uuids, c["uuid"].(string))
+		}
+		if status, out := e.postJSON(t, "admin", "/api/v2/contact_actions.json", fmt.Sprintf(`{"contacts": [%q], "action": "block"}`, uuids[1])); status != 204 {
+			t.Fatalf("block: %d %v", status, out)
+		}
+
+		status, start := e.postJSON(t, "admin", "/api/v2/flow_starts.json",
+			fmt.Sprintf(`{"flow": %q, "urns": ["tel:+250788000000", "tel:+250788000001", "tel:+250788000009"]}`, color))
+		if status != 201 || fmt.Sprint(start["contacts"]) != "[]" {
+			t.Fatalf("start: %d %v", status, start)
+		}
+		e.drainStarts()
+		got := e.getJSON(t, "admin", "/api/v2/flow_starts.json?uuid="+start["uuid"].(string))["results"].([]any)[0].(map[string]any)
+		if got["status"] != "completed" || fmt.Sprint(got["progress"]) != "map[started:2 total:2]" || fmt.Sprint(got["contacts"]) != "[]" {
+			t.Fatalf("start after the workers: %v (Ann and the new contact started, not blocked Bob)", got)
+		}
+		if n := e.countRows("flow_runs", "contact_id = (SELECT id FROM contacts WHERE uuid = ?)", uuids[1]); n != 0 {
+			t.Errorf("blocked Bob has %d runs", n)
+		}
+
+		status, again := e.postJSON(t, "admin", "/api/v2/flow_starts.json",
+			fmt.Sprintf(`{"flow": %q, "urns": ["tel:+250788000000"], "restart_participants": false}`, color))
+		if status != 201 {
+			t.Fatalf("second start: %d %v", status, again)
+		}
+		e.drainStarts()
+		got = e.getJSON(t, "admin", "/api/v2/flow_starts.json?uuid="+again["uuid"].(string))["results"].([]any)[0].(map[string]any)
+		if got["status"] != "completed" || fmt.Sprint(got["progress"]) != "map[started:0 total:-1]" {
+			t.Fatalf("a start of someone already in the flow, without restarting: %v", got)
+		}
+	})
 }

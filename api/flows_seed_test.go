@@ -175,9 +175,21 @@ func (e *env) countRows(table, where string, args ...any) int64 {
 // the example flow and contact for flow_starts, and for runs a run of the start the flow_starts example made.
 func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 	switch endpoint {
+	case "broadcasts":
+		ben := e.seedExampleContact()
+		e.seedGroup("nyaruka", "04a4752b-0f49-480e-ae60-3a3f2bea485c", "Subscribers", "", ben)
 	case "flow_starts":
 		e.seedFlow("nyaruka", "f5901b62-ba76-4003-9c62-72fdacc1b7b7", "Registration", false, true)
-		e.seedContact("nyaruka", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", "Ben Haggerty", "tel:+250788123456")
+		e.seedExampleContact()
+	case "channels", "channel_events", "message_actions":
+		e.seedMessagingExample(endpoint)
+	case "messages":
+		// the send example goes out on the example channel, which the channels example may have made already
+		e.must(e.db.Raw.Exec(`INSERT INTO channels (uuid, workspace_id, channel_type, name, address, country, schemes, role, config, is_active, created_on, modified_on)
+			SELECT ?, id, 'EX', 'Gateway', '+250788123123', 'RW', '["tel"]', 'SR', '{}', TRUE, ?, ? FROM workspaces
+			WHERE name = 'Nyaruka' AND NOT EXISTS (SELECT 1 FROM channels WHERE uuid = ?)`,
+			"9a8b001e-a913-486c-80f4-1356e23f582e", seedAt(12, 0), seedAt(12, 0), "9a8b001e-a913-486c-80f4-1356e23f582e").Error)
+		e.must(e.db.Raw.Exec("UPDATE workspaces SET config_version = config_version + 1").Error)
 	case "runs":
 		var flow models.Flow
 		var contact models.Contact
@@ -190,6 +202,16 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 			results: `{"color": {"name": "Color", "value": "blue", "category": "Blue", "node_uuid": "fc32aeb0-ac3e-42a8-9ea7-10248fdf52a1", "input": "it is blue", "created_on": "2025-01-01T13:03:51.635662Z"}}`,
 			path:    `[{"node": "27a86a1b-6cc4-4ae3-b73d-89650966a82f", "time": "2025-01-01T13:03:50.457742Z"}]`})
 	}
+}
+
+// seedExampleContact adds the contact examples name, once.
+func (e *env) seedExampleContact() *models.Contact {
+	c := &models.Contact{}
+	if e.countRows("contacts", "uuid = ?", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab") > 0 {
+		e.must(e.db.Raw.Where("uuid = ?", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab").Take(c).Error)
+		return c
+	}
+	return e.seedContact("nyaruka", "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", "Ben Haggerty", "tel:+250788123456")
 }
 
 // flowWorld is what the flow_starts and runs truth files start from: flows, contacts, groups, starts and runs

@@ -63,7 +63,7 @@ func newEnv(t testing.TB, dialect models.Dialect, opts envOptions) *env {
 	db := testdb.New(t, dialect, clock.Now, uuids.Next)
 
 	cfg := &runtime.Config{DB: db.URL, Rates: map[throttle.Scope]throttle.Rate{}, MaxBodyBytes: 64 * 1024, ShutdownTimeout: time.Second,
-		StartBatch: 25, WorkerPoll: time.Second, WebhookTimeout: 5 * time.Second}
+		StartBatch: 25, WorkerPoll: time.Second, WebhookTimeout: 5 * time.Second, MediaDir: filepath.Join(t.TempDir(), "media")}
 	for k, v := range throttle.DefaultRates {
 		cfg.Rates[k] = v
 	}

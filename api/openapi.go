@@ -180,6 +180,12 @@ func requestBody(d OperationDocs) object {
 		}
 	}
 	schema := object{"type": "object", "properties": properties, "required": required}
+	if d.Upload {
+		for _, f := range d.Fields {
+			properties[f.Name] = object{"type": "string", "format": "binary", "description": f.Help}
+		}
+		return object{"required": true, "content": object{"multipart/form-data": object{"schema": schema}}}
+	}
 	content := object{"application/json": object{"schema": schema}}
 	if !d.JSONOnly {
 		content["application/x-www-form-urlencoded"] = object{"schema": schema}
@@ -218,6 +224,9 @@ func (b *openAPIBuilder) responses(ep *Endpoint, op MethodOperation) object {
 	case http.MethodPost:
 		if ex.Status == http.StatusNoContent {
 			out["204"] = success("Done: every object was acted on.")
+			if op.Docs.Failures {
+				out["200"] = failuresResponse(success("Done, but for objects that are gone: their references, as given."))
+			}
 			break
 		}
 		out["201"] = success("Created: the new object.")
@@ -237,6 +246,13 @@ func (b *openAPIBuilder) responses(ep *Endpoint, op MethodOperation) object {
 		out["409"] = ref("Conflict")
 	}
 	return out
+}
+
+// failuresResponse is a bulk action's answer when some objects it was given are gone.
+func failuresResponse(r object) object {
+	r["content"] = object{"application/json": object{"schema": object{"type": "object", "required": []string{"failures"},
+		"properties": object{"failures": object{"type": "array", "items": object{"type": []string{"string", "integer"}}}}}}}
+	return r
 }
 
 // answerSchema is the schema of an example answer: its object, named in components.schemas after the

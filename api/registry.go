@@ -48,6 +48,12 @@ type OperationDocs struct {
 	Limited bool
 	// JSONOnly marks a write whose body is one JSON document taken whole (an export): forms are refused.
 	JSONOnly bool
+	// Failures marks a bulk action that answers 200 with {"failures": [...]}, the references it found nothing
+	// for as they were given, when some objects are gone.
+	Failures bool
+	// Upload marks a write whose body is a multipart form carrying files (media): JSON is refused. Its example
+	// body names the file each field sends.
+	Upload bool
 }
 
 // Param is a query parameter or body field.
@@ -108,6 +114,14 @@ var (
 
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
+	{Name: "broadcasts", Title: "Broadcasts", Summary: "to list and send message broadcasts", Scope: throttle.ScopeV2,
+		WeniScope: throttle.ScopeBroadcasts, List: true,
+		Get:  &Operation{Roles: editors, Handle: listBroadcasts, Docs: broadcastsListDocs},
+		Post: &Operation{Roles: editors, Handle: postBroadcast, Docs: broadcastsWriteDocs}},
+	{Name: "channels", Title: "Channels", Summary: "to list channels", Scope: throttle.ScopeV2, List: true,
+		Get: &Operation{Roles: editors, Handle: listChannels, Docs: channelsListDocs}},
+	{Name: "channel_events", Title: "Channel Events", Summary: "to list channel events (deprecated)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: listChannelEvents, Docs: channelEventsListDocs}},
 	{Name: "contacts", Title: "Contacts", Summary: "to list, create, update or delete contacts", Scope: throttle.ScopeContacts, List: true,
 		Get:    &Operation{Roles: anyRole, Handle: listContacts, Docs: contactsListDocs},
 		Post:   &Operation{Roles: anyRole, Handle: writeContact, Docs: contactsWriteDocs},
@@ -134,11 +148,20 @@ var Registry = []*Endpoint{
 		Post:   &Operation{Roles: editors, Handle: writeGroup, Docs: groupsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteGroup, Docs: groupsDeleteDocs}},
 	{Name: "labels", Title: "Message Labels", Summary: "to list, create, update or delete message labels", Scope: throttle.ScopeV2, List: true,
-		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs, Cacheable: true},
+		Get:    &Operation{Roles: editors, Handle: listLabels, Docs: labelsListDocs},
 		Post:   &Operation{Roles: editors, Handle: writeLabel, Docs: labelsWriteDocs},
 		Delete: &Operation{Roles: editors, Handle: deleteLabel, Docs: labelsDeleteDocs}},
+	{Name: "media", Title: "Media", Summary: "to upload files for messages to carry as attachments", Scope: throttle.ScopeV2,
+		Post: &Operation{Roles: anyRole, Handle: uploadMedia, Docs: mediaWriteDocs}},
+	{Name: "messages", Title: "Messages", Summary: "to list messages", Scope: throttle.ScopeMessages, List: true,
+		Get:  &Operation{Roles: editors, Handle: listMsgs, Docs: messagesListDocs},
+		Post: &Operation{Roles: anyRole, Handle: sendMsg, Docs: messagesWriteDocs}},
+	{Name: "message_actions", Title: "Message Actions", Summary: "to perform bulk message actions", Scope: throttle.ScopeV2,
+		Post: &Operation{Roles: editors, Handle: postMessageActions, Docs: messageActionsDocs}},
 	{Name: "runs", Title: "Flow Runs", Summary: "to list flow runs", Scope: throttle.ScopeRuns, List: true,
 		Get: &Operation{Roles: editors, Handle: listRuns, Docs: runsListDocs}},
+	{Name: "statistics", Title: "Statistics", Summary: "to count messages by day and channel", Scope: throttle.ScopeV2, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: getStatistics, Docs: statisticsDocs}},
 	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: throttle.ScopeV2, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},

@@ -46,6 +46,7 @@ func New(svc Services) *echo.Echo {
 	e.Match(reads, "/api/v2/explorer", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/api/v2/explorer/") })
 	e.Any("/api/v2/openapi.json", s.openAPI)
 	e.Match(reads, staticPrefix+":file", s.serveStatic)
+	e.Match(reads, mediaRoute+":workspace/:media/:file", s.serveMedia) // uploaded files, public as RapidPro's are
 
 	for _, ep := range Registry {
 		for _, name := range append([]string{ep.Name}, ep.Aliases...) {

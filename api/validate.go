@@ -14,7 +14,7 @@ const nonFieldErrors = "non_field_errors"
 type validation struct {
 	order  []string
 	errs   map[string][]string
-	nested map[string]*indexedErrors // fields whose errors are per item: {"urns": {"0": ["msg"]}}
+	nested map[string]json.Marshaler // fields whose errors are per item: {"urns": {"0": ["msg"]}}
 }
 
 func (v *validation) add(field string, msgs ...string) {
@@ -292,10 +292,11 @@ func (e *indexedErrors) MarshalJSON() ([]byte, error) {
 	return v.MarshalJSON()
 }
 
-// addNested records per-item errors under field; they are written as an object, not a list.
-func (v *validation) addNested(field string, items *indexedErrors) {
+// addNested records per-item errors under field (an *indexedErrors, or any object of them); they are written
+// as an object, not a list.
+func (v *validation) addNested(field string, items json.Marshaler) {
 	if v.nested == nil {
-		v.nested = map[string]*indexedErrors{}
+		v.nested = map[string]json.Marshaler{}
 	}
 	if _, seen := v.errs[field]; !seen {
 		if _, seenNested := v.nested[field]; !seenNested {

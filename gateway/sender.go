@@ -31,6 +31,15 @@ type Sender struct {
 	Concurrency int           // sends under way at once
 	Lease       time.Duration // how long a send may take before another sender takes the message
 	Retry       work.Schedule
+
+	once sync.Once
+	rec  *outcomeWriter
+}
+
+// outcomes is the sender's one writer of outcomes, shared by its channels and workers.
+func (s *Sender) outcomes() *outcomeWriter {
+	s.once.Do(func() { s.rec = &outcomeWriter{store: s.Gateway.store} })
+	return s.rec
 }
 
 // WorkOnce sends a batch of each channel with messages due; it reports whether it sent any. A channel that
@@ -152,7 +161,7 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 				// mid-send would have the gateway take a message nobody recorded, and send it again later
 				done, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
 				o := s.send(done, h, row, ch, cfgErr, m)
-				err := g.store.RecordSends(done, []models.SendOutcome{o})
+				err := s.outcomes().write(done, o)
 				cancel()
 				mu.Lock()
 				sent++

@@ -86,14 +86,21 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 	now := s.now()
 	return s.Write(ctx, func(tx *Tx) error {
 		var logs []*ChannelLog
+		ids := make([]int64, 0, len(outcomes))
+		var plainWired []int64 // wired with nothing of their own to write: one statement for all of them
 		for _, o := range outcomes {
+			ids = append(ids, o.MsgID)
+			if o.Log != nil {
+				logs = append(logs, o.Log)
+			}
 			updates := map[string]any{"claimed_until": nil, "modified_on": now}
 			switch o.Status {
 			case MsgWired:
-				updates["status"], updates["sent_on"] = MsgWired, now
-				if o.ExternalID != "" {
-					updates["external_id"] = o.ExternalID
+				if o.ExternalID == "" {
+					plainWired = append(plainWired, o.MsgID)
+					continue
 				}
+				updates["status"], updates["sent_on"], updates["external_id"] = MsgWired, now, o.ExternalID
 			case MsgErrored:
 				updates["error_count"] = gorm.Expr("error_count + 1")
 				if o.RetryAt.IsZero() {
@@ -104,17 +111,20 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 			default:
 				updates["status"], updates["failed_reason"] = MsgFailed, o.Reason
 			}
-			err := tx.db.Model(&Msg{}).Where("id = ? AND status IN ?", o.MsgID, outboxStatuses).Updates(updates).Error
+			if err := tx.db.Model(&Msg{}).Where("id = ? AND status IN ?", o.MsgID, outboxStatuses).Updates(updates).Error; err != nil {
+				return err
+			}
+		}
+		if len(plainWired) > 0 {
+			err := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", plainWired, outboxStatuses).
+				Updates(map[string]any{"status": MsgWired, "sent_on": now, "claimed_until": nil, "modified_on": now}).Error
 			if err != nil {
 				return err
 			}
-			// a status reported while the send was under way stays, but the lease ends all the same
-			if err := tx.db.Model(&Msg{}).Where("id = ? AND claimed_until IS NOT NULL", o.MsgID).Update("claimed_until", nil).Error; err != nil {
-				return err
-			}
-			if o.Log != nil {
-				logs = append(logs, o.Log)
-			}
+		}
+		// a status reported while the send was under way stays, but the lease ends all the same
+		if err := tx.db.Model(&Msg{}).Where("id IN ? AND claimed_until IS NOT NULL", ids).Update("claimed_until", nil).Error; err != nil {
+			return err
 		}
 		return insertAll(tx, logs)
 	})

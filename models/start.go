@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -104,17 +103,44 @@ func (s *Store) createFlowStart(ctx context.Context, ws *Workspace, spec FlowSta
 		Params: spec.Params, RestartParticipants: spec.RestartParticipants, ExcludeActive: spec.ExcludeActive, ContactCount: -1,
 		CreatedByID: &createdBy}
 	err := s.Write(ctx, func(tx *Tx) error {
-		contactIDs := slices.Clone(spec.ContactIDs)
+		var urnContactIDs []int64
 		for _, u := range spec.URNs {
 			c, err := tx.ContactForURN(ctx, ws, u)
 			if err != nil {
 				return err
 			}
-			contactIDs = append(contactIDs, c.ID)
+			urnContactIDs = append(urnContactIDs, c.ID)
 		}
-		return tx.InsertFlowStart(start, contactIDs, spec.GroupIDs)
+		if err := tx.InsertFlowStart(start, spec.ContactIDs, spec.GroupIDs); err != nil {
+			return err
+		}
+		return tx.addURNRecipients(start.ID, urnContactIDs)
 	})
 	return start, err
+}
+
+// flowStartRecipient is one contact a start is for.
+type flowStartRecipient struct {
+	StartID   int64
+	ContactID int64
+	Started   bool
+}
+
+func (flowStartRecipient) TableName() string { return "flow_start_recipients" }
+
+// addURNRecipients writes the contacts found or made for a start's URNs as its recipients straight away: they
+// are started, but they aren't among the contacts the start was given, which is all a listing shows (as in
+// RapidPro, which keeps a start's URNs apart from its contacts). Resolving the start holds them to the same
+// rules as everyone else (see ResolveStart).
+func (tx *Tx) addURNRecipients(startID int64, contactIDs []int64) error {
+	var rows []flowStartRecipient
+	for _, id := range uniqueIDs(contactIDs) {
+		rows = append(rows, flowStartRecipient{StartID: startID, ContactID: id})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.db.Create(&rows).Error
 }
 
 // InsertFlowStart adds a start with its contacts and groups; start workers are woken once it commits.
@@ -160,8 +186,8 @@ type GroupRef struct {
 	Name string
 }
 
-// StartListing is a flow start as the API lists it: with its flow, the contacts and groups it was given, and
-// how many runs it has made so far.
+// StartListing is a flow start as the API lists it: with its flow, the contacts and groups it was given (not
+// the contacts of the URNs it was given), and how many runs it has made so far.
 type StartListing struct {
 	FlowStart
 	FlowUUID string
