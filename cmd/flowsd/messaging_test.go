@@ -171,6 +171,17 @@ func TestConversationThroughAGateway(t *testing.T) {
 		if run["exit_type"] != "completed" || color["category"] != "Blue" || color["value"] != "blue" {
 			t.Fatalf("run is %v", run)
 		}
+		code, listed := s.api(t, srv, "GET", "/api/v2/messages.json", nil)
+		msgs, _ := listed["results"].([]any)
+		var seen []string
+		for _, m := range msgs {
+			m := m.(map[string]any)
+			seen = append(seen, fmt.Sprintf("%s %s %s", m["direction"], m["status"], m["text"]))
+		}
+		want := []string{"out wired Great, Blue it is!", "in handled blue", "out wired " + question}
+		if code != 200 || strings.Join(seen, "|") != strings.Join(want, "|") {
+			t.Fatalf("messages.json lists %q, want %q", seen, want)
+		}
 		// messages go out once: nothing more arrives
 		time.Sleep(300 * time.Millisecond)
 		if n := s.sink.count(); n != 2 {
@@ -278,6 +289,66 @@ func TestSendsSurviveKill(t *testing.T) {
 		}
 		if dupes > 1 {
 			t.Fatalf("%d repeated sends after the kill", dupes)
+		}
+	})
+}
+
+// TestBroadcastInTwoLanguages: a broadcast to a group reaches each member through the gateway in their own
+// language, with their name in it, once; blocked members get nothing; broadcasts.json and messages.json show it.
+func TestBroadcastInTwoLanguages(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		s := newMessagingSetup(t, dbURL, "eng,kin", 1000)
+		srv := startServer(t, s.env())
+		defer srv.stop(t)
+
+		code, group := s.api(t, srv, "POST", "/api/v2/groups.json", map[string]any{"name": "Farmers"})
+		if code != 201 {
+			t.Fatalf("group: %d %v", code, group)
+		}
+		people := []struct{ name, urn, lang string }{
+			{"Ann Uwase", "tel:+250788000101", "kin"}, {"Bob Smith", "tel:+250788000102", "eng"},
+			{"Cy Mugisha", "tel:+250788000103", "kin"}, {"Dee Blocked", "tel:+250788000104", "eng"},
+		}
+		for _, p := range people {
+			code, c := s.api(t, srv, "POST", "/api/v2/contacts.json", map[string]any{"name": p.name, "language": p.lang,
+				"urns": []string{p.urn}, "groups": []string{group["uuid"].(string)}})
+			if code != 201 {
+				t.Fatalf("contact: %d %v", code, c)
+			}
+		}
+		if code, _ := s.api(t, srv, "POST", "/api/v2/contact_actions.json", map[string]any{"contacts": []string{"tel:+250788000104"}, "action": "block"}); code != 204 {
+			t.Fatalf("block: %d", code)
+		}
+		code, b := s.api(t, srv, "POST", "/api/v2/broadcasts.json", map[string]any{
+			"text": map[string]any{"eng": "Hello @contact.first_name", "kin": "Muraho @contact.first_name"}, "groups": []string{"Farmers"}})
+		if code != 201 || b["status"] != "pending" {
+			t.Fatalf("broadcast: %d %v", code, b)
+		}
+		waitFor(t, "the broadcast to reach the gateway", 30*time.Second, func() bool { return s.sink.count() >= 3 })
+		time.Sleep(300 * time.Millisecond)
+		want := map[string]string{"+250788000101": "Muraho Ann", "+250788000102": "Hello Bob", "+250788000103": "Muraho Cy"}
+		for to, text := range want {
+			if got := s.sink.texts(to); len(got) != 1 || got[0] != text {
+				t.Fatalf("%s got %q, want [%q]", to, got, text)
+			}
+		}
+		if n := s.sink.count(); n != 3 {
+			t.Fatalf("the gateway got %d messages, want 3 (nothing for the blocked contact)", n)
+		}
+		id := fmt.Sprint(b["id"])
+		waitFor(t, "the broadcast to be completed", 10*time.Second, func() bool {
+			_, listed := s.api(t, srv, "GET", "/api/v2/broadcasts.json?id="+id, nil)
+			r, _ := listed["results"].([]any)
+			return len(r) == 1 && r[0].(map[string]any)["status"] == "completed"
+		})
+		_, listed := s.api(t, srv, "GET", "/api/v2/broadcasts.json?id="+id, nil)
+		progress := listed["results"].([]any)[0].(map[string]any)["progress"].(map[string]any)
+		if progress["total"] != 3.0 || progress["started"] != 3.0 {
+			t.Fatalf("progress is %v", progress)
+		}
+		_, msgs := s.api(t, srv, "GET", "/api/v2/messages.json?broadcast="+id, nil)
+		if r, _ := msgs["results"].([]any); len(r) != 3 {
+			t.Fatalf("messages.json lists %d messages of the broadcast", len(r))
 		}
 	})
 }
