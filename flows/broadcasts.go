@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/gocommon/i18n"
 	"github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/excellent"
 	"github.com/nyaruka/goflow/excellent/types"
 	"github.com/nyaruka/goflow/utils"
 )
@@ -123,15 +125,18 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 		return err
 	}
 	base := i18n.Language(b.BaseLanguage)
+	expressions := hasExpressions(translations)
 	now := h.Store.Now()
 	msgs := make([]*models.Msg, 0, len(contacts))
 	for _, c := range contacts {
 		ec := engineContacts[c.ID]
-		content, _ := translations.ForContact(a.Env, ec, base)
+		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
 		if content.Empty() {
 			continue
 		}
-		content = w.evaluate(ctx, a, ec, content)
+		if expressions {
+			content = w.evaluate(ctx, a, ec, content)
+		}
 		urn, ch := a.Route(urnsOf[c.ID])
 		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status),
 			BroadcastID: &b.ID, CreatedByID: b.CreatedByID, CreatedOn: now}
@@ -171,4 +176,57 @@ func (w *Broadcasts) evaluate(ctx context.Context, a *Assets, ec *core.Contact, 
 		out.QuickReplies = append(out.QuickReplies, qr)
 	}
 	return out
+}
+
+// contentFor is the engine's choice of a broadcast's translation for a contact (core's ForContact): text,
+// attachments and quick replies each from the first of the contact's language (if the workspace allows it),
+// the workspace's default and the base language that has them. It leaves out the locale, whose country costs a
+// phone number parse per contact and which messages don't keep.
+func contentFor(t core.BroadcastTranslations, allowed []i18n.Language, def, base, contactLang i18n.Language) *core.MsgContent {
+	languages := make([]i18n.Language, 0, 3)
+	if contactLang != i18n.NilLanguage && slices.Contains(allowed, contactLang) {
+		languages = append(languages, contactLang)
+	}
+	languages = append(languages, def, base)
+	content := &core.MsgContent{}
+	for _, lang := range languages {
+		trans := t[lang]
+		if trans == nil {
+			continue
+		}
+		if content.Text == "" && trans.Text != "" {
+			content.Text = trans.Text
+		}
+		if len(content.Attachments) == 0 && len(trans.Attachments) > 0 {
+			content.Attachments = trans.Attachments
+		}
+		if len(content.QuickReplies) == 0 && len(trans.QuickReplies) > 0 {
+			content.QuickReplies = trans.QuickReplies
+		}
+	}
+	return content
+}
+
+// broadcastTopLevels are the names a broadcast's expressions may use.
+var broadcastTopLevels = []string{"contact", "fields", "urns", "globals"}
+
+// hasExpressions is whether any translation has an expression to evaluate: without one, contacts' contexts
+// needn't be made.
+func hasExpressions(t core.BroadcastTranslations) bool {
+	for _, c := range t {
+		if excellent.HasExpressions(c.Text, broadcastTopLevels) {
+			return true
+		}
+		for _, att := range c.Attachments {
+			if excellent.HasExpressions(string(att), broadcastTopLevels) {
+				return true
+			}
+		}
+		for _, qr := range c.QuickReplies {
+			if excellent.HasExpressions(qr.Text, broadcastTopLevels) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -137,13 +137,14 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 		byContact[m.ContactID] = append(byContact[m.ContactID], m)
 	}
 	// no send starts once less than half the lease is left: a send that might outlast the lease could meet
-	// another sender's send of the same message; what is left is leased again when the lease has run out.
+	// another sender's send of the same message; what is left is let go at once, for the next round.
 	// Each outcome is recorded as soon as it is known, so that a process that dies loses only the sends it had
 	// in flight: those, and only those, go again once the lease has run out.
 	startBy := until.Add(-s.Lease / 2)
 	var (
 		mu   sync.Mutex
 		sent int
+		left []int64 // leased, never started
 		errs []error
 		wg   sync.WaitGroup
 	)
@@ -153,9 +154,15 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 		slots <- struct{}{}
 		go func(queue []*models.Msg) {
 			defer func() { <-slots; wg.Done() }()
-			for _, m := range queue {
+			for i, m := range queue {
 				if g.store.Now().After(startBy) || ctx.Err() != nil {
-					return // the contact's later messages wait too, so that they keep their order
+					// the contact's later messages wait too, so that they keep their order
+					mu.Lock()
+					for _, later := range queue[i:] {
+						left = append(left, later.ID)
+					}
+					mu.Unlock()
+					return
 				}
 				// a send started is finished and recorded even when the worker is being stopped: stopping
 				// mid-send would have the gateway take a message nobody recorded, and send it again later
@@ -176,6 +183,11 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 		}(byContact[contactID])
 	}
 	wg.Wait()
+	if len(left) > 0 {
+		if err := g.store.ReleaseLeases(context.WithoutCancel(ctx), left); err != nil {
+			errs = append(errs, err) // they go when their lease runs out
+		}
+	}
 	return sent > 0, errors.Join(errs...)
 }
 

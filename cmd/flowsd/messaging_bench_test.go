@@ -76,7 +76,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_BROADCAST")); err == nil && v > 0 {
 		n = v
 	}
-	const concurrency = 16
+	concurrency := benchConcurrency()
 	db := testdb.New(b, models.Postgres, nil, nil)
 	ctx := context.Background()
 	ws, token := testdb.Workspace(b, db.Store, testdb.Nyaruka)
@@ -199,4 +199,13 @@ func BenchmarkBroadcast(b *testing.B) {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "reply-p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "reply-p99-ms")
+}
+
+// benchConcurrency is how many sends flowsd (and the plain client) make at once: FLOWSD_BENCH_CONCURRENCY, else
+// serve's default.
+func benchConcurrency() int {
+	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_CONCURRENCY")); err == nil && v > 0 {
+		return v
+	}
+	return 32
 }

@@ -46,7 +46,7 @@ const broadcastBatch = 100
 // --send-retry and twice that, and the third error fails them (courier's schedule).
 func (a *app) sender() *gateway.Sender {
 	cfg := a.rt.Config
-	return &gateway.Sender{Gateway: a.gateway, Batch: 100, Concurrency: cfg.SendConcurrency, Lease: 4*cfg.WebhookTimeout + 5*time.Second,
+	return &gateway.Sender{Gateway: a.gateway, Batch: 500, Concurrency: cfg.SendConcurrency, Lease: 4*cfg.WebhookTimeout + 5*time.Second,
 		Retry: work.Schedule{First: cfg.SendRetry, Factor: 2, Attempts: 3, Jitter: -1, Horizon: 100 * 365 * 24 * time.Hour}}
 }
 
