@@ -352,3 +352,65 @@ func TestBroadcastInTwoLanguages(t *testing.T) {
 		}
 	})
 }
+
+// TestChannelCommands: channel create prints the channel, with RapidPro's default send body filled in; list
+// prints the workspace's channels; bad command lines are usage errors that write nothing.
+func TestChannelCommands(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
+		if code != 0 {
+			t.Fatalf("workspace create: %s", errOut)
+		}
+		var ws created
+		must(t, json.Unmarshal([]byte(out), &ws))
+		out, errOut, code = flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ex", "--name", " Gateway ",
+			"--address", "+250788000001", "--country", "rw", "--config", `{"send_url": "http://localhost/send?to={{to}}&text={{text}}", "method": "GET"}`, "--db", dbURL)
+		if code != 0 {
+			t.Fatalf("channel create: %d %s", code, errOut)
+		}
+		var ch struct{ UUID, Name, Type, Address string }
+		must(t, json.Unmarshal([]byte(out), &ch))
+		if ch.Name != "Gateway" || ch.Type != "EX" || ch.Address != "+250788000001" || len(ch.UUID) != 36 {
+			t.Fatalf("channel create printed %s", out)
+		}
+		db := testdb.Raw(t, dbURL)
+		var row struct{ Country, Config, Schemes string }
+		must(t, db.Raw("SELECT country, config, schemes FROM channels WHERE uuid = ?", ch.UUID).Scan(&row).Error)
+		if row.Country != "RW" || row.Schemes != `["tel"]` || !strings.Contains(row.Config, `"body":"uuid={{uuid}}&text={{text}}`) ||
+			!strings.Contains(row.Config, `"send_url":"http://localhost/send?to={{to}}&text={{text}}"`) {
+			t.Fatalf("stored channel %+v", row)
+		}
+		out, errOut, code = flowsd(t, nil, "channel", "list", "--workspace", ws.Workspace.UUID, "--db", dbURL)
+		if code != 0 || !strings.Contains(out, ch.UUID) || !strings.HasPrefix(strings.TrimSpace(out), "[") {
+			t.Fatalf("channel list: %d %s %s", code, out, errOut)
+		}
+
+		for _, tc := range []struct {
+			args []string
+			code int
+			err  string
+		}{
+			{[]string{"channel"}, 2, `use "flowsd channel create" or "flowsd channel list"`},
+			{[]string{"channel", "create", "--type", "EX", "--name", "X", "--address", "1"}, 2, "--workspace is required"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ZZ", "--name", "X", "--address", "1"}, 2, "--type must be one of"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--address", "1"}, 2, "--name is required"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", strings.Repeat("x", 65), "--address", "1"}, 2, "--name can't be longer"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X"}, 2, "--address is required"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--country", "XX"}, 2, "not an ISO 3166-1"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--config", "{nope"}, 2, "--config"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--config", "[1]"}, 2, "--config"},
+			{[]string{"channel", "create", "--workspace", "00000000-0000-4000-8000-000000000000", "--type", "EX", "--name", "X", "--address", "1"}, 1, "no workspace with UUID"},
+			{[]string{"channel", "list"}, 2, "--workspace is required"},
+		} {
+			_, errOut, code := flowsd(t, nil, append(tc.args, "--db", dbURL)...)
+			if code != tc.code || !strings.Contains(errOut, tc.err) {
+				t.Errorf("%v: exit %d, %q; want %d, %q", tc.args, code, errOut, tc.code, tc.err)
+			}
+		}
+		var n int64
+		must(t, db.Raw("SELECT COUNT(*) FROM channels").Scan(&n).Error)
+		if n != 1 {
+			t.Fatalf("%d channels after the refused commands", n)
+		}
+	})
+}

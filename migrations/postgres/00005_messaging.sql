@@ -77,6 +77,8 @@ ALTER TABLE msgs ADD COLUMN claimed_until TIMESTAMPTZ;
 CREATE INDEX msgs_outbox ON msgs (channel_id, high_priority DESC, id) WHERE status IN ('queued', 'errored');
 CREATE INDEX msgs_broadcast ON msgs (broadcast_id) WHERE broadcast_id IS NOT NULL;
 CREATE INDEX msgs_channel ON msgs (channel_id, created_on) WHERE channel_id IS NOT NULL;
+-- label counts and ?label= read a label's messages
+CREATE INDEX msg_labels_label ON msg_labels (label_id, msg_id);
 
 CREATE TABLE channel_events (
     id           BIGSERIAL PRIMARY KEY,
@@ -126,6 +128,7 @@ CREATE TABLE media (
 DROP TABLE media;
 DROP TABLE channel_logs;
 DROP TABLE channel_events;
+DROP INDEX msg_labels_label;
 DROP INDEX msgs_channel;
 DROP INDEX msgs_broadcast;
 DROP INDEX msgs_outbox;
