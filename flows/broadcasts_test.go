@@ -12,16 +12,7 @@ import (
 // drainBroadcasts works broadcasts until none has work left.
 func (e *hostEnv) drainBroadcasts(batch int) {
 	w := &Broadcasts{Host: e.host, BatchSize: batch}
-	for i := 0; ; i++ {
-		worked, err := w.WorkOnce(e.ctx)
-		must(e.t, err)
-		if !worked {
-			return
-		}
-		if i > 100000 {
-			e.t.Fatal("broadcast workers never ran out of work")
-		}
-	}
+	e.workUntilDone("broadcast workers", w.WorkOnce)
 }
 
 func (e *hostEnv) broadcast(spec models.BroadcastSpec) *models.Broadcast {

@@ -81,14 +81,19 @@ func (e *hostEnv) start(flow *models.Flow, contactIDs, groupIDs []int64, params 
 // drain works starts until there is nothing left to do.
 func (e *hostEnv) drain(batch int) {
 	w := &Starts{Host: e.host, BatchSize: batch}
+	e.workUntilDone("start workers", w.WorkOnce)
+}
+
+// workUntilDone works a kind of work until it finds none.
+func (e *hostEnv) workUntilDone(what string, do func(ctx context.Context) (bool, error)) {
 	for i := 0; ; i++ {
-		worked, err := w.WorkOnce(e.ctx)
+		worked, err := do(e.ctx)
 		must(e.t, err)
 		if !worked {
 			return
 		}
 		if i > 100000 {
-			e.t.Fatal("start workers never ran out of work")
+			e.t.Fatal(what + " never ran out of work")
 		}
 	}
 }

@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // BroadcastStatus says where a broadcast stands (RapidPro's current vocabulary, as flow starts').
@@ -151,48 +149,16 @@ func (s *Store) loadBroadcastDetails(ctx context.Context, rows []BroadcastListin
 		return nil
 	}
 	ids := make([]int64, len(rows))
-	byID := make(map[int64]*BroadcastListing, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
-		byID[rows[i].ID] = &rows[i]
-		rows[i].Contacts, rows[i].Groups = []ContactRef{}, []GroupRef{}
 	}
-	var contacts []struct {
-		BroadcastID int64
-		ContactRef
-	}
-	var groups []struct {
-		BroadcastID int64
-		GroupRef
-	}
-	var counts []struct {
-		BroadcastID int64
-		N           int64
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		return s.read(gctx).Table("broadcast_contacts AS bc").Select("bc.broadcast_id, c.uuid, c.name").
-			Joins("JOIN contacts c ON c.id = bc.contact_id").Where("bc.broadcast_id IN ?", ids).Order("c.id").Scan(&contacts).Error
-	})
-	g.Go(func() error {
-		return s.read(gctx).Table("broadcast_groups AS bg").Select("bg.broadcast_id, g.uuid, g.name").
-			Joins("JOIN contact_groups g ON g.id = bg.group_id").Where("bg.broadcast_id IN ?", ids).Order("g.id").Scan(&groups).Error
-	})
-	g.Go(func() error {
-		return s.read(gctx).Table("msgs").Select("broadcast_id, COUNT(*) AS n").
-			Where("broadcast_id IN ?", ids).Group("broadcast_id").Scan(&counts).Error
-	})
-	if err := g.Wait(); err != nil {
+	d, err := s.loadParentDetails(ctx, ids, "broadcast_contacts", "broadcast_groups", "broadcast_id", "msgs", "broadcast_id")
+	if err != nil {
 		return err
 	}
-	for _, c := range contacts {
-		byID[c.BroadcastID].Contacts = append(byID[c.BroadcastID].Contacts, c.ContactRef)
-	}
-	for _, gr := range groups {
-		byID[gr.BroadcastID].Groups = append(byID[gr.BroadcastID].Groups, gr.GroupRef)
-	}
-	for _, n := range counts {
-		byID[n.BroadcastID].MsgCount = n.N
+	for i := range rows {
+		id := rows[i].ID
+		rows[i].Contacts, rows[i].Groups, rows[i].MsgCount = d.contacts(id), d.groups(id), d.counts[id]
 	}
 	return nil
 }

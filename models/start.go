@@ -240,48 +240,83 @@ func (s *Store) loadStartDetails(ctx context.Context, starts []StartListing) err
 		return nil
 	}
 	ids := make([]int64, len(starts))
-	byID := make(map[int64]*StartListing, len(starts))
 	for i := range starts {
 		ids[i] = starts[i].ID
-		byID[starts[i].ID] = &starts[i]
-		starts[i].Contacts, starts[i].Groups = []ContactRef{}, []GroupRef{}
 	}
+	d, err := s.loadParentDetails(ctx, ids, "flow_start_contacts", "flow_start_groups", "start_id", "flow_runs", "start_id")
+	if err != nil {
+		return err
+	}
+	for i := range starts {
+		id := starts[i].ID
+		starts[i].Contacts, starts[i].Groups, starts[i].RunCount = d.contacts(id), d.groups(id), d.counts[id]
+	}
+	return nil
+}
+
+// parentDetails are what listings of starts and broadcasts show of the contacts and groups they were given
+// and of what they made, by the parent's id.
+type parentDetails struct {
+	contactsOf map[int64][]ContactRef
+	groupsOf   map[int64][]GroupRef
+	counts     map[int64]int64
+}
+
+func (d *parentDetails) contacts(id int64) []ContactRef {
+	if c := d.contactsOf[id]; c != nil {
+		return c
+	}
+	return []ContactRef{}
+}
+
+func (d *parentDetails) groups(id int64) []GroupRef {
+	if g := d.groupsOf[id]; g != nil {
+		return g
+	}
+	return []GroupRef{}
+}
+
+// loadParentDetails reads, for parents (starts, broadcasts) by id, their contacts and groups from the link tables
+// (each with a column naming the parent) and how many rows of made carry the parent's id in madeBy: three
+// queries, run at once.
+func (s *Store) loadParentDetails(ctx context.Context, ids []int64, contactLinks, groupLinks, parent, made, madeBy string) (*parentDetails, error) {
 	var contacts []struct {
-		StartID int64
+		ParentID int64
 		ContactRef
 	}
 	var groups []struct {
-		StartID int64
+		ParentID int64
 		GroupRef
 	}
 	var counts []struct {
-		StartID int64
-		N       int64
+		ParentID int64
+		N        int64
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return s.read(gctx).Table("flow_start_contacts AS sc").Select("sc.start_id, c.uuid, c.name").
-			Joins("JOIN contacts c ON c.id = sc.contact_id").Where("sc.start_id IN ?", ids).Order("c.id").Scan(&contacts).Error
+		return s.read(gctx).Table(contactLinks+" AS l").Select("l."+parent+" AS parent_id, c.uuid, c.name").
+			Joins("JOIN contacts c ON c.id = l.contact_id").Where("l."+parent+" IN ?", ids).Order("c.id").Scan(&contacts).Error
 	})
 	g.Go(func() error {
-		return s.read(gctx).Table("flow_start_groups AS sg").Select("sg.start_id, g.uuid, g.name").
-			Joins("JOIN contact_groups g ON g.id = sg.group_id").Where("sg.start_id IN ?", ids).Order("g.id").Scan(&groups).Error
+		return s.read(gctx).Table(groupLinks+" AS l").Select("l."+parent+" AS parent_id, g.uuid, g.name").
+			Joins("JOIN contact_groups g ON g.id = l.group_id").Where("l."+parent+" IN ?", ids).Order("g.id").Scan(&groups).Error
 	})
 	g.Go(func() error {
-		return s.read(gctx).Table("flow_runs").Select("start_id, COUNT(*) AS n").
-			Where("start_id IN ?", ids).Group("start_id").Scan(&counts).Error
+		return s.read(gctx).Table(made).Select(madeBy+" AS parent_id, COUNT(*) AS n").
+			Where(madeBy+" IN ?", ids).Group(madeBy).Scan(&counts).Error
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return nil, err
 	}
+	d := &parentDetails{contactsOf: map[int64][]ContactRef{}, groupsOf: map[int64][]GroupRef{}, counts: map[int64]int64{}}
 	for _, c := range contacts {
-		byID[c.StartID].Contacts = append(byID[c.StartID].Contacts, c.ContactRef)
+		d.contactsOf[c.ParentID] = append(d.contactsOf[c.ParentID], c.ContactRef)
 	}
 	for _, gr := range groups {
-		byID[gr.StartID].Groups = append(byID[gr.StartID].Groups, gr.GroupRef)
+		d.groupsOf[gr.ParentID] = append(d.groupsOf[gr.ParentID], gr.GroupRef)
 	}
 	for _, n := range counts {
-		byID[n.StartID].RunCount = n.N
+		d.counts[n.ParentID] = n.N
 	}
-	return nil
+	return d, nil
 }
