@@ -46,6 +46,8 @@ func postBroadcast(c *Ctx) error {
 	if listed == nil {
 		return fmt.Errorf("broadcast %d not found after creating it", b.ID)
 	}
+	// the answer is the broadcast as made: workers woken by the commit may have moved it on already
+	listed.Status, listed.ContactCount, listed.MsgCount = b.Status, b.ContactCount, 0
 	return c.respond(http.StatusCreated, convertBroadcast(c, listed))
 }
 

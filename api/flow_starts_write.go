@@ -46,6 +46,8 @@ func postFlowStart(c *Ctx) error {
 	if listed == nil {
 		return fmt.Errorf("flow start %d not found after creating it", start.ID)
 	}
+	// the answer is the start as made: workers woken by the commit may have moved it on already
+	listed.Status, listed.ContactCount, listed.RunCount, listed.ModifiedOn = start.Status, start.ContactCount, 0, start.ModifiedOn
 	return c.respond(http.StatusCreated, convertStart(c, listed))
 }
 

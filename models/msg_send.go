@@ -33,11 +33,12 @@ func newLease(d Dialect) *work.Lease {
 
 // ChannelsToSend are the channels with outgoing messages due to be sent at now (at most limit of them).
 func (s *Store) ChannelsToSend(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	// channels are few and their queues long: one look into each channel's queue (the outbox index) is cheaper
+	// than a DISTINCT over every queued message
 	var ids []int64
-	err := s.read(ctx).Model(&Msg{}).Distinct("channel_id").
-		Where("status IN ? AND channel_id IS NOT NULL AND (next_attempt IS NULL OR next_attempt <= ?) AND (claimed_until IS NULL OR claimed_until <= ?)",
-			outboxStatuses, now, now).
-		Limit(limit).Pluck("channel_id", &ids).Error
+	err := s.read(ctx).Table("channels AS ch").Where(`EXISTS (SELECT 1 FROM msgs m WHERE m.channel_id = ch.id AND m.status IN ?
+		AND (m.next_attempt IS NULL OR m.next_attempt <= ?) AND (m.claimed_until IS NULL OR m.claimed_until <= ?))`, outboxStatuses, now, now).
+		Order("ch.id").Limit(limit).Pluck("ch.id", &ids).Error
 	return ids, err
 }
 
