@@ -201,59 +201,16 @@ func readWeniBroadcast(c *Ctx, in *input) (models.BroadcastSpec, *validation, er
 	return spec, v, nil
 }
 
-// readBroadcastRecipients reads a broadcast's urns, contacts and groups, at most maxListed URNs and contacts
-// and maxGroups groups; it answers whether any was given.
+// readBroadcastRecipients reads a broadcast's urns, contacts and groups (in its serializer's order), at most
+// maxListed URNs and contacts and maxGroups groups; it answers whether any was given.
 func readBroadcastRecipients(c *Ctx, in *input, v *validation, spec *models.BroadcastSpec, maxListed, maxGroups int) (bool, error) {
-	ctx := c.Request().Context()
-	given := false
-	if items, ok := recipientList(c, in, v, "urns", maxListed); ok && len(items) > 0 {
-		var itemErrs *indexedErrors
-		if spec.URNs, itemErrs = readURNItems(c, items); len(itemErrs.order) > 0 {
-			v.addNested("urns", itemErrs)
-		}
-		given = true
+	r, err := readRecipients(c, in, v, []string{"urns", "contacts", "groups"},
+		map[string]int{"urns": maxListed, "contacts": maxListed, "groups": maxGroups})
+	if err != nil {
+		return false, err
 	}
-	if items, ok := recipientList(c, in, v, "contacts", maxListed); ok && len(items) > 0 {
-		contacts, err := resolveContacts(c, items, v)
-		if err != nil {
-			return false, err
-		}
-		for _, ct := range contacts {
-			spec.ContactIDs = append(spec.ContactIDs, ct.ID)
-		}
-		given = true
-	}
-	if items, ok := recipientList(c, in, v, "groups", maxGroups); ok && len(items) > 0 {
-		groups, msg, err := resolveGroups(ctx, c, items, true)
-		if err != nil {
-			return false, err
-		}
-		if msg != "" {
-			v.add("groups", msg)
-		}
-		for _, g := range groups {
-			spec.GroupIDs = append(spec.GroupIDs, g.ID)
-		}
-		given = true
-	}
-	return given, nil
-}
-
-// recipientList reads a list of groups, contacts or URNs of at most max items, with the profile's message.
-func recipientList(c *Ctx, in *input, v *validation, name string, max int) ([]any, bool) {
-	items, present, ok := in.list(v, name, 0)
-	if !present || !ok {
-		return nil, false
-	}
-	if len(items) > max {
-		msg := fmt.Sprintf("Ensure this field has no more than %d elements.", max)
-		if c.weni() {
-			msg = fmt.Sprintf("This field can only contain up to %d items.", max)
-		}
-		v.add(name, msg)
-		return nil, false
-	}
-	return items, true
+	spec.ContactIDs, spec.GroupIDs, spec.URNs = r.contactIDs, r.groupIDs, r.urns
+	return r.given, nil
 }
 
 // maxChars is DRF's MaxLengthValidator, for fields whose validators run in an order of their own.

@@ -78,7 +78,7 @@ func writeContact(c *Ctx) error {
 	}
 	var taken *models.ErrURNTaken
 	if errors.As(err, &taken) {
-		items := &indexedErrors{}
+		items := &keyedErrors{}
 		items.add(fmt.Sprint(taken.Index), "URN is in use by another contact.")
 		v := &validation{}
 		v.addNested("urns", items)
@@ -95,9 +95,9 @@ func writeContact(c *Ctx) error {
 }
 
 // readURNItems reads a list of URNs to write, normalized in the workspace's country; errors are per item.
-func readURNItems(c *Ctx, items []any) ([]models.URNSpec, *indexedErrors) {
+func readURNItems(c *Ctx, items []any) ([]models.URNSpec, *keyedErrors) {
 	var specs []models.URNSpec
-	itemErrs := &indexedErrors{}
+	itemErrs := &keyedErrors{}
 	for i, item := range items {
 		raw := inputText(item)
 		if _, isString := item.(string); !isString && !isNumber(item) {
@@ -155,10 +155,10 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 	}
 
 	if items, present, ok := in.list(v, "urns", models.MaxContactURNs); present && ok {
-		var itemErrs *indexedErrors
+		var itemErrs *keyedErrors
 		spec.URNs, itemErrs = readURNItems(c, items)
 		switch {
-		case len(itemErrs.order) > 0:
+		case !itemErrs.empty():
 			v.addNested("urns", itemErrs)
 		case urnInURL:
 			v.add("urns", "Field not allowed when using URN in URL")
@@ -212,7 +212,7 @@ func readFieldValues(ctx context.Context, c *Ctx, entries map[string]any, v *val
 		byKey[fields[i].Key] = &fields[i]
 	}
 
-	itemErrs := &indexedErrors{}
+	itemErrs := &keyedErrors{}
 	values := map[string]*string{}
 	for key, raw := range entries {
 		switch t := raw.(type) {
@@ -234,7 +234,7 @@ func readFieldValues(ctx context.Context, c *Ctx, entries map[string]any, v *val
 			values[key] = &s
 		}
 	}
-	if len(itemErrs.order) > 0 {
+	if !itemErrs.empty() {
 		v.addNested("fields", itemErrs)
 		return nil
 	}

@@ -34,8 +34,9 @@ func (v *validation) addField(name string, e *fieldError) {
 	}
 }
 
-// keyedErrors are errors of a list's items or a dict's entries, in the order they were found: each a list of
-// messages, or an object of an item's own fields' messages (a *validation).
+// keyedErrors are errors of a list's items or a dict's entries, keyed by index or key as DRF reports them
+// ({"0": ["msg"]}), in the order they were found: each a list of messages, or an object of an item's own
+// fields' messages (a *validation).
 type keyedErrors struct {
 	order []string
 	vals  map[string]json.Marshaler
@@ -45,8 +46,13 @@ type messageList []string
 
 func (m messageList) MarshalJSON() ([]byte, error) { return json.Marshal([]string(m)) }
 
-// add records messages for key.
-func (k *keyedErrors) add(key string, msgs ...string) { k.set(key, messageList(msgs)) }
+// add records messages for key, after any it has already.
+func (k *keyedErrors) add(key string, msgs ...string) {
+	if had, ok := k.vals[key].(messageList); ok {
+		msgs = append(append([]string{}, had...), msgs...)
+	}
+	k.set(key, messageList(msgs))
+}
 
 // set records an error of any shape for key.
 func (k *keyedErrors) set(key string, err json.Marshaler) {

@@ -70,7 +70,6 @@ func mergeWeniQuery(c *Ctx, in *input) {
 // readFlowStart reads a start's body; field errors come in the order RapidPro's serializer declares its
 // fields, and the check that there is someone to start only once every field is valid.
 func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error) {
-	ctx := c.Request().Context()
 	v := &validation{}
 	spec := models.FlowStartSpec{StartType: models.StartTypeAPI, CreatedByID: c.principal.User.ID}
 	if strings.Contains(c.Request().UserAgent(), "Zapier") {
@@ -85,37 +84,12 @@ func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error)
 		spec.FlowID = flow.ID
 	}
 
-	recipients := 0
-	if items, ok := readRecipients(c, in, v, "contacts"); ok && len(items) > 0 {
-		contacts, err := resolveContacts(c, items, v)
-		if err != nil {
-			return spec, nil, err
-		}
-		for _, ct := range contacts {
-			spec.ContactIDs = append(spec.ContactIDs, ct.ID)
-		}
-		recipients += len(items)
+	r, err := readRecipients(c, in, v, []string{"contacts", "groups", "urns"},
+		map[string]int{"contacts": maxStartRecipients, "groups": maxStartRecipients, "urns": maxStartRecipients})
+	if err != nil {
+		return spec, nil, err
 	}
-	if items, ok := readRecipients(c, in, v, "groups"); ok && len(items) > 0 {
-		groups, msg, err := resolveGroups(ctx, c, items, true)
-		if err != nil {
-			return spec, nil, err
-		}
-		if msg != "" {
-			v.add("groups", msg)
-		}
-		for _, g := range groups {
-			spec.GroupIDs = append(spec.GroupIDs, g.ID)
-		}
-		recipients += len(items)
-	}
-	if items, ok := readRecipients(c, in, v, "urns"); ok && len(items) > 0 {
-		var itemErrs *indexedErrors
-		if spec.URNs, itemErrs = readURNItems(c, items); len(itemErrs.order) > 0 {
-			v.addNested("urns", itemErrs)
-		}
-		recipients += len(items)
-	}
+	spec.ContactIDs, spec.GroupIDs, spec.URNs = r.contactIDs, r.groupIDs, r.urns
 
 	spec.RestartParticipants, _ = in.boolean(v, "restart_participants", true)
 	spec.ExcludeActive, _ = in.boolean(v, "exclude_active", false)
@@ -132,7 +106,7 @@ func readFlowStart(c *Ctx, in *input) (models.FlowStartSpec, *validation, error)
 		v.add("params", "Cannot exceed 10,000 characters encoded.")
 	}
 
-	if !v.failed() && recipients == 0 {
+	if !v.failed() && !r.given {
 		v.add(nonFieldErrors, "Must specify at least one group, contact or URN")
 	}
 	if v.failed() {
@@ -195,23 +169,6 @@ func readFlowRef(c *Ctx, in *input, v *validation) (*models.Flow, error) {
 	}
 	v.add("flow", "No such object: "+value)
 	return nil, nil
-}
-
-// readRecipients reads a list of groups, contacts or URNs of at most 100 items.
-func readRecipients(c *Ctx, in *input, v *validation, name string) ([]any, bool) {
-	items, present, ok := in.list(v, name, 0)
-	if !present || !ok {
-		return nil, false
-	}
-	if len(items) > maxStartRecipients {
-		msg := fmt.Sprintf("Ensure this field has no more than %d elements.", maxStartRecipients)
-		if c.weni() {
-			msg = fmt.Sprintf("This field can only contain up to %d items.", maxStartRecipients)
-		}
-		v.add(name, msg)
-		return nil, false
-	}
-	return items, true
 }
 
 // readJSONObject reads a DRF JSONField that must hold an object, keeping its key order. A form field holds

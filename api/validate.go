@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -33,29 +32,15 @@ func (v *validation) add(field string, msgs ...string) {
 func (v *validation) failed() bool { return len(v.order) > 0 }
 
 func (v *validation) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, field := range v.order {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		k, _ := json.Marshal(field)
-		var m []byte
-		var err error
+	k := &keyedErrors{}
+	for _, field := range v.order {
 		if items, ok := v.nested[field]; ok {
-			m, err = items.MarshalJSON()
+			k.set(field, items)
 		} else {
-			m, err = json.Marshal(v.errs[field])
+			k.set(field, messageList(v.errs[field]))
 		}
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(k)
-		buf.WriteByte(':')
-		buf.Write(m)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return k.MarshalJSON()
 }
 
 // charField describes a DRF CharField: whitespace trimmed, then its validators run in DRF's order (the
@@ -271,28 +256,7 @@ func pythonType(raw any) string {
 	return "NoneType"
 }
 
-// indexedErrors collects errors of list items, keyed by index as DRF reports them: {"0": ["msg"]}.
-type indexedErrors struct {
-	order []string
-	errs  map[string][]string
-}
-
-func (e *indexedErrors) add(key string, msgs ...string) {
-	if e.errs == nil {
-		e.errs = map[string][]string{}
-	}
-	if _, seen := e.errs[key]; !seen {
-		e.order = append(e.order, key)
-	}
-	e.errs[key] = append(e.errs[key], msgs...)
-}
-
-func (e *indexedErrors) MarshalJSON() ([]byte, error) {
-	v := &validation{order: e.order, errs: e.errs}
-	return v.MarshalJSON()
-}
-
-// addNested records per-item errors under field (an *indexedErrors, or any object of them); they are written
+// addNested records per-item errors under field (a *keyedErrors, or any object of them); they are written
 // as an object, not a list.
 func (v *validation) addNested(field string, items json.Marshaler) {
 	if v.nested == nil {
