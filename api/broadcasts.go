@@ -82,14 +82,7 @@ var weniBroadcastStatuses = map[models.BroadcastStatus]string{
 }
 
 func convertBroadcast(c *Ctx, b *models.BroadcastListing) any {
-	contacts := make([]contactRefOut, len(b.Contacts))
-	for i, ct := range b.Contacts {
-		contacts[i] = contactRefOut{UUID: ct.UUID, Name: ct.Name}
-	}
-	groups := make([]ref, len(b.Groups))
-	for i, g := range b.Groups {
-		groups[i] = ref{UUID: g.UUID, Name: g.Name}
-	}
+	contacts, groups := contactRefsOut(b.Contacts), groupRefsOut(b.Groups)
 	var urnList []string // null in anonymous workspaces
 	if !c.ws().IsAnon {
 		urnList = append([]string{}, b.URNs...)

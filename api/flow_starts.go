@@ -54,6 +54,23 @@ type contactRefOut struct {
 	Name *string `json:"name"`
 }
 
+// contactRefsOut and groupRefsOut write the contacts and groups a start or broadcast was given: lists, never null.
+func contactRefsOut(refs []models.ContactRef) []contactRefOut {
+	out := make([]contactRefOut, len(refs))
+	for i, ct := range refs {
+		out[i] = contactRefOut{UUID: ct.UUID, Name: ct.Name}
+	}
+	return out
+}
+
+func groupRefsOut(refs []models.GroupRef) []ref {
+	out := make([]ref, len(refs))
+	for i, g := range refs {
+		out[i] = ref{UUID: g.UUID, Name: g.Name}
+	}
+	return out
+}
+
 // flowStartOut is RapidPro's flow start, with its deprecated fields.
 type flowStartOut struct {
 	UUID                string          `json:"uuid"`
@@ -96,14 +113,7 @@ var weniStartStatuses = map[models.StartStatus]string{
 
 func convertStart(c *Ctx, s *models.StartListing) any {
 	flow := ref{UUID: s.FlowUUID, Name: s.FlowName}
-	groups := make([]ref, len(s.Groups))
-	for i, g := range s.Groups {
-		groups[i] = ref{UUID: g.UUID, Name: g.Name}
-	}
-	contacts := make([]contactRefOut, len(s.Contacts))
-	for i, ct := range s.Contacts {
-		contacts[i] = contactRefOut{UUID: ct.UUID, Name: ct.Name}
-	}
+	groups, contacts := groupRefsOut(s.Groups), contactRefsOut(s.Contacts)
 	params := storedObject(s.Params)
 
 	if c.weni() {

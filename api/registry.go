@@ -172,13 +172,3 @@ var Registry = []*Endpoint{
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: throttle.ScopeV2,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }
-
-// lookupEndpoint finds an endpoint by name or alias.
-func lookupEndpoint(name string) *Endpoint {
-	for _, e := range Registry {
-		if e.Name == name || slices.Contains(e.Aliases, name) {
-			return e
-		}
-	}
-	return nil
-}
