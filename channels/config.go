@@ -3,6 +3,7 @@ package channels
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,9 @@ func ParseConfig(text string) (Config, error) {
 	dec.UseNumber()
 	if err := dec.Decode(&cfg); err != nil || cfg == nil {
 		return nil, fmt.Errorf("a channel's config must be a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("a channel's config must be one JSON object, with nothing after it")
 	}
 	return cfg, nil
 }

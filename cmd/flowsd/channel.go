@@ -97,13 +97,8 @@ func channelSpec(typ, name, address, country, schemes, cfgJSON string) (models.C
 			return models.ChannelSpec{}, fmt.Errorf("%q is not an ISO 3166-1 alpha-2 country code", country)
 		}
 	}
-	if _, err := channels.ParseConfig(cfgJSON); err != nil {
-		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
-	}
-	cfg := map[string]any{}
-	dec := json.NewDecoder(strings.NewReader(cfgJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&cfg); err != nil {
+	cfg, err := channels.ParseConfig(cfgJSON)
+	if err != nil {
 		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
 	}
 	if d, ok := h.(channels.Defaulter); ok {

@@ -399,6 +399,7 @@ func TestChannelCommands(t *testing.T) {
 			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--country", "XX"}, 2, "not an ISO 3166-1"},
 			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--config", "{nope"}, 2, "--config"},
 			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--config", "[1]"}, 2, "--config"},
+			{[]string{"channel", "create", "--workspace", ws.Workspace.UUID, "--type", "EX", "--name", "X", "--address", "1", "--config", "{} {}"}, 2, "nothing after it"},
 			{[]string{"channel", "create", "--workspace", "00000000-0000-4000-8000-000000000000", "--type", "EX", "--name", "X", "--address", "1"}, 1, "no workspace with UUID"},
 			{[]string{"channel", "list"}, 2, "--workspace is required"},
 		} {
