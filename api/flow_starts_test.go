@@ -112,7 +112,7 @@ func TestFlowStartURNRace(t *testing.T) {
 		if n := e.countRows("contact_urns", "identity IN ?", []string{"tel:+250788555555", "tel:+250788555556"}); n != 2 {
 			t.Errorf("%d URNs, want one contact each", n)
 		}
-		if n := e.countRows("flow_start_recipients", "contact_id IN (SELECT contact_id FROM contact_urns WHERE identity = 'tel:+250788555555')"); n != 6 {
+		if n := e.countRows("flow_start_contacts", "contact_id IN (SELECT contact_id FROM contact_urns WHERE identity = 'tel:+250788555555')"); n != 6 {
 			t.Errorf("the contact is in %d starts, want 6", n)
 		}
 	})

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -69,6 +70,7 @@ type FlowStartSpec struct {
 type flowStartContact struct {
 	StartID   int64
 	ContactID int64
+	Listed    bool // given as a contact; false for the contact of a URN it was given, started but not listed
 }
 
 func (flowStartContact) TableName() string { return "flow_start_contacts" }
@@ -114,33 +116,9 @@ func (s *Store) createFlowStart(ctx context.Context, ws *Workspace, spec FlowSta
 		if err := tx.InsertFlowStart(start, spec.ContactIDs, spec.GroupIDs); err != nil {
 			return err
 		}
-		return tx.addURNRecipients(start.ID, urnContactIDs)
+		return tx.insertStartContacts(start.ID, urnContactIDs, false, spec.ContactIDs)
 	})
 	return start, err
-}
-
-// flowStartRecipient is one contact a start is for.
-type flowStartRecipient struct {
-	StartID   int64
-	ContactID int64
-	Started   bool
-}
-
-func (flowStartRecipient) TableName() string { return "flow_start_recipients" }
-
-// addURNRecipients writes the contacts found or made for a start's URNs as its recipients straight away: they
-// are started, but they aren't among the contacts the start was given, which is all a listing shows (as in
-// RapidPro, which keeps a start's URNs apart from its contacts). Resolving the start holds them to the same
-// rules as everyone else (see ResolveStart).
-func (tx *Tx) addURNRecipients(startID int64, contactIDs []int64) error {
-	var rows []flowStartRecipient
-	for _, id := range uniqueIDs(contactIDs) {
-		rows = append(rows, flowStartRecipient{StartID: startID, ContactID: id})
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.db.Create(&rows).Error
 }
 
 // InsertFlowStart adds a start with its contacts and groups; start workers are woken once it commits.
@@ -153,18 +131,12 @@ func (tx *Tx) InsertFlowStart(start *FlowStart, contactIDs, groupIDs []int64) er
 	if err := tx.db.Create(start).Error; err != nil {
 		return err
 	}
-	var contacts []flowStartContact
-	for _, id := range uniqueIDs(contactIDs) {
-		contacts = append(contacts, flowStartContact{StartID: start.ID, ContactID: id})
+	if err := tx.insertStartContacts(start.ID, contactIDs, true, nil); err != nil {
+		return err
 	}
 	var groups []flowStartGroup
 	for _, id := range uniqueIDs(groupIDs) {
 		groups = append(groups, flowStartGroup{StartID: start.ID, GroupID: id})
-	}
-	if len(contacts) > 0 {
-		if err := tx.db.Create(&contacts).Error; err != nil {
-			return err
-		}
 	}
 	if len(groups) > 0 {
 		if err := tx.db.Create(&groups).Error; err != nil {
@@ -173,6 +145,20 @@ func (tx *Tx) InsertFlowStart(start *FlowStart, contactIDs, groupIDs []int64) er
 	}
 	tx.Signal(WorkStarts)
 	return nil
+}
+
+// insertStartContacts adds contacts to a start, listed or not, leaving out those it has already (except).
+func (tx *Tx) insertStartContacts(startID int64, contactIDs []int64, listed bool, except []int64) error {
+	var rows []flowStartContact
+	for _, id := range uniqueIDs(contactIDs) {
+		if !slices.Contains(except, id) {
+			rows = append(rows, flowStartContact{StartID: startID, ContactID: id, Listed: listed})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.db.Create(&rows).Error
 }
 
 // ContactRef and GroupRef are what listings show of the contacts and groups they refer to.
@@ -243,7 +229,7 @@ func (s *Store) loadStartDetails(ctx context.Context, starts []StartListing) err
 	for i := range starts {
 		ids[i] = starts[i].ID
 	}
-	d, err := s.loadParentDetails(ctx, ids, "flow_start_contacts", "flow_start_groups", "start_id", "flow_runs", "start_id")
+	d, err := s.loadParentDetails(ctx, ids, "(SELECT * FROM flow_start_contacts WHERE listed)", "flow_start_groups", "start_id", "flow_runs", "start_id")
 	if err != nil {
 		return err
 	}
@@ -277,7 +263,7 @@ func (d *parentDetails) groups(id int64) []GroupRef {
 }
 
 // loadParentDetails reads, for parents (starts, broadcasts) by id, their contacts and groups from the link tables
-// (each with a column naming the parent) and how many rows of made carry the parent's id in madeBy: three
+// or subqueries (each with a column naming the parent) and how many rows of made carry the parent's id in madeBy: three
 // queries, run at once.
 func (s *Store) loadParentDetails(ctx context.Context, ids []int64, contactLinks, groupLinks, parent, made, madeBy string) (*parentDetails, error) {
 	var contacts []struct {

@@ -25,9 +25,9 @@ func (s *Store) FlowStart(ctx context.Context, id int64) (*FlowStart, error) {
 	return s.Reader(ctx).FlowStart(id)
 }
 
-// ResolveStart writes who a pending start is for: its contacts, its URNs' contacts, its groups' members and
-// those its query matches, active ones only, less anyone the exclusions leave out. The start is queued with its count, or
-// completed straight away when nobody is left; a start no longer pending is left as it is (false).
+// ResolveStart writes who a pending start is for: its contacts (its URNs' contacts among them), its groups'
+// members and those its query matches, active ones only, less anyone the exclusions leave out. The start is
+// queued with its count, or completed straight away when nobody is left; a start no longer pending is left as it is (false).
 func (tx *Tx) ResolveStart(start *FlowStart, query *Condition) (bool, error) {
 	res := tx.db.Model(&FlowStart{}).Where("id = ? AND status = ?", start.ID, StartPending).
 		Updates(map[string]any{"status": StartQueued, "modified_on": tx.s.now()})
@@ -40,19 +40,6 @@ func (tx *Tx) ResolveStart(start *FlowStart, query *Condition) (bool, error) {
 	if query != nil {
 		where += " OR (" + query.SQL + ")"
 		args = append(args, query.Args...)
-	}
-	// the contacts of the start's URNs were made its recipients when it was made (addURNRecipients): they are
-	// taken back and chosen again with the rest, under the same rules
-	var byURN []int64
-	if err := tx.db.Table("flow_start_recipients").Where("start_id = ?", start.ID).Pluck("contact_id", &byURN).Error; err != nil {
-		return false, err
-	}
-	if len(byURN) > 0 {
-		if err := tx.db.Exec("DELETE FROM flow_start_recipients WHERE start_id = ?", start.ID).Error; err != nil {
-			return false, err
-		}
-		where += " OR c.id IN ?"
-		args = append(args, byURN)
 	}
 	where += ")"
 	if start.ExcludeActive {

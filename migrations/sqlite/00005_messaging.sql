@@ -21,6 +21,8 @@ CREATE TABLE channels (
 CREATE INDEX channels_list ON channels (workspace_id, created_on DESC, id DESC);
 
 -- the channel a contact last wrote in on with this URN, which messages to it go out through
+-- the contacts of a start's URNs are started but not listed among the contacts it was given, as in RapidPro
+ALTER TABLE flow_start_contacts ADD COLUMN listed BOOLEAN NOT NULL DEFAULT 1;
 ALTER TABLE contact_urns ADD COLUMN channel_id INTEGER REFERENCES channels (id);
 
 CREATE TABLE broadcasts (
@@ -125,6 +127,7 @@ CREATE TABLE media (
 );
 
 -- +goose Down
+ALTER TABLE flow_start_contacts DROP COLUMN listed;
 DROP TABLE media;
 DROP TABLE channel_logs;
 DROP TABLE channel_events;
