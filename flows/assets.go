@@ -28,13 +28,17 @@ type Assets struct {
 	version   int64
 
 	// the rows behind the engine's assets, for turning its references back into ids
-	flows     map[assets.FlowUUID]*models.Flow
-	groups    map[assets.GroupUUID]*models.Group
-	fields    map[string]*models.Field // by key
-	labels    map[assets.LabelUUID]int64
-	resthooks map[string]int64 // by slug
-	channels  map[assets.ChannelUUID]*models.Channel
+	flows       map[assets.FlowUUID]*models.Flow
+	groups      map[assets.GroupUUID]*models.Group
+	fields      map[string]*models.Field // by key
+	labels      map[assets.LabelUUID]int64
+	resthooks   map[string]int64 // by slug
+	subscribers map[subscriberKey]int64
+	channels    map[assets.ChannelUUID]*models.Channel
 }
+
+// subscriberKey is a subscriber by its resthook's slug and its URL as a request to it gives it back.
+type subscriberKey struct{ slug, url string }
 
 // Channel is one of the workspace's channels, nil if unknown.
 func (a *Assets) Channel(uuid assets.ChannelUUID) *models.Channel { return a.channels[uuid] }
@@ -124,7 +128,7 @@ func (c *AssetCache) Get(ctx context.Context, ws *models.Workspace) (*Assets, er
 func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) (*Assets, error) {
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
-		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{},
+		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}, subscribers: map[subscriberKey]int64{},
 		channels: map[assets.ChannelUUID]*models.Channel{}}
 
 	flowRows, err := store.Flows(ws.ID).All(ctx)
@@ -198,6 +202,9 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	}
 	for _, h := range hooks {
 		a.resthooks[h.Slug] = h.ID
+		for i, target := range h.Targets {
+			a.subscribers[subscriberKey{h.Slug, models.NormalizeTargetURL(target)}] = h.SubscriberIDs[i]
+		}
 		src.resthooks = append(src.resthooks, static.NewResthook(h.Slug, h.Targets))
 	}
 

@@ -6,8 +6,11 @@ import (
 
 	"github.com/nyaruka/goflow/flows"
 	"github.com/nyaruka/goflow/flows/engine"
-	"github.com/nyaruka/goflow/services/webhooks"
 )
+
+// MaxWebhookResponseBytes is how much of a webhook's or subscriber's answer is read, as mailroom's default
+// (WebhooksMaxBodyBytes): a larger answer's body is dropped from the call's log and @webhook.
+const MaxWebhookResponseBytes = 256 * 1024
 
 // EngineOptions configure the engine flowsd runs flows with.
 type EngineOptions struct {
@@ -19,16 +22,21 @@ type EngineOptions struct {
 	UserAgent string
 }
 
+func (o *EngineOptions) defaults() {
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "flowsd"
+	}
+}
+
 // NewEngine builds the engine: one is shared by every workspace and goroutine (sessions are not, see Host).
 func NewEngine(opts EngineOptions) flows.Engine {
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
-	}
-	if opts.UserAgent == "" {
-		opts.UserAgent = "flowsd"
-	}
+	opts.defaults()
 	return engine.NewBuilder().
 		WithHTTPClient(opts.HTTPClient).
-		WithWebhookServiceFactory(webhooks.NewServiceFactory(map[string]string{"User-Agent": opts.UserAgent}, nil)).
+		WithWebhookLimits(256*1024, MaxWebhookResponseBytes).
+		WithWebhookServiceFactory(webhookServiceFactory(opts.UserAgent)).
 		Build()
 }

@@ -22,7 +22,9 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 	var msgs []*models.Msg
 	var logs []*models.HTTPLog
 	var hookEvents []*models.ResthookEvent
+	var deliveries []*models.ResthookDelivery
 	for _, sc := range scenes {
+		var hookEvent *models.ResthookEvent // the last resthook_called: the webhook_called events after it are its calls
 		changes := &contactChanges{fields: map[string]*core.Value{}}
 		changed := false
 		for _, e := range sc.sprint.Events() {
@@ -63,14 +65,21 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 				}
 			case *events.WebhookCalled:
 				logs = append(logs, httpLog(a, evt, flowID))
-				if evt.Status == core.CallStatusSubscriberGone && evt.Resthook != "" {
-					if err := tx.UnsubscribeGone(a.Workspace.ID, evt.Resthook, evt.URL, now); err != nil {
-						return err
+				if evt.Resthook != "" {
+					if evt.Status == core.CallStatusSubscriberGone {
+						if err := tx.UnsubscribeGone(a.Workspace.ID, evt.Resthook, evt.URL, now); err != nil {
+							return err
+						}
+					}
+					if d := h.delivery(a, evt, hookEvent, flowID, now); d != nil {
+						deliveries = append(deliveries, d)
 					}
 				}
 			case *events.ResthookCalled:
+				hookEvent = nil
 				if id, ok := a.resthooks[evt.Resthook]; ok {
-					hookEvents = append(hookEvents, &models.ResthookEvent{WorkspaceID: a.Workspace.ID, ResthookID: id, Data: string(evt.Payload), CreatedOn: evt.CreatedOn().UTC()})
+					hookEvent = &models.ResthookEvent{WorkspaceID: a.Workspace.ID, ResthookID: id, Data: string(evt.Payload), CreatedOn: evt.CreatedOn().UTC()}
+					hookEvents = append(hookEvents, hookEvent)
 				}
 			case *events.SessionTriggered:
 				if err := h.startFromFlow(ctx, tx, a, sc, evt, now); err != nil {
@@ -98,7 +107,32 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 	if err := tx.InsertHTTPLogs(logs); err != nil {
 		return err
 	}
-	return tx.InsertResthookEvents(hookEvents)
+	return tx.InsertResthookEvents(hookEvents, deliveries)
+}
+
+// delivery is what a flow's call to one of a resthook's subscribers makes of its delivery: the first attempt,
+// and when it failed in a way that may pass, when the next is due.
+func (h *Host) delivery(a *Assets, evt *events.WebhookCalled, hook *models.ResthookEvent, flowID *int64, at time.Time) *models.ResthookDelivery {
+	if hook == nil {
+		return nil
+	}
+	subscriberID, ok := a.subscribers[subscriberKey{evt.Resthook, evt.URL}]
+	if !ok {
+		return nil
+	}
+	code := evt.StatusCode
+	if evt.Status == core.CallStatusConnectionError {
+		code = 0
+	}
+	d := &models.ResthookDelivery{
+		WorkspaceID: a.Workspace.ID, Event: hook, SubscriberID: subscriberID, FlowID: flowID, TargetURL: evt.URL,
+		IdempotencyKey: models.DeliveryKey(evt.URL, []byte(hook.Data)), Status: deliveryStatus(code), Attempts: 1,
+		LastStatusCode: code, LastError: callError(code, nil), FirstAttemptOn: at, LastAttemptOn: at,
+	}
+	if d.Status == models.DeliveryRetrying {
+		d.NextAttemptOn, d.Status, d.LastError = h.nextAttempt(at, 1, at, responseHeader(evt.Response, "Retry-After"), d.LastError)
+	}
+	return d
 }
 
 // sessionLetter is what {{session_status}} says of a sprint's session: W waiting, C completed.

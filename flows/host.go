@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/work"
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/core/events"
@@ -24,13 +26,24 @@ type Host struct {
 	Engine flows.Engine
 	Log    *slog.Logger
 
+	// HTTP and UserAgent make the calls flows make, and the retries of resthook deliveries.
+	HTTP        *http.Client
+	UserAgent   string
+	retryClient *http.Client
+
+	// ResthookRetry is when a failed resthook delivery is tried again (the zero value: from 5s, doubling, for
+	// up to 24 hours).
+	ResthookRetry work.Schedule
+
 	// LockWait is how long a contact's lock is waited for before the work is left for later.
 	LockWait time.Duration
 }
 
 // NewHost makes a host over a store.
 func NewHost(store *models.Store, log *slog.Logger, opts EngineOptions) *Host {
-	return &Host{Store: store, Assets: NewAssetCache(store), Engine: NewEngine(opts), Log: log, LockWait: time.Minute}
+	opts.defaults()
+	return &Host{Store: store, Assets: NewAssetCache(store), Engine: NewEngine(opts), Log: log, LockWait: time.Minute,
+		HTTP: opts.HTTPClient, UserAgent: opts.UserAgent, retryClient: newRetryClient(opts.HTTPClient)}
 }
 
 // scene is one contact's session and what its latest sprint did.

@@ -43,21 +43,24 @@ func (ResthookEvent) TableName() string { return "resthook_events" }
 
 // Subscriptions is an active resthook with its active subscribers' URLs.
 type Subscriptions struct {
-	ID      int64
-	Slug    string
-	Targets []string
+	ID            int64
+	Slug          string
+	Targets       []string
+	SubscriberIDs []int64 // of Targets, in the same order
 }
 
-// ResthookSubscriptions lists a workspace's active resthooks with their subscribers, by slug.
+// ResthookSubscriptions lists a workspace's active resthooks with their subscribers, by slug, each one's
+// subscribers by URL: the order mailroom calls them in.
 func (s *Store) ResthookSubscriptions(ctx context.Context, workspaceID int64) ([]Subscriptions, error) {
 	var rows []struct {
-		ID        int64
-		Slug      string
-		TargetURL *string
+		ID           int64
+		Slug         string
+		SubscriberID *int64
+		TargetURL    *string
 	}
-	err := s.read(ctx).Table("resthooks AS r").Select("r.id AS id, r.slug AS slug, s.target_url AS target_url").
+	err := s.read(ctx).Table("resthooks AS r").Select("r.id AS id, r.slug AS slug, s.id AS subscriber_id, s.target_url AS target_url").
 		Joins("LEFT JOIN resthook_subscribers s ON s.resthook_id = r.id AND s.is_active").
-		Where("r.workspace_id = ? AND r.is_active", workspaceID).Order("r.slug, s.id").Scan(&rows).Error
+		Where("r.workspace_id = ? AND r.is_active", workspaceID).Order("r.slug, s.target_url, s.id").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +72,7 @@ func (s *Store) ResthookSubscriptions(ctx context.Context, workspaceID int64) ([
 		if r.TargetURL != nil {
 			last := &out[len(out)-1]
 			last.Targets = append(last.Targets, *r.TargetURL)
+			last.SubscriberIDs = append(last.SubscriberIDs, *r.SubscriberID)
 		}
 	}
 	return out, nil
@@ -85,6 +89,3 @@ func (tx *Tx) UnsubscribeGone(workspaceID int64, slug, targetURL string, now tim
 	}
 	return tx.bumpConfigVersion(workspaceID)
 }
-
-// InsertResthookEvents adds resthook events.
-func (tx *Tx) InsertResthookEvents(events []*ResthookEvent) error { return insertAll(tx, events) }

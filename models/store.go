@@ -43,9 +43,10 @@ type Store struct {
 	// file lock. Other processes still queue on the busy timeout.
 	writeMu sync.Mutex
 
-	claimers claimers
-	lease    *work.Lease // of outgoing messages, by senders
-	leader   work.Leader
+	claimers      claimers
+	lease         *work.Lease // of outgoing messages, by senders
+	deliveryLease *work.Lease // of resthook deliveries to retry
+	leader        work.Leader
 }
 
 // NewStore wraps an open database.
@@ -60,6 +61,7 @@ func NewStore(db *gorm.DB, dialect Dialect, clock runtime.Clock, uuids runtime.U
 	s.Locks = newContactLocks(s)
 	s.claimers = newClaimers(dialect)
 	s.lease = newLease(dialect)
+	s.deliveryLease = newDeliveryLease(dialect)
 	s.leader = newLeader(s)
 	return s
 }
