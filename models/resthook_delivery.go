@@ -195,3 +195,39 @@ func (s *Store) RecordDeliveries(ctx context.Context, outcomes []DeliveryOutcome
 		return tx.InsertHTTPLogs(logs)
 	})
 }
+
+// DeliveryListing is a delivery with its resthook's slug.
+type DeliveryListing struct {
+	ResthookDelivery
+	Slug string
+}
+
+// DeliveryQuery builds a listing of a workspace's resthook deliveries, ordered by their first attempt.
+type DeliveryQuery struct {
+	query[DeliveryListing]
+}
+
+// ResthookDeliveries starts a listing of a workspace's resthook deliveries.
+func (s *Store) ResthookDeliveries(workspaceID int64) *DeliveryQuery {
+	q := &DeliveryQuery{newQuery(s, "resthook_deliveries AS d", "d.first_attempt_on", "d.id",
+		func(d *DeliveryListing) Position { return Position{Time: d.FirstAttemptOn, ID: d.ID} })}
+	q.l.sel = "d.*, r.slug AS slug"
+	q.l.joins = []string{"JOIN resthook_events e ON e.id = d.event_id", "JOIN resthooks r ON r.id = e.resthook_id"}
+	q.l.and("d.workspace_id = ?", workspaceID)
+	return q
+}
+
+// OfResthook keeps the deliveries of the resthook with a slug.
+func (q *DeliveryQuery) OfResthook(slug string) *DeliveryQuery { q.l.and("r.slug = ?", slug); return q }
+
+// WithStatus keeps the deliveries that stand where status says.
+func (q *DeliveryQuery) WithStatus(status DeliveryStatus) *DeliveryQuery {
+	q.l.and("d.status = ?", status)
+	return q
+}
+
+// OfEvents keeps the deliveries of some events.
+func (q *DeliveryQuery) OfEvents(eventIDs []int64) *DeliveryQuery {
+	q.l.and("d.event_id IN ?", eventIDs)
+	return q
+}

@@ -50,6 +50,7 @@ func connect(ctx context.Context, cfg *runtime.Config) (*app, error) {
 	store.Signals = rt.Signals
 	store.Rules = flows.NewRules()
 	host := flows.NewHost(store, rt.Log, flows.EngineOptions{HTTPClient: rt.HTTP, UserAgent: "flowsd"})
+	host.ResthookRetry = work.Schedule{Attempts: cfg.ResthookAttempts, Horizon: cfg.ResthookHorizon}
 	return &app{rt: rt, store: store, flows: host, gateway: gateway.New(rt, store, host)}, nil
 }
 

@@ -7,6 +7,7 @@
 //	flowsd import --workspace UUID [--db URL] FILE...
 //	flowsd receive --workspace UUID --urn URN [--db URL] TEXT...
 //	flowsd channel create|list --workspace UUID …
+//	flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status S]
 package main
 
 import (
@@ -37,6 +38,9 @@ Usage:
                         [--schemes tel] [--config JSON] [--db URL]
                                                   add a channel; prints {"uuid","name","type","address"}
   flowsd channel list --workspace UUID [--db URL] list a workspace's channels
+  flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status delivered|retrying|gone|failed]
+                             [--limit N] [--db URL]
+                                                  where resthook deliveries stand, newest first
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -91,6 +95,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return receive(rest, stdout, stderr)
 	case "channel":
 		return channelCommand(rest, stdout, stderr)
+	case "resthook":
+		return resthookCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

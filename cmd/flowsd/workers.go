@@ -14,6 +14,9 @@ import (
 // due by the clock and is found by polling.
 const waitsKind work.Kind = "waits"
 
+// resthookRetriesKind is the work of retrying failed resthook deliveries: they come due by the clock too.
+const resthookRetriesKind work.Kind = "resthook retries"
+
 // workers are the background work serve runs in this process, each kind on the one mechanism of package work:
 // a loop that claims rows and does them, woken by the signals of the transactions that make work.
 func (a *app) workers() []*work.Worker {
@@ -30,6 +33,10 @@ func (a *app) workers() []*work.Worker {
 	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: broadcastBatch}
 	for i := 0; i < cfg.BroadcastWorkers; i++ {
 		ws = append(ws, &work.Worker{Name: "broadcasts", Kind: models.WorkBroadcasts, Poll: cfg.WorkerPoll, Do: broadcasts.WorkOnce, Siblings: true, Log: log})
+	}
+	retries := &flows.ResthookRetries{Host: a.flows}
+	for i := 0; i < cfg.ResthookWorkers; i++ {
+		ws = append(ws, &work.Worker{Name: "resthook retries", Kind: resthookRetriesKind, Poll: cfg.WorkerPoll, Do: retries.WorkOnce, Log: log})
 	}
 	sender := a.sender()
 	for i := 0; i < cfg.SendWorkers; i++ {
