@@ -15,8 +15,8 @@ const MaxWebhookResponseBytes = 256 * 1024
 // EngineOptions configure the engine flowsd runs flows with.
 type EngineOptions struct {
 	// HTTPClient makes the calls flows make to webhooks and resthook subscribers: the runtime's, with its
-	// timeout and access control. Nil is a plain client with a 15 second timeout (the default client would
-	// wait for ever).
+	// timeout and deny list. Nil is a plain client with a 15 second timeout (the default client would wait for
+	// ever) and no deny list: for tests only.
 	HTTPClient *http.Client
 	// UserAgent is sent with those calls.
 	UserAgent string

@@ -26,13 +26,13 @@ type Gateway struct {
 	store *models.Store
 	flows *flows.Host
 	log   *slog.Logger
-	http  *http.Client // the runtime's, its calls traced for channel logs
+	http  *http.Client // the runtime's, its calls traced and their denials noted for channel logs
 }
 
 // New makes the gateway of a process.
 func New(rt *runtime.Runtime, store *models.Store, host *flows.Host) *Gateway {
 	traced := *rt.HTTP
-	traced.Transport = httpx.WithTraces(rt.HTTP.Transport)
+	traced.Transport = httpx.WithTraces(noteDenials{inner: rt.HTTP.Transport})
 	return &Gateway{rt: rt, store: store, flows: host, log: rt.Log, http: &traced}
 }
 

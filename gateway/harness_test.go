@@ -108,10 +108,19 @@ func handler(gw *gateway.Gateway) http.Handler {
 	return mux
 }
 
-// newProcess builds a process on a store, as cmd/flowsd's connect does.
+// newProcess builds a process on a store, as cmd/flowsd's connect does. Its config denies no address: the
+// SMS gateway is on loopback.
 func (e *env) newProcess(store *models.Store, limiter throttle.Limiter) process {
+	return e.newProcessWith(store, limiter, nil)
+}
+
+// newProcessWith builds a process whose config configure changes first.
+func (e *env) newProcessWith(store *models.Store, limiter throttle.Limiter, configure func(*runtime.Config)) process {
 	cfg := &runtime.Config{DB: e.db.URL, WebhookTimeout: 5 * time.Second, WorkerPoll: time.Second, StartBatch: 25,
 		SendWorkers: 1, SendConcurrency: 4, SendRetry: 5 * time.Minute, MaxBodyBytes: 1 << 20}
+	if configure != nil {
+		configure(cfg)
+	}
 	rt, err := runtime.New(e.ctx, cfg, runtime.Options{Clock: store.Now, UUIDs: store.NewUUID, Limiter: limiter,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	e.must(err)

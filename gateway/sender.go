@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -242,6 +243,7 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 	started := time.Now()
 	var res *channels.SendResult
 	tctx, traces := httpx.WithTraceCollector(ctx)
+	tctx, denied := withDenials(tctx)
 	if h == nil {
 		res = channels.Failed(channels.ErrorChannelConfig, fmt.Sprintf("no channel type %q", row.ChannelType))
 	} else if cfgErr != nil {
@@ -266,11 +268,16 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 		redact = redactor(h, ch)
 	}
 	msgID := m.ID
+	logErrors := res.Errors
+	if res.Status != channels.SendWired {
+		// the type says its call failed; the deny list says why
+		logErrors = append(slices.Clone(res.Errors), denied.sendErrors()...)
+	}
 	o.Log = &models.ChannelLog{UUID: g.store.NewUUID(), ChannelID: row.ID, MsgID: &msgID, LogType: models.LogMsgSend,
-		HTTPLogs: httpLogs(traces.Traces(), redact), Errors: jsonList(res.Errors), ElapsedMS: int(time.Since(started) / time.Millisecond),
+		HTTPLogs: httpLogs(traces.Traces(), redact), Errors: jsonList(logErrors), ElapsedMS: int(time.Since(started) / time.Millisecond),
 		CreatedOn: g.store.Now().UTC()}
 	if res.Status != channels.SendWired {
-		g.log.Debug("a send didn't go through", "msg", m.UUID, "status", res.Status, "errors", res.Errors)
+		g.log.Debug("a send didn't go through", "msg", m.UUID, "status", res.Status, "errors", logErrors)
 	}
 	return o
 }

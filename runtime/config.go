@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowsd/flowsd/netguard"
 	"github.com/flowsd/flowsd/throttle"
+	"github.com/nyaruka/gocommon/httpx"
 )
 
 // Config is every setting, from flags and FLOWSD_* environment variables (flags win).
@@ -28,6 +30,10 @@ type Config struct {
 	StartBatch     int           // contacts started per transaction
 	WorkerPoll     time.Duration // how often workers look for work nobody woke them for
 	WebhookTimeout time.Duration // bound on each webhook or resthook call a flow makes
+	// WebhooksDeny is where no outgoing call (webhooks, resthooks, channel sends) may connect: checked on the
+	// address dialed (package netguard). Nil allows everything, as a Config built in a test does; Flags gives
+	// netguard.DefaultDeny unless told otherwise.
+	WebhooksDeny *httpx.AccessConfig
 
 	SendWorkers      int           // goroutines sending messages through channels in this process (0: none)
 	SendConcurrency  int           // sends a sender makes at once
@@ -45,6 +51,10 @@ type setting struct {
 	flag, env, alt, def, help string
 }
 
+// emptyIsValue are the settings whose environment variable set empty is the value "", not unset: an empty deny
+// list allows everything, which must be asked for.
+var emptyIsValue = []string{"webhooks-deny"}
+
 var settings = []setting{
 	{"addr", "FLOWSD_ADDR", "", "127.0.0.1:8000", "HOST:PORT to listen on"},
 	{"db", "FLOWSD_DB", "DATABASE_URL", "sqlite:flowsd.db", "database URL: postgres://… or sqlite:PATH"},
@@ -58,6 +68,7 @@ var settings = []setting{
 	{"start-batch", "FLOWSD_START_BATCH", "", "25", "contacts a start worker starts per transaction"},
 	{"worker-poll", "FLOWSD_WORKER_POLL", "", "1s", "how often workers look in the database for work nobody signalled (flow starts, wait timeouts and expiries, smart groups)"},
 	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call, or a channel's send, may take"},
+	{"webhooks-deny", "FLOWSD_WEBHOOKS_DENY", "", strings.Join(netguard.DefaultDeny, ","), "comma-separated IPs and CIDR networks no outgoing call (webhooks, resthooks, channel sends) may connect to, checked after DNS and on every redirect; empty allows everything, loopback included"},
 	{"send-workers", "FLOWSD_SEND_WORKERS", "", "2", "goroutines sending messages through channels in this process; 0 leaves sending to other processes"},
 	{"send-concurrency", "FLOWSD_SEND_CONCURRENCY", "", "32", "sends each send worker makes at once"},
 	{"send-retry", "FLOWSD_SEND_RETRY", "", "5m", "how long an errored send waits before it is tried again (twice as long the second time; the third error fails it)"},
@@ -84,7 +95,7 @@ func Flags(fs *flag.FlagSet, which ...string) func() (*Config, error) {
 				def = v
 			}
 		}
-		if v := os.Getenv(s.env); v != "" {
+		if v, ok := os.LookupEnv(s.env); ok && (v != "" || contains(emptyIsValue, s.flag)) {
 			def = v
 		}
 		values[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s [env %s]", s.help, envHelp))
@@ -139,6 +150,9 @@ func build(values map[string]*string) (*Config, error) {
 	}
 	if cfg.WebhookTimeout, err = time.ParseDuration(get("webhook-timeout")); err != nil || cfg.WebhookTimeout <= 0 {
 		return nil, fmt.Errorf("invalid webhook timeout %q", get("webhook-timeout"))
+	}
+	if cfg.WebhooksDeny, err = netguard.Parse(get("webhooks-deny")); err != nil {
+		return nil, fmt.Errorf("invalid webhooks deny list (--webhooks-deny, FLOWSD_WEBHOOKS_DENY): %v", err)
 	}
 	for _, n := range []struct {
 		name string

@@ -6,11 +6,13 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/flowsd/flowsd/netguard"
 	"github.com/flowsd/flowsd/throttle"
 	"github.com/flowsd/flowsd/work"
 	"github.com/google/uuid"
@@ -37,8 +39,8 @@ type Runtime struct {
 	NewUUID  UUIDGen
 	Throttle throttle.Limiter
 
-	// HTTP makes the calls flows make to webhooks and resthook subscribers: built once, through gocommon's
-	// httpx, so that access control, traces and mocks apply to every caller.
+	// HTTP makes every outgoing call: flows' webhooks and resthooks, channels' sends. Built once, so that the
+	// timeout and the deny list (Config.WebhooksDeny, checked as each connection is dialed) apply to every caller.
 	HTTP *http.Client
 
 	// Work runs this process's background work; Signals wake its workers (see package work).
@@ -54,10 +56,9 @@ type Options struct {
 	UUIDs   UUIDGen
 	Logger  *slog.Logger
 	Limiter throttle.Limiter
-	// Transport carries outgoing HTTP calls (httpx.WithMocks, say); nil is the default transport.
+	// Transport carries outgoing HTTP calls in place of the guarded transport (httpx.WithMocks, say): the deny
+	// list is checked as connections are dialed, so it doesn't apply to a transport that dials none.
 	Transport http.RoundTripper
-	// Access restricts where outgoing HTTP calls may go; nil allows everything.
-	Access *httpx.AccessConfig
 }
 
 // New builds the runtime cfg describes, connecting to Redis when cfg names it.
@@ -73,7 +74,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 		rt.NewUUID = RandomUUID
 	}
 	rt.Work = work.NewGroup(rt.Log)
-	rt.HTTP = newHTTPClient(cfg.WebhookTimeout, opts.Transport, opts.Access)
+	rt.HTTP = newHTTPClient(cfg.WebhookTimeout, opts.Transport, cfg.WebhooksDeny, rt.Log)
 
 	switch {
 	case opts.Limiter != nil:
@@ -92,18 +93,33 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 }
 
 // newHTTPClient is the client of every outgoing call: bounded in time (the default client waits for ever),
-// with access control when configured.
-func newHTTPClient(timeout time.Duration, transport http.RoundTripper, access *httpx.AccessConfig) *http.Client {
+// refusing to connect where deny says (no proxy from the environment, which would carry calls past the check),
+// and logging what it refused.
+func newHTTPClient(timeout time.Duration, transport http.RoundTripper, deny *httpx.AccessConfig, log *slog.Logger) *http.Client {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
 	if transport == nil {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
+		transport = netguard.Transport(deny)
 	}
-	if access != nil {
-		transport = httpx.WithAccessControl(transport, access)
+	return &http.Client{Timeout: timeout, Transport: logDenials{inner: transport, log: log}}
+}
+
+// logDenials logs each call the deny list refused: the engine's webhook service keeps only that the call
+// couldn't connect (connection_error), so the log is where the reason is told.
+type logDenials struct {
+	inner http.RoundTripper
+	log   *slog.Logger
+}
+
+func (t logDenials) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.inner.RoundTrip(req)
+	var denied *netguard.DeniedError
+	if errors.As(err, &denied) {
+		// the host only: a URL may carry a channel's secrets
+		t.log.Warn("outgoing call denied", "host", req.URL.Host, "address", denied.IP.String(), "error", denied.Error())
 	}
-	return &http.Client{Timeout: timeout, Transport: transport}
+	return resp, err
 }
 
 // OnClose has fn called when the runtime closes, after background work has stopped; the last added is called

@@ -1,14 +1,22 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"flag"
-	"net"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/flowsd/flowsd/netguard"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/throttle"
 	"github.com/nyaruka/gocommon/httpx"
@@ -53,8 +61,81 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// TestHTTPClient: every outgoing call goes through the one client, built with httpx: bounded by the webhook
-// timeout, through the transport given (mocks, in tests) and refused by access control where it is set.
+// TestWebhooksDeny: the deny list defaults to netguard's; a flag or the environment replaces it, flags
+// winning; set empty, by either, it allows everything; what isn't an address or a network stops the start with
+// the item named; a command that doesn't take the setting keeps the default.
+func TestWebhooksDeny(t *testing.T) {
+	t.Setenv("FLOWSD_WEBHOOKS_DENY", "") // set empty, then unset: the test's own environment doesn't count
+	os.Unsetenv("FLOWSD_WEBHOOKS_DENY")
+	nets := func(cfg *runtime.Config) string {
+		if cfg.WebhooksDeny == nil {
+			return "nothing"
+		}
+		var out []string
+		for _, ip := range cfg.WebhooksDeny.DisallowedIPs {
+			out = append(out, ip.String())
+		}
+		for _, n := range cfg.WebhooksDeny.DisallowedNets {
+			out = append(out, n.String())
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	def := slices.Clone(netguard.DefaultDeny)
+	sort.Strings(def)
+	if got := nets(config(t)); got != strings.Join(def, ",") {
+		t.Errorf("default %s, want %s", got, def)
+	}
+	if got := nets(config(t, "--webhooks-deny", "")); got != "nothing" {
+		t.Errorf("empty flag denies %s", got)
+	}
+	if got := nets(config(t, "--webhooks-deny", "10.0.0.0/8, 127.0.0.2")); got != "10.0.0.0/8,127.0.0.2" {
+		t.Errorf("flag denies %s", got)
+	}
+
+	t.Setenv("FLOWSD_WEBHOOKS_DENY", "192.168.0.0/16")
+	if got := nets(config(t)); got != "192.168.0.0/16" {
+		t.Errorf("environment denies %s", got)
+	}
+	if got := nets(config(t, "--webhooks-deny", "10.0.0.0/8")); got != "10.0.0.0/8" {
+		t.Errorf("flag over environment denies %s", got)
+	}
+	t.Setenv("FLOWSD_WEBHOOKS_DENY", "")
+	if got := nets(config(t)); got != "nothing" {
+		t.Errorf("environment set empty denies %s", got)
+	}
+	os.Unsetenv("FLOWSD_WEBHOOKS_DENY")
+
+	for _, bad := range []string{"10.0.0.0/33", "127.0.0.1,localhost", "*"} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		build := runtime.Flags(fs)
+		if err := fs.Parse([]string{"--webhooks-deny", bad}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := build()
+		if err == nil || !strings.HasPrefix(err.Error(), "invalid webhooks deny list (--webhooks-deny, FLOWSD_WEBHOOKS_DENY): couldn't parse '") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+
+	t.Setenv("FLOWSD_WEBHOOKS_DENY", "")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	build := runtime.Flags(fs, "db")
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nets(cfg); got != strings.Join(def, ",") {
+		t.Errorf("a command without the setting denies %s", got)
+	}
+}
+
+// TestHTTPClient: every outgoing call goes through the one client: bounded by the webhook timeout, through the
+// transport given (mocks, in tests), and refused, with a typed error and a log line, where the deny list says;
+// a Config built by hand denies nothing.
 func TestHTTPClient(t *testing.T) {
 	ctx := context.Background()
 	mocks := httpx.WithMocks(nil, map[string][]*httpx.MockResponse{
@@ -74,24 +155,36 @@ func TestHTTPClient(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	var hits atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.WriteHeader(204) }))
 	defer server.Close()
-	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-	guarded, err := runtime.New(ctx, config(t), runtime.Options{Access: httpx.NewAccessConfig(time.Second, nil, []*net.IPNet{loopback})})
+	var logged bytes.Buffer
+	guarded, err := runtime.New(ctx, config(t), runtime.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer guarded.Close()
-	if _, err := guarded.HTTP.Get(server.URL); err == nil {
-		t.Error("access control let a call to loopback through")
+	_, err = guarded.HTTP.Get(server.URL + "/?token=sekrit")
+	var denied *netguard.DeniedError
+	if !errors.As(err, &denied) || denied.IP.String() != "127.0.0.1" || hits.Load() != 0 {
+		t.Fatalf("the default deny list let a call to loopback through: %v, %d requests", err, hits.Load())
 	}
-	open, err := runtime.New(ctx, config(t), runtime.Options{})
-	if err != nil {
-		t.Fatal(err)
+	if line := logged.String(); !strings.Contains(line, "outgoing call denied") || !strings.Contains(line, "address=127.0.0.1") ||
+		!strings.Contains(line, "flowsd: address 127.0.0.1 is denied by FLOWSD_WEBHOOKS_DENY") || strings.Contains(line, "sekrit") {
+		t.Errorf("logged %q", line)
 	}
-	defer open.Close()
-	if resp, err := open.HTTP.Get(server.URL); err != nil || resp.StatusCode != 204 {
-		t.Errorf("no access control: %v %v", resp, err)
+
+	for name, cfg := range map[string]*runtime.Config{"an empty list": config(t, "--webhooks-deny", ""), "a Config built by hand": {}} {
+		open, err := runtime.New(ctx, cfg, runtime.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer open.Close()
+		if resp, err := open.HTTP.Get(server.URL); err != nil || resp.StatusCode != 204 {
+			t.Errorf("%s: %v %v", name, resp, err)
+		} else {
+			resp.Body.Close()
+		}
 	}
 }
 

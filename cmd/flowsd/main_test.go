@@ -155,6 +155,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", "--start-batch", "0", "--db", db}, 2, "invalid start batch size"},
 		{[]string{"serve", "--worker-poll", "soon", "--db", db}, 2, "invalid worker poll interval"},
 		{[]string{"serve", "--webhook-timeout", "-5s", "--db", db}, 2, "invalid webhook timeout"},
+		{[]string{"serve", "--webhooks-deny", "10.0.0.0/33", "--db", db}, 2, "invalid webhooks deny list (--webhooks-deny, FLOWSD_WEBHOOKS_DENY): couldn't parse '10.0.0.0/33' as an IP network"},
+		{[]string{"receive", "--webhooks-deny", "localhost", "--workspace", ws.Workspace.UUID, "--urn", "tel:+250788123123", "--db", db, "hi"}, 2, "couldn't parse 'localhost' as an IP address"},
 		{[]string{"serve", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}, 1, "postgres database"},
 	}
 	for _, c := range cases {
@@ -162,6 +164,9 @@ func TestCommandLineErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errOut, c.msg) {
 			t.Errorf("flowsd %s: exit %d (want %d), stderr %q (want %q)", strings.Join(c.args, " "), code, c.code, errOut, c.msg)
 		}
+	}
+	if _, errOut, code := flowsd(t, []string{"FLOWSD_WEBHOOKS_DENY=10.0.0.0/8,nope"}, "serve", "--db", db); code != 2 || !strings.Contains(errOut, "couldn't parse 'nope' as an IP address") {
+		t.Errorf("serve with FLOWSD_WEBHOOKS_DENY=10.0.0.0/8,nope: exit %d, %q", code, errOut)
 	}
 	// nothing half-made: still one workspace
 	out, _, _ = flowsd(t, nil, "migrate", "--db", db)
@@ -175,7 +180,7 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, s := range []string{"-addr", "FLOWSD_ADDR", "-db", "FLOWSD_DB", "DATABASE_URL", "-redis", "FLOWSD_REDIS_URL", "FLOWSD_REDIS_PREFIX", "-rates", "FLOWSD_RATES", "FLOWSD_LOG_LEVEL", "FLOWSD_SHUTDOWN_TIMEOUT", "FLOWSD_MAX_BODY"} {
+	for _, s := range []string{"-addr", "FLOWSD_ADDR", "-db", "FLOWSD_DB", "DATABASE_URL", "-redis", "FLOWSD_REDIS_URL", "FLOWSD_REDIS_PREFIX", "-rates", "FLOWSD_RATES", "FLOWSD_LOG_LEVEL", "FLOWSD_SHUTDOWN_TIMEOUT", "FLOWSD_MAX_BODY", "-webhooks-deny", "FLOWSD_WEBHOOKS_DENY", "169.254.0.0/16"} {
 		if !strings.Contains(errOut, s) {
 			t.Errorf("serve --help does not mention %s", s)
 		}

@@ -114,7 +114,7 @@ func BenchmarkBroadcast(b *testing.B) {
 		b.Fatalf("import: %s", errOut)
 	}
 
-	srv := startServer(b, []string{"FLOWSD_DB=" + db.URL, fmt.Sprintf("FLOWSD_SEND_CONCURRENCY=%d", concurrency)})
+	srv := startServer(b, []string{"FLOWSD_DB=" + db.URL, fmt.Sprintf("FLOWSD_SEND_CONCURRENCY=%d", concurrency), "FLOWSD_WEBHOOKS_DENY="})
 	defer srv.stop(b)
 	s := &messagingSetup{token: token}
 

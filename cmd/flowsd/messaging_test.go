@@ -101,8 +101,9 @@ func newMessagingSetup(t *testing.T, dbURL string, languages string, tps int) *m
 	return s
 }
 
+// env is the server's environment: the sink is on loopback, so the deny list is set empty to allow it.
 func (s *messagingSetup) env() []string {
-	return []string{"FLOWSD_DB=" + s.dbURL, "FLOWSD_WORKER_POLL=50ms", "FLOWSD_SEND_RETRY=300ms"}
+	return []string{"FLOWSD_DB=" + s.dbURL, "FLOWSD_WORKER_POLL=50ms", "FLOWSD_SEND_RETRY=300ms", "FLOWSD_WEBHOOKS_DENY="}
 }
 
 // api calls the API with the admin token.
@@ -412,6 +413,44 @@ func TestChannelCommands(t *testing.T) {
 		must(t, db.Raw("SELECT COUNT(*) FROM channels").Scan(&n).Error)
 		if n != 1 {
 			t.Fatalf("%d channels after the refused commands", n)
+		}
+	})
+}
+
+// TestDefaultDenyListStopsSends: a server started without FLOWSD_WEBHOOKS_DENY keeps the default list, so a
+// channel sending to a gateway on loopback never reaches it: the message errors, is tried again, and fails,
+// each attempt's channel log saying why.
+func TestDefaultDenyListStopsSends(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		s := newMessagingSetup(t, dbURL, "eng", 10)
+		srv := startServer(t, []string{"FLOWSD_DB=" + dbURL, "FLOWSD_WORKER_POLL=50ms", "FLOWSD_SEND_RETRY=100ms"})
+		defer srv.stop(t)
+
+		s.receive(t, srv, "+250788123123", "color")
+		db := testdb.Raw(t, dbURL)
+		var status string
+		waitFor(t, "the question to fail", 30*time.Second, func() bool {
+			must(t, db.Raw("SELECT status FROM msgs WHERE direction = 'out'").Scan(&status).Error)
+			return status == "failed"
+		})
+		s.sink.mu.Lock()
+		tries := len(s.sink.tries)
+		s.sink.mu.Unlock()
+		if tries != 0 {
+			t.Fatalf("the gateway on loopback got %d messages", tries)
+		}
+		var errs []string
+		must(t, db.Raw("SELECT errors FROM channel_logs WHERE log_type = 'msg_send' ORDER BY id").Scan(&errs).Error)
+		if len(errs) != 3 {
+			t.Fatalf("%d send logs, want 3", len(errs))
+		}
+		for _, e := range errs {
+			if !strings.Contains(e, "flowsd: address 127.0.0.1 is denied by FLOWSD_WEBHOOKS_DENY") {
+				t.Errorf("send log errors %s", e)
+			}
+		}
+		if !strings.Contains(srv.stderr(), "outgoing call denied") {
+			t.Errorf("the server didn't log the denials: %s", srv.stderr())
 		}
 	})
 }

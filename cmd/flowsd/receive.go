@@ -18,7 +18,7 @@ import (
 // {"msg": uuid, "contact": uuid, "replies": [text, ...]}.
 func receive(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("flowsd receive", flag.ContinueOnError)
-	config := runtime.Flags(fs, "db", "webhook-timeout")
+	config := runtime.Flags(fs, "db", "webhook-timeout", "webhooks-deny")
 	workspace := fs.String("workspace", "", "UUID of the workspace (required)")
 	urn := fs.String("urn", "", "the sender's URN, e.g. tel:+250788123123 (required)")
 	fs.Usage = func() {
