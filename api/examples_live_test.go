@@ -18,8 +18,9 @@ import (
 	"github.com/flowsd/flowsd/testdb"
 )
 
-// generatedKeys hold values the server makes up (UUIDs, times, URLs holding them), which no example can predict.
-var generatedKeys = []string{"uuid", "created_on", "modified_on", "url"}
+// generatedKeys hold values the server makes up (ids, UUIDs, times, URLs holding them), which no example can
+// predict.
+var generatedKeys = []string{"id", "uuid", "created_on", "modified_on", "url"}
 
 // TestExamplesAreWhatTheServerAnswers runs every endpoint's examples against a real server, as the docs
 // show them and the explorer sends them: the write's example creates its object, the GET's example finds it,
@@ -52,9 +53,13 @@ func TestExamplesAreWhatTheServerAnswers(t *testing.T) {
 		for i := len(api.Registry) - 1; i >= 0; i-- {
 			ep := api.Registry[i]
 			if op := ep.Delete; op != nil {
-				// the example names an object of its own; delete the one the example write made
+				// the example names an object of its own; delete the one the example write made, by the key it names
 				q, _ := url.ParseQuery(op.Docs.Example.Query)
-				q.Set("uuid", fmt.Sprint(created[ep.Name]["uuid"]))
+				key := "uuid"
+				if q.Has("id") {
+					key = "id"
+				}
+				q.Set(key, fmt.Sprint(created[ep.Name][key]))
 				e.runExample(t, ep, exampleToken(ep), "DELETE", op.Docs.Example, q.Encode())
 			}
 		}

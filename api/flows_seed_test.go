@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
 )
 
@@ -181,6 +183,12 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 	case "flow_starts":
 		e.seedFlow("nyaruka", "f5901b62-ba76-4003-9c62-72fdacc1b7b7", "Registration", false, true)
 		e.seedExampleContact()
+	case "resthooks": // as importing a flow that calls it makes it
+		e.seedResthook("nyaruka", "new-mother", true, seedAt(9, 0), seedAt(9, 0))
+	case "resthook_events":
+		var hook models.Resthook
+		e.must(e.db.Raw.Where("workspace_id = ? AND slug = ?", e.ws["nyaruka"].ID, "new-mother").Take(&hook).Error)
+		e.seedResthookEvent(&hook, examplePayload(e), seedAt(9, 5)) // a payload of the example's shape, as a flow gives one
 	case "channels", "channel_events", "message_actions":
 		e.seedMessagingExample(endpoint)
 	case "messages":
@@ -291,4 +299,20 @@ func seedFlowWorld(e *env) *flowWorld {
 	// deleted after their runs and starts were made, as a contact is
 	e.deactivate(&models.Contact{}, w.gone.ID)
 	return w
+}
+
+// examplePayload is the payload the resthook_events example shows.
+func examplePayload(e *env) string {
+	e.t.Helper()
+	for _, ep := range api.Registry {
+		if ep.Name == "resthook_events" {
+			var answer struct {
+				Results []struct{ Data json.RawMessage }
+			}
+			e.must(json.Unmarshal([]byte(ep.Get.Docs.Example.AnswerJSON()), &answer))
+			return string(answer.Results[0].Data)
+		}
+	}
+	e.t.Fatal("no resthook_events endpoint")
+	return ""
 }

@@ -199,7 +199,12 @@ func intParam(q url.Values, name string) (int64, error) {
 	if len(vals) == 0 {
 		return 0, nil
 	}
-	s := strings.TrimSpace(vals[len(vals)-1])
+	return parseIntParam(name, vals[len(vals)-1])
+}
+
+// parseIntParam reads one integer parameter's value as intParam does.
+func parseIntParam(name, value string) (int64, error) {
+	s := strings.TrimSpace(value)
 	if !pythonInt.MatchString(s) {
 		return 0, errQuery(fmt.Sprintf("Value for %s must be an integer", name))
 	}
@@ -208,6 +213,16 @@ func intParam(q url.Values, name string) (int64, error) {
 		return -1, nil
 	}
 	return n, nil
+}
+
+// requireIDLookup reads the ?id= that names the object a DELETE removes: required as any DELETE lookup is,
+// and an integer as any id parameter is. The value is read as other lookups read theirs (the first given).
+func requireIDLookup(q url.Values) (int64, error) {
+	_, value, err := requireLookup(q, "id")
+	if err != nil {
+		return 0, err
+	}
+	return parseIntParam("id", value)
 }
 
 // The filters many listings share, each a models builder method of the same name.

@@ -44,7 +44,7 @@ func (v *validation) MarshalJSON() ([]byte, error) {
 }
 
 // charField describes a DRF CharField: whitespace trimmed, then its validators run in DRF's order (the
-// field's own validators, then length, then null characters), every failure reported.
+// field's own validators, then length, then null characters, then those of its type), every failure reported.
 type charField struct {
 	required   bool
 	allowNull  bool
@@ -52,6 +52,8 @@ type charField struct {
 	maxLen     int
 	minLen     int
 	validators []func(string) []string
+	// typeValidators are those a subclass of CharField adds after the length and null checks (URLField's)
+	typeValidators []func(string) []string
 }
 
 // char reads name as a charField. present is false when the key is absent; value is nil for an allowed null.
@@ -108,6 +110,9 @@ func (in *input) char(v *validation, name string, f charField) (value *string, p
 	}
 	if strings.ContainsRune(s, 0) {
 		msgs = append(msgs, "Null characters are not allowed.")
+	}
+	for _, validate := range f.typeValidators {
+		msgs = append(msgs, validate(s)...)
 	}
 	if len(msgs) > 0 {
 		v.add(name, msgs...)
