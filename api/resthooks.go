@@ -28,7 +28,9 @@ var (
 			` "results": {"name": {"category": "All Responses", "category_localized": "All Responses", "created_on": "2025-01-06T16:33:01.123456Z", "input": "Ben", "name": "Name", "node_uuid": "2f4bb7c0-1b3c-4b7e-9b11-6d2d3bba4b5e", "value": "Ben"}},` +
 			` "run": {"uuid": "0199c5c0-8f9b-76ea-a955-193ad8ed8606", "created_on": "2025-01-06T16:33:00.654321Z"},` +
 			` "input": null, "channel": null}`,
-		CreatedOn: exampleHookTime.Add(time.Hour + 2*time.Second)}, Slug: exampleResthook.Slug}
+		CreatedOn: exampleHookTime.Add(time.Hour + 2*time.Second)}, Slug: exampleResthook.Slug,
+		Deliveries: []models.DeliveryListing{{ResthookDelivery: models.ResthookDelivery{TargetURL: exampleSubscription.TargetURL,
+			Status: models.DeliveryDelivered, Attempts: 2, LastStatusCode: 200, LastAttemptOn: exampleHookTime.Add(time.Hour + 8*time.Second)}}}}
 )
 
 var resthooksListDocs = OperationDocs{Title: "List Resthooks",
@@ -81,16 +83,38 @@ func convertResthookSubscriber(_ *Ctx, s *models.SubscriberListing) any {
 	return resthookSubscriberOut{ID: s.ID, Resthook: s.Slug, TargetURL: s.TargetURL, CreatedOn: apiTime(s.CreatedOn)}
 }
 
-// resthookEventOut is RapidPro's resthook event: the payload a flow gave the resthook, as the object it is.
+// resthookEventOut is RapidPro's resthook event: the payload a flow gave the resthook, as the object it is, and
+// (beyond RapidPro, which never retries) where its delivery to each subscriber stands.
 type resthookEventOut struct {
-	Resthook  string      `json:"resthook"`
-	Data      *jsonObject `json:"data"`
-	CreatedOn apiTime     `json:"created_on"`
+	Resthook   string        `json:"resthook"`
+	Data       *jsonObject   `json:"data"`
+	CreatedOn  apiTime       `json:"created_on"`
+	Deliveries []deliveryOut `json:"deliveries"`
 }
 
-// convertResthookEvent writes one event; what is known of its delivery can be added here.
+// deliveryOut is one subscriber's delivery of an event: delivered, retrying (next_attempt_on says when),
+// gone (the subscriber answered 410 and was removed) or failed (refused, or given up).
+type deliveryOut struct {
+	TargetURL      string   `json:"target_url"`
+	Status         string   `json:"status"`
+	Attempts       int      `json:"attempts"`
+	LastStatusCode int      `json:"last_status_code"`
+	LastAttemptOn  apiTime  `json:"last_attempt_on"`
+	NextAttemptOn  *apiTime `json:"next_attempt_on"`
+}
+
 func convertResthookEvent(_ *Ctx, e *models.ResthookEventListing) any {
-	return resthookEventOut{Resthook: e.Slug, Data: storedObject(e.Data), CreatedOn: apiTime(e.CreatedOn)}
+	out := resthookEventOut{Resthook: e.Slug, Data: storedObject(e.Data), CreatedOn: apiTime(e.CreatedOn), Deliveries: []deliveryOut{}}
+	for _, d := range e.Deliveries {
+		o := deliveryOut{TargetURL: d.TargetURL, Status: string(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatusCode,
+			LastAttemptOn: apiTime(d.LastAttemptOn)}
+		if d.NextAttemptOn != nil {
+			next := apiTime(*d.NextAttemptOn)
+			o.NextAttemptOn = &next
+		}
+		out.Deliveries = append(out.Deliveries, o)
+	}
+	return out
 }
 
 // listResthooks answers a page of active resthooks, the most recently changed first (?reverse=true: last).
@@ -121,7 +145,13 @@ func listResthookEvents(c *Ctx) error {
 	if slug := c.query.Get("resthook"); slug != "" {
 		q = q.OfResthook(slug)
 	}
-	return respondPage(c, order{}, q.Page, convertEach(func(e *models.ResthookEventListing) any { return convertResthookEvent(c, e) }))
+	convert := convertEach(func(e *models.ResthookEventListing) any { return convertResthookEvent(c, e) })
+	return respondPage(c, order{}, q.Page, func(rows []models.ResthookEventListing) ([]any, error) {
+		if err := c.store().WithDeliveries(c.Request().Context(), c.ws().ID, rows); err != nil {
+			return nil, err
+		}
+		return convert(rows)
+	})
 }
 
 func noResthook(slug string) string { return "No resthook with slug: " + slug }

@@ -35,9 +35,19 @@ func (e *env) seedSubscriber(hook *models.Resthook, url string, active bool, cre
 	return s
 }
 
-func (e *env) seedResthookEvent(hook *models.Resthook, data string, created time.Time) {
+func (e *env) seedResthookEvent(hook *models.Resthook, data string, created time.Time) *models.ResthookEvent {
 	e.t.Helper()
-	e.insert(&models.ResthookEvent{WorkspaceID: hook.WorkspaceID, ResthookID: hook.ID, Data: data, CreatedOn: created})
+	ev := &models.ResthookEvent{WorkspaceID: hook.WorkspaceID, ResthookID: hook.ID, Data: data, CreatedOn: created}
+	e.insert(ev)
+	return ev
+}
+
+// seedDelivery records an event's delivery to a subscriber as the flow's call and the retries leave it.
+func (e *env) seedDelivery(ev *models.ResthookEvent, sub *models.ResthookSubscriber, status models.DeliveryStatus, attempts, code int, last time.Time, next *time.Time) {
+	e.t.Helper()
+	e.insert(&models.ResthookDelivery{WorkspaceID: ev.WorkspaceID, EventID: ev.ID, SubscriberID: sub.ID, TargetURL: sub.TargetURL,
+		IdempotencyKey: models.DeliveryKey(sub.TargetURL, []byte(ev.Data)), Status: status, Attempts: attempts, LastStatusCode: code,
+		FirstAttemptOn: ev.CreatedOn, LastAttemptOn: last, NextAttemptOn: next})
 }
 
 // payload is a resthook payload as goflow writes it (its keys in goflow's order), for a contact and a result.
@@ -62,19 +72,24 @@ func seedResthookWorld(e *env) {
 	weni := e.seedResthook("weni", "weni-hook", true, hookAt(8, 0, 0), hookAt(8, 0, 0))
 	anon := e.seedResthook("anon", "anon-hook", true, hookAt(8, 0, 0), hookAt(8, 0, 0))
 
-	e.seedSubscriber(mother, "https://a.example.com/mother", true, hookAt(9, 0, 0))          // 1
-	e.seedSubscriber(mother, "http://b.example.com/mother?x=1", true, hookAt(9, 10, 0))      // 2
-	e.seedSubscriber(father, "https://a.example.com/father", true, hookAt(9, 20, 0))         // 3
-	e.seedSubscriber(mother, "https://old.example.com/unsubscribed", false, hookAt(9, 5, 0)) // 4, deleted
-	e.seedSubscriber(gone, "https://gone.example.com/hook", true, hookAt(9, 30, 0))          // 5, of a deleted resthook
-	e.seedSubscriber(theirMother, "https://t.example.com/mother", true, hookAt(9, 15, 0))    // 6, Trileet's
-	e.seedSubscriber(weni, "https://weni.example.com/hook", true, hookAt(9, 0, 0))           // 7, Weni's
+	motherA := e.seedSubscriber(mother, "https://a.example.com/mother", true, hookAt(9, 0, 0))        // 1
+	motherB := e.seedSubscriber(mother, "http://b.example.com/mother?x=1", true, hookAt(9, 10, 0))    // 2
+	e.seedSubscriber(father, "https://a.example.com/father", true, hookAt(9, 20, 0))                  // 3
+	e.seedSubscriber(mother, "https://old.example.com/unsubscribed", false, hookAt(9, 5, 0))          // 4, deleted
+	e.seedSubscriber(gone, "https://gone.example.com/hook", true, hookAt(9, 30, 0))                   // 5, of a deleted resthook
+	theirSub := e.seedSubscriber(theirMother, "https://t.example.com/mother", true, hookAt(9, 15, 0)) // 6, Trileet's
+	e.seedSubscriber(weni, "https://weni.example.com/hook", true, hookAt(9, 0, 0))                    // 7, Weni's
 
-	e.seedResthookEvent(mother, payload("c1000000-0000-4000-8000-000000000001", "Joe Blow", "Joe"), hookAt(10, 0, 0))
+	joe := e.seedResthookEvent(mother, payload("c1000000-0000-4000-8000-000000000001", "Joe Blow", "Joe"), hookAt(10, 0, 0))
+	// Joe's payload reached the first subscriber on its second attempt; the second still fails and is retried
+	next := hookAt(10, 0, 20)
+	e.seedDelivery(joe, motherA, models.DeliveryDelivered, 2, 200, hookAt(10, 0, 5), nil)
+	e.seedDelivery(joe, motherB, models.DeliveryRetrying, 2, 503, hookAt(10, 0, 5), &next)
 	e.seedResthookEvent(father, payload("c1000000-0000-4000-8000-000000000002", "Frank", "Frank"), hookAt(10, 5, 0))
 	e.seedResthookEvent(mother, `{"z": 1, "a": {"y": [true, null, 1.5], "b": "two"}}`, hookAt(10, 10, 0))
 	e.seedResthookEvent(gone, `{"contact": {"name": "Gone"}}`, hookAt(10, 15, 0))
-	e.seedResthookEvent(theirMother, `{"contact": {"name": "Not Yours"}}`, hookAt(10, 20, 0))
+	theirs := e.seedResthookEvent(theirMother, `{"contact": {"name": "Not Yours"}}`, hookAt(10, 20, 0))
+	e.seedDelivery(theirs, theirSub, models.DeliveryFailed, 1, 400, hookAt(10, 20, 0), nil)
 	e.seedResthookEvent(weni, `{"contact": {"name": "Kayônza 🎉"}}`, hookAt(10, 0, 0))
 	e.seedResthookEvent(anon, `not a JSON object`, hookAt(10, 0, 0))
 }

@@ -32,13 +32,16 @@ type Assets struct {
 	groups      map[assets.GroupUUID]*models.Group
 	fields      map[string]*models.Field // by key
 	labels      map[assets.LabelUUID]int64
-	resthooks   map[string]int64 // by slug
-	subscribers map[subscriberKey]int64
+	resthooks   map[string]int64        // by slug
+	subscribers map[string][]subscriber // by resthook slug
 	channels    map[assets.ChannelUUID]*models.Channel
 }
 
-// subscriberKey is a subscriber by its resthook's slug and its URL as a request to it gives it back.
-type subscriberKey struct{ slug, url string }
+// subscriber is one of a resthook's subscribers, its URL as a request to it gives it back.
+type subscriber struct {
+	id  int64
+	url string
+}
 
 // Channel is one of the workspace's channels, nil if unknown.
 func (a *Assets) Channel(uuid assets.ChannelUUID) *models.Channel { return a.channels[uuid] }
@@ -128,7 +131,7 @@ func (c *AssetCache) Get(ctx context.Context, ws *models.Workspace) (*Assets, er
 func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) (*Assets, error) {
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
-		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}, subscribers: map[subscriberKey]int64{},
+		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}, subscribers: map[string][]subscriber{},
 		channels: map[assets.ChannelUUID]*models.Channel{}}
 
 	flowRows, err := store.Flows(ws.ID).All(ctx)
@@ -203,7 +206,7 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	for _, h := range hooks {
 		a.resthooks[h.Slug] = h.ID
 		for i, target := range h.Targets {
-			a.subscribers[subscriberKey{h.Slug, models.NormalizeTargetURL(target)}] = h.SubscriberIDs[i]
+			a.subscribers[h.Slug] = append(a.subscribers[h.Slug], subscriber{h.SubscriberIDs[i], models.NormalizeTargetURL(target)})
 		}
 		src.resthooks = append(src.resthooks, static.NewResthook(h.Slug, h.Targets))
 	}

@@ -116,7 +116,7 @@ func (h *Host) delivery(a *Assets, evt *events.WebhookCalled, hook *models.Resth
 	if hook == nil {
 		return nil
 	}
-	subscriberID, ok := a.subscribers[subscriberKey{evt.Resthook, evt.URL}]
+	sub, ok := subscriberOf(a, evt, hook)
 	if !ok {
 		return nil
 	}
@@ -125,12 +125,12 @@ func (h *Host) delivery(a *Assets, evt *events.WebhookCalled, hook *models.Resth
 		code = 0
 	}
 	d := &models.ResthookDelivery{
-		WorkspaceID: a.Workspace.ID, Event: hook, SubscriberID: subscriberID, FlowID: flowID, TargetURL: evt.URL,
-		IdempotencyKey: models.DeliveryKey(evt.URL, []byte(hook.Data)), Status: deliveryStatus(code), Attempts: 1,
+		WorkspaceID: a.Workspace.ID, Event: hook, SubscriberID: sub.id, FlowID: flowID, TargetURL: sub.url,
+		IdempotencyKey: models.DeliveryKey(sub.url, []byte(hook.Data)), Status: deliveryStatus(code), Attempts: 1,
 		LastStatusCode: code, LastError: callError(code, nil), FirstAttemptOn: at, LastAttemptOn: at,
 	}
 	if d.Status == models.DeliveryRetrying {
-		d.NextAttemptOn, d.Status, d.LastError = h.nextAttempt(at, 1, at, responseHeader(evt.Response, "Retry-After"), d.LastError)
+		d.NextAttemptOn, d.Status, d.LastError = h.nextAttempt(at, 1, at, traceHeader(evt.Response, "Retry-After"), d.LastError)
 	}
 	return d
 }
@@ -223,4 +223,23 @@ func fieldValue(v *core.Value) *models.FieldValue {
 		fv.Datetime = &t
 	}
 	return fv
+}
+
+// subscriberOf is the subscriber a resthook's call was made to: the one whose delivery's key the request
+// carried (a redirect leaves the call's URL another's), else the one with the call's URL.
+func subscriberOf(a *Assets, evt *events.WebhookCalled, hook *models.ResthookEvent) (subscriber, bool) {
+	subs := a.subscribers[evt.Resthook]
+	if key := traceHeader(evt.Request, "Idempotency-Key"); key != "" {
+		for _, s := range subs {
+			if models.DeliveryKey(s.url, []byte(hook.Data)) == key {
+				return s, true
+			}
+		}
+	}
+	for _, s := range subs {
+		if s.url == evt.URL {
+			return s, true
+		}
+	}
+	return subscriber{}, false
 }

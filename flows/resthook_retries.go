@@ -3,6 +3,7 @@ package flows
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/netguard"
 	"github.com/nyaruka/gocommon/httpx"
 )
 
@@ -88,7 +90,11 @@ func (w *ResthookRetries) attempt(ctx context.Context, d *models.DueDelivery) mo
 	if trace := traces.Last(); trace != nil {
 		o.Log = retryLog(d, trace, code, start)
 	}
-	if o.Status == models.DeliveryRetrying {
+	var denied *netguard.DeniedError
+	if errors.As(err, &denied) {
+		// the deny list won't change its mind: no point trying until the horizon
+		o.Status = models.DeliveryFailed
+	} else if o.Status == models.DeliveryRetrying {
 		retryAfter := ""
 		if resp != nil {
 			retryAfter = resp.Header.Get("Retry-After")

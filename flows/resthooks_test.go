@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/netguard"
+	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
 	"github.com/flowsd/flowsd/work"
 )
@@ -353,6 +356,64 @@ func TestResthookRetriesSharedByProcesses(t *testing.T) {
 		must(t, e.db.Raw.Model(&models.ResthookDelivery{}).Where("status <> ?", models.DeliveryDelivered).Count(&left).Error)
 		if left != 0 {
 			t.Fatalf("%d deliveries not delivered", left)
+		}
+	})
+}
+
+// TestResthookDeliveriesDenied: on the deny list, a subscriber named by a DNS name that resolves to loopback,
+// and one that redirects to a denied address, are never reached: the flow's call is a connection error, and
+// the retry, refused again, fails the delivery at once with the reason.
+func TestResthookDeliveriesDenied(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		var reached sync.Map
+		target := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Store("target", true) }))
+		l, err := net.Listen("tcp", "127.0.0.2:0")
+		if err != nil {
+			t.Skipf("no 127.0.0.2 to listen on: %v", err)
+		}
+		target.Listener = l
+		target.Start()
+		t.Cleanup(target.Close)
+		redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, target.URL+"/hook", http.StatusTemporaryRedirect)
+		}))
+		t.Cleanup(redirector.Close)
+
+		// the default list refuses localhost's 127.0.0.1; 127.0.0.2/32 refuses the redirect's target only
+		for _, c := range []struct {
+			name, deny, url string
+		}{
+			{"a name resolving to loopback", strings.Join(netguard.DefaultDeny, ","), strings.Replace(redirector.URL, "127.0.0.1", "localhost", 1) + "/hook"},
+			{"a redirect to a denied address", "127.0.0.2/32", redirector.URL + "/hook"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				e := newHostEnv(t, d)
+				deny, err := netguard.Parse(c.deny)
+				must(t, err)
+				rt, err := runtime.New(e.ctx, &runtime.Config{WebhookTimeout: 5 * time.Second, WebhooksDeny: deny},
+					runtime.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				must(t, err)
+				t.Cleanup(func() { rt.Close() })
+				e.host = NewHost(e.store, rt.Log, EngineOptions{HTTPClient: rt.HTTP, UserAgent: "flowsd"})
+				e.importFile("webhooks.json")
+				e.subscribe(c.url, "")
+				jo := e.contact("Jo", "tel:+250788000300")
+				e.startNow(resthookFlow, jo)
+				e.wantLast(jo, "We couldn't reach the team, sorry.")
+				d := e.deliveries()["/hook"]
+				if d.Status != models.DeliveryRetrying || d.LastStatusCode != 0 {
+					t.Fatalf("after the flow's call: %+v", d)
+				}
+				e.clock.Set(e.store.Now().Add(10 * time.Second))
+				e.retry()
+				d = e.deliveries()["/hook"]
+				if d.Status != models.DeliveryFailed || d.Attempts != 2 || d.NextAttemptOn != nil || !strings.Contains(d.LastError, "is denied by FLOWSD_WEBHOOKS_DENY") {
+					t.Fatalf("after the retry: %+v", d)
+				}
+				if _, ok := reached.Load("target"); ok {
+					t.Fatal("the denied address was reached")
+				}
+			})
 		}
 	})
 }

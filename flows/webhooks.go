@@ -95,9 +95,9 @@ func deliveryStatus(code int) models.DeliveryStatus {
 	}
 }
 
-// responseHeader reads one header of a response trace as the engine logs it (its headers come first, so
-// trimming leaves them).
-func responseHeader(trace, name string) string {
+// traceHeader reads one header of a request or response trace as the engine logs it (its headers come first,
+// so trimming leaves them).
+func traceHeader(trace, name string) string {
 	head, _, _ := strings.Cut(trace, "\r\n\r\n")
 	for _, line := range strings.Split(head, "\r\n")[1:] {
 		k, v, ok := strings.Cut(line, ":")

@@ -1,8 +1,10 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/flowsd/flowsd/work"
@@ -230,4 +232,30 @@ func (q *DeliveryQuery) WithStatus(status DeliveryStatus) *DeliveryQuery {
 func (q *DeliveryQuery) OfEvents(eventIDs []int64) *DeliveryQuery {
 	q.l.and("d.event_id IN ?", eventIDs)
 	return q
+}
+
+// WithDeliveries fills in the deliveries of a page of events (each event's in the order they were made), in one
+// read scoped to the workspace.
+func (s *Store) WithDeliveries(ctx context.Context, workspaceID int64, events []ResthookEventListing) error {
+	if len(events) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	q := s.ResthookDeliveries(workspaceID).OfEvents(ids)
+	rows, err := q.All(ctx)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(a, b DeliveryListing) int { return cmp.Compare(a.ID, b.ID) })
+	byEvent := map[int64][]DeliveryListing{}
+	for _, d := range rows {
+		byEvent[d.EventID] = append(byEvent[d.EventID], d)
+	}
+	for i := range events {
+		events[i].Deliveries = byEvent[events[i].ID]
+	}
+	return nil
 }

@@ -49,7 +49,8 @@ func (q *SubscriberQuery) OfResthook(slug string) *SubscriberQuery {
 // ResthookEventListing is a payload a resthook was given, with the resthook's slug.
 type ResthookEventListing struct {
 	ResthookEvent
-	Slug string
+	Slug       string
+	Deliveries []DeliveryListing `gorm:"-"` // filled by WithDeliveries
 }
 
 // ResthookEventQuery builds a listing of a workspace's resthook events, ordered by when they were recorded.
