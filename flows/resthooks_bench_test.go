@@ -17,8 +17,9 @@ import (
 // BenchmarkResthook starts 1,000 contacts (FLOWSD_BENCH_STARTS overrides) in a flow whose call_resthook has 3
 // subscribers on loopback, through the start workers, end to end (the engine's calls, the events, deliveries
 // and HTTP logs written with the sessions), and in the same run has a plain Go HTTP client post the same
-// payloads to the same subscribers with as many goroutines as there are start workers. It reports deliveries
-// per second for both and their ratio. Run with -benchtime=1x.
+// payloads to the same subscribers with as many goroutines as there are start workers, and has the engine alone
+// run the flow for the same contacts (one goroutine, nothing stored). It reports deliveries per second for the
+// three and the ratio of flowsd's to the plain client's. Run with -benchtime=1x.
 func BenchmarkResthook(b *testing.B) {
 	testdb.EachB(b, func(b *testing.B, d models.Dialect) {
 		n := benchStartCount()
@@ -55,9 +56,16 @@ func BenchmarkResthook(b *testing.B) {
 			var payloads []string
 			must(b, e.db.Raw.Model(&models.ResthookEvent{}).Order("id").Pluck("data", &payloads).Error)
 			plain := plainDeliveries(b, subs.URL, payloads, workers)
+			// the engine alone, in one goroutine, calling the same subscribers with nothing stored: what goflow's
+			// call_resthook itself costs (the payload's template is parsed and evaluated for every call)
+			engineOnly := engineOnlyStarts(b, e, flow)
+			if calls.Load() != int64(9*n) {
+				b.Fatalf("%d calls after the engine's, want %d", calls.Load(), 9*n)
+			}
 
 			b.ReportMetric(float64(3*n)/elapsed.Seconds(), "deliveries/s")
 			b.ReportMetric(float64(3*n)/plain.Seconds(), "plain-client-deliveries/s")
+			b.ReportMetric(float64(3*n)/engineOnly.Seconds(), "engine-only-deliveries/s")
 			b.ReportMetric(elapsed.Seconds()/plain.Seconds(), "x-plain-client")
 		}
 	})
