@@ -417,3 +417,51 @@ func TestResthookDeliveriesDenied(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookCalls: a flow's call_webhook sends mailroom's headers, is bounded by the client's timeout and by the
+// response limit (goflow makes an answer over it a connection error), and each call is logged.
+func TestWebhookCalls(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		subs := newSubscribers(t, map[string][]answer{"/lookup": {{status: 200}, {status: 200, delay: 2 * time.Second}, {status: 200, body: 10 << 20}}})
+		e.host.HTTP.Timeout = 300 * time.Millisecond
+		e.importFile("webhooks.json", "https://api.example.com/", subs.URL+"/")
+		jo := e.contact("Jo", "tel:+250788000300")
+		for i, want := range []struct{ category, status string }{{"Success", "success"}, {"Failure", "connection_error"}, {"Failure", "connection_error"}} {
+			e.startNow(webhookLookup, jo)
+			runs := e.runs(jo)
+			if got := e.results(runs[len(runs)-1])["lookup"]["category"]; got != want.category {
+				t.Fatalf("call %d: result %v, want %s", i, got, want.category)
+			}
+			var log models.HTTPLog
+			must(t, e.db.Raw.Where("workspace_id = ?", e.ws.ID).Order("id DESC").Take(&log).Error)
+			if log.Status != want.status || !strings.HasPrefix(log.URL, subs.URL+"/lookup?urn=") || log.FlowID == nil || len(log.Response) > 20_000 {
+				t.Fatalf("call %d: log %s %s (%d bytes of response)", i, log.Status, log.URL, len(log.Response))
+			}
+		}
+		reqs, _ := subs.got("/lookup")
+		if len(reqs) != 3 {
+			t.Fatalf("%d calls", len(reqs))
+		}
+		h := reqs[0].Header
+		if h.Get("User-Agent") != "flowsd" || h.Get("X-Mailroom-Mode") != "normal" || h.Get("Idempotency-Key") != "" {
+			t.Fatalf("headers are %v", h)
+		}
+	})
+}
+
+// TestResthookWithoutSubscribers: a resthook nobody subscribes to still records its event, as RapidPro does;
+// with no call @webhook is empty and the flow takes its Failure route.
+func TestResthookWithoutSubscribers(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		e.importFile("webhooks.json")
+		jo := e.contact("Jo", "tel:+250788000300")
+		e.startNow(resthookFlow, jo)
+		e.wantLast(jo, "We couldn't reach the team, sorry.")
+		if n := e.count("resthook_events", "workspace_id = ?", e.ws.ID); n != 1 {
+			t.Fatalf("%d events, want 1", n)
+		}
+		if n := e.count("resthook_deliveries", "workspace_id = ?", e.ws.ID); n != 0 {
+			t.Fatalf("%d deliveries, want none", n)
+		}
+	})
+}
