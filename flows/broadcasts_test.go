@@ -133,12 +133,8 @@ func TestBroadcastWorkersShare(t *testing.T) {
 		b := e.broadcast(models.BroadcastSpec{Translations: `{"eng":{"text":"Hello"}}`, BaseLanguage: "eng", GroupIDs: []int64{group.ID}})
 
 		hosts := []*Host{e.host}
-		if d == models.Postgres {
-			store, err := models.OpenStore(e.ctx, e.dbURL, e.clock.Now, nil)
-			must(t, err)
-			t.Cleanup(func() { store.Close() })
-			store.Rules = NewRules()
-			hosts = append(hosts, NewHost(store, e.host.Log, EngineOptions{}))
+		if other := e.otherProcess(); other != e.host {
+			hosts = append(hosts, other)
 		}
 		var wg sync.WaitGroup
 		for i := 0; i < 4; i++ {

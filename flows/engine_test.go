@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -445,15 +444,7 @@ func TestFiresSharedByProcesses(t *testing.T) {
 		}
 		e.startNow(favoriteColor, contacts...)
 
-		other := e.host
-		if d == models.Postgres {
-			store, err := models.OpenStore(e.ctx, e.dbURL, e.clock.Now, nil)
-			must(t, err)
-			t.Cleanup(func() { store.Close() })
-			store.Rules = NewRules()
-			other = NewHost(store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{HTTPClient: &http.Client{Timeout: 5 * time.Second}})
-			other.LockWait = e.host.LockWait
-		}
+		other := e.otherProcess()
 		e.clock.Set(e.store.Now().Add(301 * time.Second))
 
 		var wg sync.WaitGroup

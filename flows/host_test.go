@@ -50,6 +50,21 @@ func newHostEnv(t testing.TB, d models.Dialect) *hostEnv {
 	return &hostEnv{t: t, ctx: context.Background(), store: db.Store, db: db, clock: clock, ws: ws, host: host, dbURL: db.URL}
 }
 
+// otherProcess is a second host on the env's database, as another flowsd process would have: a store of its
+// own on PostgreSQL; on SQLite, which one process serves, the env's own host.
+func (e *hostEnv) otherProcess() *Host {
+	if e.store.Dialect != models.Postgres {
+		return e.host
+	}
+	store, err := models.OpenStore(e.ctx, e.dbURL, e.clock.Now, nil)
+	must(e.t, err)
+	e.t.Cleanup(func() { store.Close() })
+	store.Rules = NewRules()
+	other := NewHost(store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	other.LockWait = e.host.LockWait
+	return other
+}
+
 // addFlow stores a flow definition as it would be imported.
 func (e *hostEnv) addFlow(definition, name string, flowType models.FlowType) *models.Flow {
 	uuid := definitionUUID(e.t, definition)

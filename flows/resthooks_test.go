@@ -320,14 +320,7 @@ func TestResthookRetriesSharedByProcesses(t *testing.T) {
 		}
 		e.startNow(resthookFlow, contacts...)
 
-		other := e.host
-		if d == models.Postgres {
-			store, err := models.OpenStore(e.ctx, e.dbURL, e.clock.Now, nil)
-			must(t, err)
-			t.Cleanup(func() { store.Close() })
-			store.Rules = NewRules()
-			other = NewHost(store, slog.New(slog.NewTextHandler(io.Discard, nil)), EngineOptions{HTTPClient: &http.Client{Timeout: 5 * time.Second}})
-		}
+		other := e.otherProcess()
 		e.clock.Set(e.store.Now().Add(10 * time.Second))
 		var wg sync.WaitGroup
 		for _, h := range []*Host{e.host, other} {
