@@ -17,6 +17,7 @@ var allowedImports = map[string][]string{
 	"urns":                 {},
 	"migrations":           {},
 	"netguard":             {},
+	"schedules":            {},
 	"runtime":              {"netguard", "throttle", "work"},
 	"models":               {"migrations", "runtime", "urns", "work"},
 	"flows":                {"channels", "models", "netguard", "runtime", "urns", "work"},
