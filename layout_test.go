@@ -19,7 +19,7 @@ var allowedImports = map[string][]string{
 	"netguard":             {},
 	"schedules":            {},
 	"runtime":              {"netguard", "throttle", "work"},
-	"models":               {"migrations", "runtime", "urns", "work"},
+	"models":               {"migrations", "runtime", "schedules", "urns", "work"},
 	"flows":                {"channels", "models", "netguard", "runtime", "urns", "work"},
 	"gateway":              {"channels", "flows", "models", "netguard", "runtime", "throttle", "urns", "work"},
 	"api":                  {"channels", "flows", "models", "runtime", "throttle", "urns", "work"},

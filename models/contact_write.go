@@ -108,13 +108,21 @@ func (tx *Tx) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64, 
 	if err != nil {
 		return err
 	}
-	return tx.reevaluateSmartGroups(ctx, ws, contactIDs)
+	if err := tx.reevaluateSmartGroups(ctx, ws, contactIDs); err != nil {
+		return err
+	}
+	return tx.refreshContactFires(ws.ID, contactIDs)
 }
 
-// MarkSeen records that a contact wrote in.
+// MarkSeen records that a contact wrote in, and moves their fires of events relative to when they were last
+// seen (RapidPro means to, but mailroom's hook misses the case: flowsd keeps the UI's promise).
 func (tx *Tx) MarkSeen(workspaceID, contactID int64, now time.Time) error {
-	return tx.db.Model(&Contact{}).Where("id = ? AND workspace_id = ?", contactID, workspaceID).
+	err := tx.db.Model(&Contact{}).Where("id = ? AND workspace_id = ?", contactID, workspaceID).
 		Updates(map[string]any{"last_seen_on": now, "modified_on": now}).Error
+	if err != nil {
+		return err
+	}
+	return tx.refreshSeenFires(workspaceID, contactID)
 }
 
 // FreeURNs keeps the URNs that no contact but contactID has.
@@ -193,7 +201,10 @@ func (tx *Tx) applySpec(ctx context.Context, ws *Workspace, c *Contact, spec Con
 			return err
 		}
 	}
-	return tx.reevaluateSmartGroups(ctx, ws, []int64{c.ID})
+	if err := tx.reevaluateSmartGroups(ctx, ws, []int64{c.ID}); err != nil {
+		return err
+	}
+	return tx.refreshContactFires(ws.ID, []int64{c.ID})
 }
 
 // checkURNsFree refuses URNs that belong to a contact other than contactID.
@@ -279,7 +290,10 @@ func (s *Store) ChangeGroup(ctx context.Context, ws *Workspace, group *Group, co
 		if err != nil {
 			return err
 		}
-		return tx.db.Model(&Contact{}).Where("id IN ?", owned).Update("modified_on", s.now()).Error
+		if err := tx.db.Model(&Contact{}).Where("id IN ?", owned).Update("modified_on", s.now()).Error; err != nil {
+			return err
+		}
+		return tx.refreshContactFires(ws.ID, owned)
 	})
 }
 
@@ -300,7 +314,7 @@ func (s *Store) DeleteContacts(ctx context.Context, workspaceID int64, contactID
 		if err != nil || len(owned) == 0 {
 			return err
 		}
-		for _, model := range []any{&ContactURN{}, &fieldValueRow{}, &groupMember{}, &ContactNote{}} {
+		for _, model := range []any{&ContactURN{}, &fieldValueRow{}, &groupMember{}, &ContactNote{}, &CampaignFire{}} {
 			if err := tx.db.Where("contact_id IN ?", owned).Delete(model).Error; err != nil {
 				return err
 			}

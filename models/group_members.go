@@ -58,6 +58,9 @@ func (tx *Tx) EvaluateGroup(ws *Workspace, g *Group, cond Condition) error {
 	if err := tx.db.Model(&Group{}).Where("id = ? AND status = ?", g.ID, GroupEvaluating).Update("status", GroupReady).Error; err != nil {
 		return err
 	}
+	if err := tx.refreshGroupFires(ws.ID, g.ID); err != nil {
+		return err
+	}
 	// last, so that the workspace is held only for the commit
 	if err := tx.lockWorkspaceNowait(ws.ID); err != nil {
 		return err

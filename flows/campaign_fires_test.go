@@ -1,0 +1,177 @@
+package flows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+)
+
+const (
+	reporterFollowUp = "6c73978e-3cbd-4962-b9a8-68486863e249" // campaign.json: 1 day after registered_on, at 09:00
+	reporterWeek     = "a6df2fb7-f81a-445f-875f-ccc5ff027468" // campaign.json: 1 week after registered_on, same time
+)
+
+// campaignEnv is the campaign export imported, with what its tests need.
+type campaignEnv struct {
+	*hostEnv
+	reporters  *models.Group
+	registered *models.Field
+	events     map[string]int64 // by UUID
+	kigali     *time.Location
+}
+
+func newCampaignEnv(t *testing.T, e *hostEnv) *campaignEnv {
+	e.importFile("campaign.json")
+	c := &campaignEnv{hostEnv: e, reporters: e.group(reportersUUID), events: map[string]int64{}}
+	var f models.Field
+	must(t, e.db.Raw.Where("workspace_id = ? AND key = ?", e.ws.ID, "registered_on").Take(&f).Error)
+	c.registered = &f
+	var evs []models.CampaignEvent
+	must(t, e.db.Raw.Find(&evs).Error)
+	for _, ev := range evs {
+		c.events[ev.UUID] = ev.ID
+	}
+	var err error
+	c.kigali, err = time.LoadLocation("Africa/Kigali")
+	must(t, err)
+	return c
+}
+
+func (c *campaignEnv) setRegistered(contact *models.Contact, at *time.Time) {
+	v := &models.FieldValue{}
+	if at != nil {
+		v = &models.FieldValue{Text: at.Format(time.RFC3339), Datetime: at}
+	}
+	must(c.t, c.store.UpdateContact(c.ctx, c.ws, contact, models.ContactSpec{Fields: map[int64]*models.FieldValue{c.registered.ID: v}}))
+}
+
+// fires are a contact's fires by event UUID, in the workspace's zone.
+func (c *campaignEnv) fires(contact *models.Contact) map[string]time.Time {
+	fires, err := c.store.ContactFires(c.ctx, contact.ID)
+	must(c.t, err)
+	out := map[string]time.Time{}
+	for _, f := range fires {
+		for uuid, id := range c.events {
+			if id == f.EventID {
+				out[uuid] = f.FireOn.In(c.kigali)
+			}
+		}
+	}
+	return out
+}
+
+func (c *campaignEnv) wantFires(contact *models.Contact, want map[string]string) {
+	c.t.Helper()
+	got := c.fires(contact)
+	if len(got) != len(want) {
+		c.t.Fatalf("fires are %v, want %v", got, want)
+	}
+	for uuid, w := range want {
+		if g, ok := got[uuid]; !ok || g.Format("2006-01-02 15:04") != w {
+			c.t.Fatalf("fire of %s is %v, want %s (all: %v)", uuid, g, w, got)
+		}
+	}
+}
+
+// TestCampaignFiresFollowContacts: a contact's fires are made when they join the campaign's group with a
+// value, moved when the value changes, kept out of the past, and removed when the value is cleared, when they
+// leave the group, are blocked or deleted; in the workspace's zone, at the event's delivery hour.
+func TestCampaignFiresFollowContacts(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		c := newCampaignEnv(t, e)
+		now := e.store.Now()
+		ann := e.contact("Ann", "tel:+250788000001")
+		reg := time.Date(now.Year(), now.Month(), now.Day(), 14, 30, 0, 0, c.kigali).AddDate(0, 0, 2)
+		c.setRegistered(ann, &reg)
+		c.wantFires(ann, nil) // not in the group yet
+
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID}, true))
+		day := func(t time.Time) string { return t.Format("2006-01-02") }
+		c.wantFires(ann, map[string]string{reporterFollowUp: day(reg.AddDate(0, 0, 1)) + " 09:00", reporterWeek: day(reg.AddDate(0, 0, 7)) + " 14:30"})
+
+		// a new value moves them; seconds round up to the minute
+		reg2 := reg.AddDate(0, 0, 3).Add(10 * time.Second)
+		c.setRegistered(ann, &reg2)
+		c.wantFires(ann, map[string]string{reporterFollowUp: day(reg2.AddDate(0, 0, 1)) + " 09:00", reporterWeek: day(reg2.AddDate(0, 0, 7)) + " 14:31"})
+
+		// a value far enough back makes no fire for what is already past
+		old := now.Add(-3 * 24 * time.Hour)
+		c.setRegistered(ann, &old)
+		c.wantFires(ann, map[string]string{reporterWeek: old.In(c.kigali).Truncate(time.Minute).Add(time.Minute).AddDate(0, 0, 7).Format("2006-01-02 15:04")})
+
+		c.setRegistered(ann, nil)
+		c.wantFires(ann, nil)
+		c.setRegistered(ann, &reg)
+		c.wantFires(ann, map[string]string{reporterFollowUp: day(reg.AddDate(0, 0, 1)) + " 09:00", reporterWeek: day(reg.AddDate(0, 0, 7)) + " 14:30"})
+
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID}, false))
+		c.wantFires(ann, nil)
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID}, true))
+		if len(c.fires(ann)) != 2 {
+			t.Fatal("back in the group, no fires")
+		}
+		// blocked contacts get nothing; unblocked, they are back in line (their manual groups stayed)
+		must(t, e.store.SetStatus(e.ctx, e.ws, []int64{ann.ID}, models.ContactBlocked))
+		c.wantFires(ann, nil)
+		must(t, e.store.SetStatus(e.ctx, e.ws, []int64{ann.ID}, models.ContactActive))
+		if len(c.fires(ann)) != 2 {
+			t.Fatal("unblocked, no fires")
+		}
+		must(t, e.store.DeleteContacts(e.ctx, e.ws.ID, []int64{ann.ID}))
+		c.wantFires(ann, nil)
+	})
+}
+
+// TestCampaignFiresFollowEvents: an event deleted or a campaign archived takes its fires with it; restored,
+// they come back from now; a smart group's members get theirs when it is evaluated.
+func TestCampaignFiresFollowEvents(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		c := newCampaignEnv(t, e)
+		bob := e.contact("Bob", "tel:+250788000002")
+		reg := e.store.Now().AddDate(0, 0, 2)
+		c.setRegistered(bob, &reg)
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{bob.ID}, true))
+		if len(c.fires(bob)) != 2 {
+			t.Fatalf("fires are %v", c.fires(bob))
+		}
+		var campaign models.Campaign
+		must(t, e.db.Raw.Where("workspace_id = ?", e.ws.ID).Take(&campaign).Error)
+		write := func(fn func(tx *models.Tx) error) { must(t, e.store.Write(e.ctx, fn)) }
+
+		must(t, e.db.Raw.Model(&models.CampaignEvent{}).Where("id = ?", c.events[reporterWeek]).Update("is_active", false).Error)
+		write(func(tx *models.Tx) error { return tx.RefreshEventFires(e.ws.ID, []int64{c.events[reporterWeek]}) })
+		if f := c.fires(bob); len(f) != 1 || f[reporterFollowUp].IsZero() {
+			t.Fatalf("after deleting an event: %v", f)
+		}
+		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("is_archived", true).Error)
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		c.wantFires(bob, nil)
+		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("is_archived", false).Error)
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		if f := c.fires(bob); len(f) != 1 {
+			t.Fatalf("restored: %v", f)
+		}
+
+		// the campaign moves to a smart group: its members' fires come when it is evaluated
+		smart, err := e.store.CreateSmartGroup(e.ctx, e.ws.ID, "Named Cat", `name = "Cat"`)
+		must(t, err)
+		cat := e.contact("Cat", "tel:+250788000003")
+		c.setRegistered(cat, &reg)
+		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("group_id", smart.ID).Error)
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		evaluateGroups(t, e.store)
+		if f := c.fires(cat); len(f) != 1 {
+			t.Fatalf("Cat's fires: %v", f)
+		}
+		if f := c.fires(bob); len(f) != 0 {
+			t.Fatalf("Bob left with the old group, fires: %v", f)
+		}
+		// a change that makes Cat leave the smart group takes her fires
+		name := "Catherine"
+		must(t, e.store.UpdateContact(e.ctx, e.ws, cat, models.ContactSpec{Name: &name}))
+		if f := c.fires(cat); len(f) != 0 {
+			t.Fatalf("Cat left the smart group, fires: %v", f)
+		}
+	})
+}

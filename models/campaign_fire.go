@@ -1,0 +1,261 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/flowsd/flowsd/schedules"
+)
+
+// Campaign fires. Each active event of an active, unarchived campaign fires for every active contact of the
+// campaign's group with a value to go by (its field's, or created_on or last_seen_on), at the time package
+// schedules computes in the workspace's zone. The fires are rows, kept true in the transaction of every change
+// that moves them: a contact's fields, status, groups (smart ones included), deletion; an event or campaign
+// made, changed, archived or deleted; a smart group evaluated. A time already past is never made a fire (as in
+// RapidPro, nothing is fired retroactively), but a fire already due and not yet worked is kept while its time
+// stays the same. The fire workers claim the due rows and delete each in the transaction that does its work.
+
+// CampaignFire is when an event fires for a contact.
+type CampaignFire struct {
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	EventID     int64
+	ContactID   int64
+	FireOn      time.Time
+}
+
+func (CampaignFire) TableName() string { return "campaign_fires" }
+
+// fireEvent is an event that fires, with what its fires are computed from.
+type fireEvent struct {
+	ID           int64
+	GroupID      int64
+	FieldID      int64
+	FieldKey     string
+	Offset       int
+	Unit         string
+	DeliveryHour int
+}
+
+// fireEvents are a workspace's events that fire (all of them, or those of eventIDs).
+func (tx *Tx) fireEvents(workspaceID int64, eventIDs []int64) ([]fireEvent, error) {
+	q := tx.db.Table("campaign_events AS e").
+		Select("e.id, c.group_id, e.relative_to_id AS field_id, f.key AS field_key, e.event_offset AS offset, e.unit, e.delivery_hour").
+		Joins("JOIN campaigns c ON c.id = e.campaign_id").
+		Joins("JOIN contact_fields f ON f.id = e.relative_to_id").
+		Where("c.workspace_id = ? AND c.is_active AND NOT c.is_archived AND e.is_active AND f.is_active", workspaceID)
+	if eventIDs != nil {
+		q = q.Where("e.id IN ?", eventIDs)
+	}
+	var evs []fireEvent
+	return evs, q.Order("e.id").Scan(&evs).Error
+}
+
+// timezone is a workspace's zone (UTC if it names none this machine knows).
+func (tx *Tx) timezone(workspaceID int64) (*time.Location, error) {
+	var names []string
+	if err := tx.db.Model(&Workspace{}).Where("id = ?", workspaceID).Pluck("timezone", &names).Error; err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return time.UTC, nil
+	}
+	tz, err := time.LoadLocation(names[0])
+	if err != nil {
+		return time.UTC, nil
+	}
+	return tz, nil
+}
+
+// anchor is a contact's value an event goes by: nil when it has none.
+type anchor struct {
+	ContactID int64
+	At        *time.Time
+}
+
+// anchors reads the values an event goes by of its group's active members (those of contactIDs, or all).
+func (tx *Tx) anchors(ev fireEvent, contactIDs []int64) ([]anchor, error) {
+	q := tx.db.Table("contact_group_members AS m").Joins("JOIN contacts c ON c.id = m.contact_id").
+		Where("m.group_id = ? AND c.is_active AND c.status = ?", ev.GroupID, ContactActive)
+	switch ev.FieldKey {
+	case "created_on":
+		q = q.Select("c.id AS contact_id, c.created_on AS at")
+	case "last_seen_on":
+		q = q.Select("c.id AS contact_id, c.last_seen_on AS at")
+	default:
+		q = q.Select("c.id AS contact_id, v.datetime_value AS at").
+			Joins("JOIN contact_field_values v ON v.contact_id = c.id AND v.field_id = ?", ev.FieldID)
+	}
+	if contactIDs != nil {
+		q = q.Where("m.contact_id IN ?", contactIDs)
+	}
+	var rows []anchor
+	return rows, q.Scan(&rows).Error
+}
+
+// refreshFires makes the fires of events true for contacts (contactIDs, or every member of each event's group
+// when nil) at now: fires whose time moved or that no longer qualify go, new ones come (not in the past), and
+// those whose time stays are kept (even when due: they are still to be worked).
+func (tx *Tx) refreshFires(workspaceID int64, evs []fireEvent, contactIDs []int64, now time.Time) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	tz, err := tx.timezone(workspaceID)
+	if err != nil {
+		return err
+	}
+	var inserts []*CampaignFire
+	for _, ev := range evs {
+		anchors, err := tx.anchors(ev, contactIDs)
+		if err != nil {
+			return err
+		}
+		want := make(map[int64]time.Time, len(anchors))
+		for _, a := range anchors {
+			if a.At == nil {
+				continue
+			}
+			// the time whatever now is: a due fire whose time stays is kept
+			at, _ := schedules.CampaignFire(*a.At, ev.Offset, schedules.Unit(ev.Unit), ev.DeliveryHour, tz, time.Time{})
+			want[a.ContactID] = at.UTC()
+		}
+		var have []CampaignFire
+		q := tx.db.Where("event_id = ?", ev.ID)
+		if contactIDs != nil {
+			q = q.Where("contact_id IN ?", contactIDs)
+		}
+		if err := q.Find(&have).Error; err != nil {
+			return err
+		}
+		var gone []int64
+		for _, f := range have {
+			if at, ok := want[f.ContactID]; ok && at.Equal(f.FireOn) {
+				delete(want, f.ContactID)
+				continue
+			}
+			gone = append(gone, f.ID)
+		}
+		if err := tx.deleteFires(gone); err != nil {
+			return err
+		}
+		for contactID, at := range want {
+			if !at.Before(now) {
+				inserts = append(inserts, &CampaignFire{WorkspaceID: workspaceID, EventID: ev.ID, ContactID: contactID, FireOn: at})
+			}
+		}
+	}
+	if len(inserts) == 0 {
+		return nil
+	}
+	return tx.db.CreateInBatches(inserts, 1000).Error
+}
+
+func (tx *Tx) deleteFires(ids []int64) error {
+	for from := 0; from < len(ids); from += 1000 {
+		if err := tx.db.Where("id IN ?", ids[from:min(from+1000, len(ids))]).Delete(&CampaignFire{}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshContactFires makes contacts' fires true after a change to them: their fires of events that no longer
+// fire go, and every event that fires is worked out again for them.
+func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64) error {
+	if len(contactIDs) == 0 {
+		return nil
+	}
+	evs, err := tx.fireEvents(workspaceID, nil)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	stale := tx.db.Where("workspace_id = ? AND contact_id IN ?", workspaceID, contactIDs)
+	if len(ids) > 0 {
+		stale = stale.Where("event_id NOT IN ?", ids)
+	}
+	if err := stale.Delete(&CampaignFire{}).Error; err != nil {
+		return err
+	}
+	return tx.refreshFires(workspaceID, evs, contactIDs, tx.s.now())
+}
+
+// refreshGroupFires makes the fires of the events of the campaigns on a group true for all its members, after
+// the group's members were worked out again.
+func (tx *Tx) refreshGroupFires(workspaceID, groupID int64) error {
+	evs, err := tx.fireEvents(workspaceID, nil)
+	if err != nil {
+		return err
+	}
+	var onGroup []fireEvent
+	for _, ev := range evs {
+		if ev.GroupID == groupID {
+			onGroup = append(onGroup, ev)
+		}
+	}
+	return tx.refreshFires(workspaceID, onGroup, nil, tx.s.now())
+}
+
+// refreshSeenFires moves a contact's fires of events relative to when they were last seen.
+func (tx *Tx) refreshSeenFires(workspaceID, contactID int64) error {
+	evs, err := tx.fireEvents(workspaceID, nil)
+	if err != nil {
+		return err
+	}
+	var seen []fireEvent
+	for _, ev := range evs {
+		if ev.FieldKey == "last_seen_on" {
+			seen = append(seen, ev)
+		}
+	}
+	return tx.refreshFires(workspaceID, seen, []int64{contactID}, tx.s.now())
+}
+
+// RefreshEventFires makes the fires of events true for every member of their campaigns' groups, after the
+// events or their campaigns were made or changed: an event that no longer fires (deleted, its campaign archived
+// or deleted) loses them all.
+func (tx *Tx) RefreshEventFires(workspaceID int64, eventIDs []int64) error {
+	if len(eventIDs) == 0 {
+		return nil
+	}
+	evs, err := tx.fireEvents(workspaceID, eventIDs)
+	if err != nil {
+		return err
+	}
+	firing := map[int64]bool{}
+	for _, ev := range evs {
+		firing[ev.ID] = true
+	}
+	var stopped []int64
+	for _, id := range eventIDs {
+		if !firing[id] {
+			stopped = append(stopped, id)
+		}
+	}
+	if len(stopped) > 0 {
+		if err := tx.db.Where("workspace_id = ? AND event_id IN ?", workspaceID, stopped).Delete(&CampaignFire{}).Error; err != nil {
+			return err
+		}
+	}
+	return tx.refreshFires(workspaceID, evs, nil, tx.s.now())
+}
+
+// RefreshCampaignFires is RefreshEventFires for every event a campaign has had.
+func (tx *Tx) RefreshCampaignFires(workspaceID, campaignID int64) error {
+	var ids []int64
+	err := tx.db.Model(&CampaignEvent{}).Joins("JOIN campaigns c ON c.id = campaign_events.campaign_id").
+		Where("c.workspace_id = ? AND c.id = ?", workspaceID, campaignID).Pluck("campaign_events.id", &ids).Error
+	if err != nil {
+		return err
+	}
+	return tx.RefreshEventFires(workspaceID, ids)
+}
+
+// ContactFires lists a contact's fires, soonest first.
+func (s *Store) ContactFires(ctx context.Context, contactID int64) ([]CampaignFire, error) {
+	var fires []CampaignFire
+	return fires, s.read(ctx).Where("contact_id = ?", contactID).Order("fire_on, id").Find(&fires).Error
+}
