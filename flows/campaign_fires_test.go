@@ -1,10 +1,15 @@
 package flows
 
 import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/work"
 )
 
 const (
@@ -172,6 +177,112 @@ func TestCampaignFiresFollowEvents(t *testing.T) {
 		must(t, e.store.UpdateContact(e.ctx, e.ws, cat, models.ContactSpec{Name: &name}))
 		if f := c.fires(cat); len(f) != 0 {
 			t.Fatalf("Cat left the smart group, fires: %v", f)
+		}
+	})
+}
+
+// fireAll works due fires until none is left.
+func (c *campaignEnv) fireAll(h *Host) {
+	c.t.Helper()
+	w := &CampaignFires{Host: h}
+	for {
+		worked, err := w.WorkOnce(c.ctx)
+		must(c.t, err)
+		if !worked {
+			return
+		}
+	}
+}
+
+// TestCampaignFiring: due fires start the event's flow (a campaign trigger, interrupting the flow the contact
+// waits in) or send its message in the contact's language, once; what isn't due waits.
+func TestCampaignFiring(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		e.importFile("messaging.json")
+		c := newCampaignEnv(t, e)
+		_, err := e.store.CreateChannel(e.ctx, e.ws.ID, models.ChannelSpec{Type: "EX", Name: "Gateway", Address: "+250788123123", Schemes: []string{"tel"}, Config: "{}"})
+		must(t, err)
+		ann := e.contact("Ann", "tel:+250788000001")
+		reg := e.store.Now().Add(time.Hour)
+		c.setRegistered(ann, &reg)
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID}, true))
+		e.startNow(favoriteColor, ann) // waiting for her favourite color
+		fires := c.fires(ann)
+
+		c.fireAll(e.host)
+		if len(c.fires(ann)) != 2 {
+			t.Fatal("fired before their time")
+		}
+		e.clock.Set(fires[reporterFollowUp].Add(time.Second))
+		c.fireAll(e.host)
+		runs := e.runs(ann)
+		last := runs[len(runs)-1]
+		if len(runs) != 2 || last.FlowID != e.flow("889508e2-4d78-45ca-80ae-7ca83d61e917").ID || runs[0].Status != models.RunInterrupted {
+			t.Fatalf("runs after the follow-up fired: %+v", runs)
+		}
+		var session models.FlowSession
+		must(t, e.db.Raw.Where("contact_id = ?", ann.ID).Order("id DESC").Take(&session).Error)
+		if !strings.Contains(session.Output, `"type":"campaign"`) || !strings.Contains(session.Output, "Reporter Follow Up") {
+			t.Fatalf("the session wasn't triggered by the campaign: %.300s", session.Output)
+		}
+		if f := c.fires(ann); len(f) != 1 || f[reporterWeek].IsZero() {
+			t.Fatalf("fires left: %v", f)
+		}
+
+		e.clock.Set(fires[reporterWeek].Add(time.Minute))
+		before := len(e.texts(ann))
+		c.fireAll(e.host)
+		texts := e.texts(ann)
+		if len(texts) != before+1 || texts[len(texts)-1] != "Thanks for a week of reporting, Ann!" {
+			t.Fatalf("texts are %v", texts)
+		}
+		var msg models.Msg
+		must(t, e.db.Raw.Where("contact_id = ? AND direction = ?", ann.ID, models.MsgOut).Order("id DESC").Take(&msg).Error)
+		if msg.FlowID != nil || msg.BroadcastID != nil || msg.Status != models.MsgQueued || msg.ChannelID == nil {
+			t.Fatalf("the campaign's message is %+v", msg)
+		}
+		c.fireAll(e.host)
+		if len(e.texts(ann)) != before+1 || len(c.fires(ann)) != 0 {
+			t.Fatal("fired twice")
+		}
+	})
+}
+
+// TestCampaignFiresSharedByProcesses: many contacts' fires fall due at once and two processes (two stores on
+// one PostgreSQL database, or two workers of one SQLite process) work them side by side: every contact gets
+// the message once.
+func TestCampaignFiresSharedByProcesses(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		c := newCampaignEnv(t, e)
+		reg := e.store.Now().Add(-6 * 24 * time.Hour)
+		var ids []int64
+		var contacts []*models.Contact
+		for i := range 60 {
+			ct := e.contact(fmt.Sprint("P", i), fmt.Sprintf("tel:+2507881%05d", i))
+			c.setRegistered(ct, &reg)
+			ids = append(ids, ct.ID)
+			contacts = append(contacts, ct)
+		}
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, ids, true))
+		e.clock.Set(e.store.Now().Add(2 * 24 * time.Hour))
+		other := e.otherProcess()
+		var wg sync.WaitGroup
+		for _, h := range []*Host{e.host, other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := &CampaignFires{Host: h, BatchSize: 7}
+				must(t, work.Drain(context.Background(), w.WorkOnce))
+			}()
+		}
+		wg.Wait()
+		for _, ct := range contacts {
+			if texts := e.texts(ct); len(texts) != 1 {
+				t.Fatalf("%s got %v", *ct.Name, texts)
+			}
+		}
+		if n := e.count("campaign_fires", "workspace_id = ?", e.ws.ID); n != 0 {
+			t.Fatalf("%d fires left", n)
 		}
 	})
 }

@@ -259,3 +259,66 @@ func (s *Store) ContactFires(ctx context.Context, contactID int64) ([]CampaignFi
 	var fires []CampaignFire
 	return fires, s.read(ctx).Where("contact_id = ?", contactID).Order("fire_on, id").Find(&fires).Error
 }
+
+// DueFire is a claimed fire, with its contact.
+type DueFire struct {
+	ID        int64
+	EventID   int64
+	ContactID int64
+}
+
+// FiringEvent is an event whose fires are being worked, with what firing it needs.
+type FiringEvent struct {
+	CampaignEvent
+	WorkspaceID  int64
+	CampaignUUID string
+	CampaignName string
+	StartMode    string // I interrupts the contact's flow, S skips a contact in one, P does neither
+	Fires        bool   // false when the event or its campaign no longer fires: its fires are dropped
+}
+
+// ClaimDueFires claims up to n fires due at now of one event (the one due first) and hands them to do with
+// that event; the batch's write deletes them.
+func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, n int, do func(b *Batch, ev *FiringEvent, fires []DueFire) error) (int, error) {
+	var next []int64
+	if err := s.read(ctx).Model(&CampaignFire{}).Where("fire_on <= ?", now).Order("fire_on, id").Limit(1).Pluck("event_id", &next).Error; err != nil || len(next) == 0 {
+		return 0, err
+	}
+	eventID := next[0]
+	return s.claim(ctx, s.claimers.dueFires, "event_id = ? AND fire_on <= ?", []any{eventID, now}, n, func(b *Batch) error {
+		var fires []DueFire
+		if err := b.Read.db.Model(&CampaignFire{}).Where("id IN ?", b.Keys).Order("contact_id").Find(&fires).Error; err != nil {
+			return err
+		}
+		var evs []FiringEvent
+		err := b.Read.db.Table("campaign_events AS e").
+			Select("e.*, c.workspace_id, c.uuid AS campaign_uuid, c.name AS campaign_name, "+
+				"(e.is_active AND c.is_active AND NOT c.is_archived) AS fires").
+			Joins("JOIN campaigns c ON c.id = e.campaign_id").Where("e.id = ?", eventID).Scan(&evs).Error
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			evs = []FiringEvent{{CampaignEvent: CampaignEvent{ID: eventID}}}
+		}
+		ev := &evs[0]
+		if ev.StartMode == "" {
+			ev.StartMode = "I"
+		}
+		return do(b, ev, fires)
+	})
+}
+
+// DeleteFires removes claimed fires that were worked, in the write of their work: ErrClaimLost (and nothing
+// written) when any of them went meanwhile (on SQLite a change to the contact may move a fire between its
+// claim and this write; on PostgreSQL the claim holds them).
+func (tx *Tx) DeleteFires(ids []int64) error {
+	res := tx.db.Where("id IN ?", ids).Delete(&CampaignFire{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != int64(len(ids)) {
+		return ErrClaimLost
+	}
+	return nil
+}

@@ -30,6 +30,7 @@ var ErrClaimLost = errors.New("claimed rows were worked by someone else")
 type claimers struct {
 	recipients, pendingStarts, dueSessions, evaluatingGroups *work.Claimer
 	pendingBroadcasts, broadcastRecipients                   *work.Claimer
+	dueFires                                                 *work.Claimer
 }
 
 func newClaimers(d Dialect) claimers {
@@ -42,6 +43,7 @@ func newClaimers(d Dialect) claimers {
 		pendingBroadcasts: &work.Claimer{Table: "broadcasts", Key: "id", Order: "id", SkipLocked: pg},
 		broadcastRecipients: &work.Claimer{Table: "broadcast_recipients", Key: "contact_id", Order: "contact_id",
 			Set: "sent = TRUE", SkipLocked: pg},
+		dueFires: &work.Claimer{Table: "campaign_fires", Key: "id", Order: "fire_on, id", SkipLocked: pg},
 	}
 }
 

@@ -41,6 +41,7 @@ type Config struct {
 	BroadcastWorkers int           // goroutines expanding and sending broadcasts in this process (0: none)
 	MediaDir         string        // where media.json keeps uploaded files
 
+	CampaignWorkers  int           // goroutines working due campaign fires in this process (0: none)
 	ResthookWorkers  int           // goroutines retrying failed resthook deliveries in this process (0: none)
 	ResthookAttempts int           // most attempts of one delivery, the flow's own included (0: only the horizon limits)
 	ResthookHorizon  time.Duration // no retry later than this after the flow's call
@@ -74,6 +75,7 @@ var settings = []setting{
 	{"send-retry", "FLOWSD_SEND_RETRY", "", "5m", "how long an errored send waits before it is tried again (twice as long the second time; the third error fails it)"},
 	{"broadcast-workers", "FLOWSD_BROADCAST_WORKERS", "", "2", "goroutines expanding broadcasts into messages in this process; 0 leaves them to other processes"},
 	{"media-dir", "FLOWSD_MEDIA_DIR", "", "media", "directory media.json keeps uploaded files in"},
+	{"campaign-workers", "FLOWSD_CAMPAIGN_WORKERS", "", "1", "goroutines sending campaign events' messages and starting their flows as they fall due, in this process; 0 leaves them to other processes"},
 	{"resthook-workers", "FLOWSD_RESTHOOK_WORKERS", "", "1", "goroutines retrying failed resthook deliveries in this process; 0 leaves the retries to other processes"},
 	{"resthook-attempts", "FLOWSD_RESTHOOK_ATTEMPTS", "", "0", "most attempts of one resthook delivery, the flow's own call included; 0 leaves only the horizon as a limit"},
 	{"resthook-horizon", "FLOWSD_RESTHOOK_HORIZON", "", "24h", "how long after a flow's call to a resthook subscriber a failed delivery is still retried (from 5s, doubling, at most an hour apart)"},
@@ -159,7 +161,7 @@ func build(values map[string]*string) (*Config, error) {
 		dst  *int
 		min  int
 	}{{"send-workers", &cfg.SendWorkers, 0}, {"send-concurrency", &cfg.SendConcurrency, 1}, {"broadcast-workers", &cfg.BroadcastWorkers, 0},
-		{"resthook-workers", &cfg.ResthookWorkers, 0}, {"resthook-attempts", &cfg.ResthookAttempts, 0}} {
+		{"campaign-workers", &cfg.CampaignWorkers, 0}, {"resthook-workers", &cfg.ResthookWorkers, 0}, {"resthook-attempts", &cfg.ResthookAttempts, 0}} {
 		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < n.min {
 			return nil, fmt.Errorf("invalid %s %q", strings.ReplaceAll(n.name, "-", " "), get(n.name))
 		}

@@ -14,6 +14,9 @@ import (
 // due by the clock and is found by polling.
 const waitsKind work.Kind = "waits"
 
+// campaignFiresKind is the work of firing campaign events: their fires come due by the clock.
+const campaignFiresKind work.Kind = "campaign fires"
+
 // resthookRetriesKind is the work of retrying failed resthook deliveries: they come due by the clock too.
 const resthookRetriesKind work.Kind = "resthook retries"
 
@@ -33,6 +36,10 @@ func (a *app) workers() []*work.Worker {
 	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: broadcastBatch}
 	for i := 0; i < cfg.BroadcastWorkers; i++ {
 		ws = append(ws, &work.Worker{Name: "broadcasts", Kind: models.WorkBroadcasts, Poll: cfg.WorkerPoll, Do: broadcasts.WorkOnce, Siblings: true, Log: log})
+	}
+	fires := &flows.CampaignFires{Host: a.flows}
+	for i := 0; i < cfg.CampaignWorkers; i++ {
+		ws = append(ws, &work.Worker{Name: "campaign fires", Kind: campaignFiresKind, Poll: cfg.WorkerPoll, Do: fires.WorkOnce, Log: log})
 	}
 	retries := &flows.ResthookRetries{Host: a.flows}
 	for i := 0; i < cfg.ResthookWorkers; i++ {

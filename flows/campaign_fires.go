@@ -1,0 +1,184 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/gocommon/i18n"
+	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/assets/static"
+	"github.com/nyaruka/goflow/core"
+	"github.com/nyaruka/goflow/core/events"
+	"github.com/nyaruka/goflow/flows"
+	"github.com/nyaruka/goflow/flows/triggers"
+)
+
+// CampaignFires work the campaign fires that are due, a kind of background work: the due fires of one event
+// are claimed in batches, their contacts locked, and the event's message sent to them (each in their
+// language, through the one sending path) or its flow started for them with a campaign trigger, in the
+// transaction that deletes the fires. A killed process leaves its fires claimed by nobody: they fire after
+// the restart, and a fire worked is gone, so nothing fires twice.
+type CampaignFires struct {
+	Host      *Host
+	BatchSize int // fires worked per transaction (default 100 for messages; flows start 25 at a time)
+}
+
+// WorkOnce works the next batch of due fires, if any.
+func (w *CampaignFires) WorkOnce(ctx context.Context) (bool, error) {
+	h := w.Host
+	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.BatchSize, 100), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
+		return w.fire(ctx, b, ev, fires)
+	})
+	if errors.Is(err, models.ErrClaimLost) {
+		return true, nil // a contact's change moved some of them: nothing was written, the next look sees it
+	}
+	return n > 0, err
+}
+
+// fire works one event's claimed fires.
+func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
+	h := w.Host
+	drop := func() error { return b.Write(ctx, func(tx *models.Tx) error { return tx.DeleteFires(b.Keys) }) }
+	if !ev.Fires {
+		return drop() // the event was deleted or its campaign archived since they were made
+	}
+	ws, err := h.Store.GetWorkspaceByID(ctx, ev.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	a, err := h.Assets.Get(ctx, ws)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(fires))
+	for i, f := range fires {
+		ids[i] = f.ContactID
+	}
+	if err := b.LockContacts(ctx, ids, h.LockWait); err != nil {
+		return fmt.Errorf("locking the contacts of campaign event %s: %w", ev.UUID, err)
+	}
+	contacts, engineContacts, err := h.loadContacts(ctx, a, b.Read, ids)
+	if err != nil {
+		return err
+	}
+	// blocked, stopped and deleted contacts get nothing (they have no fires but for a change racing this one)
+	var firing []*models.Contact
+	for _, c := range contacts {
+		if c.Status != models.ContactActive {
+			continue
+		}
+		if ev.StartMode == "S" && c.CurrentSessionID != nil {
+			continue // skip: they are in a flow
+		}
+		firing = append(firing, c)
+	}
+	var waiting []int64
+	if ev.StartMode == "I" {
+		for _, c := range firing {
+			if c.CurrentSessionID != nil {
+				waiting = append(waiting, c.ID)
+			}
+		}
+	}
+
+	if ev.EventType == models.EventMessage {
+		msgs, err := w.messages(ctx, b, a, ev, firing, engineContacts)
+		if err != nil {
+			return err
+		}
+		return b.Write(ctx, func(tx *models.Tx) error {
+			if err := tx.InterruptWaiting(waiting, h.Store.Now().UTC()); err != nil {
+				return err
+			}
+			if err := tx.InsertMsgs(msgs); err != nil {
+				return err
+			}
+			return tx.DeleteFires(b.Keys)
+		})
+	}
+
+	flowRow := (*models.Flow)(nil)
+	if ev.FlowID != nil {
+		flowRow = a.flowByID(*ev.FlowID)
+	}
+	if flowRow == nil || flowRow.IsArchived {
+		return drop() // the flow is gone or archived: nothing to start, as in RapidPro
+	}
+	flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
+	if err != nil {
+		return drop()
+	}
+	if flow.Type() == flows.FlowTypeMessagingBackground {
+		waiting = nil // a background flow interrupts nobody
+	}
+	campaign := core.NewCampaign(static.NewCampaign(assets.CampaignUUID(ev.CampaignUUID), ev.CampaignName))
+	scenes := make([]*scene, 0, len(firing))
+	for _, c := range firing {
+		evt := events.NewCampaignFired(campaign.Reference(), assets.CampaignPointUUID(ev.UUID))
+		trigger := triggers.NewBuilder(flow.Reference(false)).CampaignFired(evt, campaign).Build()
+		began := time.Now()
+		session, sprint, err := h.Engine.NewSession(ctx, a.Session, a.Env, engineContacts[c.ID], trigger, nil)
+		if err != nil {
+			h.Log.Error("starting a contact in a campaign's flow", "event", ev.UUID, "contact", c.UUID, "error", err)
+			continue
+		}
+		scenes = append(scenes, &scene{contact: c, session: session, sprint: sprint, began: began})
+	}
+	return b.Write(ctx, func(tx *models.Tx) error {
+		if err := tx.InterruptWaiting(waiting, h.Store.Now().UTC()); err != nil {
+			return err
+		}
+		if err := h.commit(ctx, tx, a, scenes); err != nil {
+			return err
+		}
+		return tx.DeleteFires(b.Keys)
+	})
+}
+
+// messages are a message event's messages to contacts: the translation for each one's language (falling back
+// to the event's base language), its expressions evaluated, routed as every message is. They have no flow and
+// no broadcast, as RapidPro's campaign messages.
+func (w *CampaignFires) messages(ctx context.Context, b *models.Batch, a *Assets, ev *models.FiringEvent, contacts []*models.Contact, engineContacts map[int64]*core.Contact) ([]*models.Msg, error) {
+	h := w.Host
+	if ev.Message == nil || len(contacts) == 0 {
+		return nil, nil
+	}
+	ts, err := models.ParseTranslations(*ev.Message)
+	if err != nil || len(ts) == 0 {
+		return nil, err
+	}
+	translations := core.BroadcastTranslations{}
+	for _, t := range ts {
+		translations[i18n.Language(t.Lang)] = &core.MsgContent{Text: t.Text}
+	}
+	base := i18n.Language(ts[0].Lang)
+	ids := make([]int64, len(contacts))
+	for i, c := range contacts {
+		ids[i] = c.ID
+	}
+	urnsOf, err := b.Read.URNsOf(ids)
+	if err != nil {
+		return nil, err
+	}
+	bw := &Broadcasts{Host: h}
+	expressions := hasExpressions(translations)
+	now := h.Store.Now()
+	msgs := make([]*models.Msg, 0, len(contacts))
+	for _, c := range contacts {
+		ec := engineContacts[c.ID]
+		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
+		if content.Empty() {
+			continue
+		}
+		if expressions {
+			content = bw.evaluate(ctx, a, ec, content)
+		}
+		urn, ch := a.Route(urnsOf[c.ID])
+		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status), CreatedOn: now}
+		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
+	}
+	return msgs, nil
+}
