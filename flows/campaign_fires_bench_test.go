@@ -65,3 +65,36 @@ func BenchmarkCampaignSchedule(b *testing.B) {
 		b.ReportMetric(scheduled.Seconds()/baseline.Seconds(), "x-insert-select")
 	}
 }
+
+// BenchmarkCampaignFireMessages has one campaign worker fire 10,000 due message fires (FLOWSD_BENCH_STARTS)
+// of one event: claiming, locking, each contact's translation and expressions, routing, writing the messages
+// queued and deleting the fires, on SQLite and PostgreSQL. It locates the cost BenchmarkCampaignFires measures.
+func BenchmarkCampaignFireMessages(b *testing.B) {
+	testdb.EachB(b, func(b *testing.B, d models.Dialect) {
+		n := benchStartCount()
+		for i := 0; i < b.N; i++ {
+			e := newHostEnv(b, d)
+			e.importFile("campaign.json")
+			group := seedStartContacts(b, e, n)
+			var eventID int64
+			must(b, e.db.Raw.Model(&models.CampaignEvent{}).Where("event_type = ?", models.EventMessage).Pluck("id", &eventID).Error)
+			must(b, e.db.Raw.Exec(`INSERT INTO campaign_fires (workspace_id, event_id, contact_id, fire_on)
+				SELECT ?, ?, contact_id, ? FROM contact_group_members WHERE group_id = ?`, e.ws.ID, eventID, e.store.Now(), group.ID).Error)
+			e.clock.Set(e.store.Now().Add(time.Minute))
+			w := &CampaignFires{Host: e.host}
+			began := time.Now()
+			for {
+				worked, err := w.WorkOnce(e.ctx)
+				must(b, err)
+				if !worked {
+					break
+				}
+			}
+			elapsed := time.Since(began)
+			if got := e.count("msgs", "direction = ?", models.MsgOut); got != int64(n) {
+				b.Fatalf("%d messages, want %d", got, n)
+			}
+			b.ReportMetric(float64(n)/elapsed.Seconds(), "fires/s")
+		}
+	})
+}

@@ -78,31 +78,10 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 	concurrency := benchConcurrency()
 	db := testdb.New(b, models.Postgres, nil, nil)
-	ctx := context.Background()
 	ws, token := testdb.Workspace(b, db.Store, testdb.Nyaruka)
 	sink := newBenchSink(b)
 
-	// contacts and their URNs written in bulk, as an import would leave them
-	group, err := db.Store.CreateGroup(ctx, ws.ID, "Everyone")
-	must(b, err)
-	now := db.Store.Now()
-	for from := 0; from < n; from += 1000 {
-		var batch []*models.Contact
-		for i := from; i < min(from+1000, n); i++ {
-			name := fmt.Sprintf("Contact %d", i)
-			batch = append(batch, &models.Contact{UUID: runtime.RandomUUID(), WorkspaceID: ws.ID, Name: &name,
-				Status: models.ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now})
-		}
-		must(b, db.Raw.Create(batch).Error)
-		var urns, members []string
-		for i, c := range batch {
-			number := fmt.Sprintf("+25078%07d", from+i)
-			urns = append(urns, fmt.Sprintf("(%d, %d, 'tel:%s', 'tel', '%s', 1000)", ws.ID, c.ID, number, number))
-			members = append(members, fmt.Sprintf("(%d, %d)", group.ID, c.ID))
-		}
-		must(b, db.Raw.Exec("INSERT INTO contact_urns (workspace_id, contact_id, identity, scheme, path, priority) VALUES "+strings.Join(urns, ",")).Error)
-		must(b, db.Raw.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES "+strings.Join(members, ",")).Error)
-	}
+	group := seedBenchContacts(b, db, ws, n)
 	config := fmt.Sprintf(`{"send_url": %q, "tps": 1000000}`, sink.srv.URL+"/send")
 	out, errOut, code := flowsd(b, nil, "channel", "create", "--workspace", ws.UUID, "--type", "EX", "--name", "Sink",
 		"--address", "+250788000001", "--country", "RW", "--config", config, "--db", db.URL)
@@ -199,6 +178,31 @@ func BenchmarkBroadcast(b *testing.B) {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "reply-p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "reply-p99-ms")
+}
+
+// seedBenchContacts writes n contacts with tel URNs in a group, in bulk, as an import would leave them.
+func seedBenchContacts(b *testing.B, db *testdb.DB, ws *models.Workspace, n int) *models.Group {
+	group, err := db.Store.CreateGroup(context.Background(), ws.ID, "Everyone")
+	must(b, err)
+	now := db.Store.Now()
+	for from := 0; from < n; from += 1000 {
+		var batch []*models.Contact
+		for i := from; i < min(from+1000, n); i++ {
+			name := fmt.Sprintf("Contact %d", i)
+			batch = append(batch, &models.Contact{UUID: runtime.RandomUUID(), WorkspaceID: ws.ID, Name: &name,
+				Status: models.ContactActive, IsActive: true, CreatedOn: now, ModifiedOn: now})
+		}
+		must(b, db.Raw.Create(batch).Error)
+		var urns, members []string
+		for i, c := range batch {
+			number := fmt.Sprintf("+25078%07d", from+i)
+			urns = append(urns, fmt.Sprintf("(%d, %d, 'tel:%s', 'tel', '%s', 1000)", ws.ID, c.ID, number, number))
+			members = append(members, fmt.Sprintf("(%d, %d)", group.ID, c.ID))
+		}
+		must(b, db.Raw.Exec("INSERT INTO contact_urns (workspace_id, contact_id, identity, scheme, path, priority) VALUES "+strings.Join(urns, ",")).Error)
+		must(b, db.Raw.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES "+strings.Join(members, ",")).Error)
+	}
+	return group
 }
 
 // benchConcurrency is how many sends flowsd (and the plain client) make at once: FLOWSD_BENCH_CONCURRENCY, else
