@@ -192,7 +192,7 @@ func convertDefinitions(_ *Ctx, x *siteExport) any {
 		cd := campaignDefOut{UUID: c.UUID, Name: c.Name, Group: ref{UUID: c.Group.UUID, Name: c.Group.Name}, Events: []campaignEventDef{}}
 		for _, e := range c.Events {
 			ed := campaignEventDef{UUID: e.UUID, Offset: e.Offset, Unit: eventUnitCodes[e.Unit], EventType: eventTypeCodes[e.EventType],
-				DeliveryHour: e.DeliveryHour, RelativeTo: relativeToDef{Label: e.RelativeTo.Name, Key: e.RelativeTo.Key}, StartMode: "I"}
+				DeliveryHour: e.DeliveryHour, RelativeTo: relativeToDef{Label: e.RelativeTo.Name, Key: e.RelativeTo.Key}, StartMode: e.StartMode}
 			if e.Flow != nil {
 				ed.Flow = &ref{UUID: e.Flow.UUID, Name: e.Flow.Name}
 			} else if e.Message != nil {

@@ -183,6 +183,12 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 	case "flow_starts":
 		e.seedFlow("nyaruka", "f5901b62-ba76-4003-9c62-72fdacc1b7b7", "Registration", false, true)
 		e.seedExampleContact()
+	case "campaigns": // the broadcasts example's group, which the campaigns example is for
+		if e.countRows("contact_groups", "uuid = ?", "04a4752b-0f49-480e-ae60-3a3f2bea485c") == 0 {
+			e.seedGroup("nyaruka", "04a4752b-0f49-480e-ae60-3a3f2bea485c", "Subscribers", "")
+		}
+	case "campaign_events": // the campaign the campaigns example made, with the UUID the examples name
+		e.must(e.db.Raw.Exec("UPDATE campaigns SET uuid = ? WHERE uuid = ?", "f14e4ff0-724d-43fe-a953-1d16aefd1c00", created["campaigns"]["uuid"]).Error)
 	case "resthooks": // as importing a flow that calls it makes it
 		e.seedResthook("nyaruka", "new-mother", true, seedAt(9, 0), seedAt(9, 0))
 	case "resthook_events":

@@ -228,7 +228,9 @@ func Export(ctx context.Context, store *models.Store, ws *models.Workspace, flow
 		useGroup(c.GroupID)
 		for _, e := range eventsByCampaign[c.ID] {
 			ee := models.ExportedEvent{CampaignEvent: *e}
-			if field := x.Fields[e.RelativeToID]; field != nil {
+			if e.RelativeToSystem != nil {
+				ee.RelativeTo = models.Field{Key: *e.RelativeToSystem, Name: models.SystemDateNames[*e.RelativeToSystem]}
+			} else if field := x.Fields[derefID(e.RelativeToID)]; field != nil {
 				ee.RelativeTo = *field
 				if withFieldsAndGroups && field.IsActive {
 					fields[field.ID] = field
@@ -328,4 +330,11 @@ func exportDefinition(f *models.Flow) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+func derefID(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
 }

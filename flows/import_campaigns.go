@@ -73,12 +73,16 @@ func parseEvent(raw json.RawMessage, campaign string, j int) (*models.ImportEven
 	if raw, ok := it["relative_to"]; !ok || json.Unmarshal(raw, &rel) != nil || rel.Key == "" {
 		return nil, importError("%s has no relative_to field.", what)
 	}
-	if rel.Key == "created_on" || rel.Key == "last_seen_on" {
-		return nil, importError("%s is relative to %q: flowsd's campaigns can only use date fields of contacts.", what, rel.Key)
-	}
 	e.RelativeTo = models.FieldRef{Key: rel.Key, Name: rel.Label}
 	if e.RelativeTo.Name == "" {
 		e.RelativeTo.Name = rel.Name
+	}
+
+	if mode, present := it.str("start_mode"); present && mode != "" {
+		if mode != models.StartInterrupt && mode != models.StartSkip && mode != models.StartPassive {
+			return nil, importError("%s has the start mode %q: it must be I, S or P.", what, mode)
+		}
+		e.StartMode = mode
 	}
 
 	eventType, _ := it.str("event_type")

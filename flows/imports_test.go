@@ -139,7 +139,7 @@ func TestParseExportErrors(t *testing.T) {
 		{"trigger no keywords", `{"version": "13", "flows": [], "triggers": [{"trigger_type": "K", "flow": {"uuid": "2f7d208a-c2d5-4a3c-ac53-56e13ad7a641", "name": "F"}}]}`, "Field 'keywords' is required"},
 		{"trigger no flow", `{"version": "13", "flows": [], "triggers": [{"trigger_type": "C"}]}`, "Field 'flow' is required"},
 		{"campaign unit", campaignWith(t, func(e map[string]any) { e["unit"] = "Y" }), `Campaign "Reporter Follow Up": event 1 has the unit "Y"`},
-		{"campaign created_on", campaignWith(t, func(e map[string]any) { e["relative_to"] = map[string]any{"key": "created_on", "label": "Created On"} }), `is relative to "created_on"`},
+		{"campaign start mode", campaignWith(t, func(e map[string]any) { e["start_mode"] = "X" }), `has the start mode "X"`},
 		{"campaign event type", campaignWith(t, func(e map[string]any) { e["event_type"] = "Z" }), `has the event type "Z"`},
 		{"campaign delivery hour", campaignWith(t, func(e map[string]any) { e["delivery_hour"] = 24 }), "invalid delivery hour"},
 	}

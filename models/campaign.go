@@ -28,7 +28,7 @@ type CampaignEvent struct {
 	ID           int64 `gorm:"primaryKey"`
 	UUID         string
 	CampaignID   int64
-	RelativeToID int64
+	RelativeToID *int64 // a contact field of type datetime, or nil for a system date (RelativeToSystem)
 	Offset       int    `gorm:"column:event_offset"`
 	Unit         string // minutes, hours, days, weeks
 	DeliveryHour int
@@ -37,6 +37,12 @@ type CampaignEvent struct {
 	Message      *string // translations as JSON: {"eng": "Hi"}
 	IsActive     bool
 	CreatedOn    time.Time
+	// RelativeToSystem is SystemCreatedOn or SystemLastSeenOn for an event relative to a system date of contacts
+	RelativeToSystem *string
+	StartMode        string // StartInterrupt, StartSkip or StartPassive
+	// FireVersion moves on when the event's timing or its campaign's group changes: fires computed for an
+	// older version are stale
+	FireVersion int
 }
 
 func (CampaignEvent) TableName() string { return "campaign_events" }
@@ -52,6 +58,38 @@ const (
 	EventFlow    = "flow"
 	EventMessage = "message"
 )
+
+// EventUnits are the units of a campaign event's offset.
+var EventUnits = []string{"minutes", "hours", "days", "weeks"}
+
+// How a campaign event's fire treats a contact already in a flow: interrupt it, skip the contact, or start
+// alongside (passive), RapidPro's I, S and P.
+const (
+	StartInterrupt = "I"
+	StartSkip      = "S"
+	StartPassive   = "P"
+)
+
+// The system dates of contacts a campaign event may be relative to, with the names RapidPro gives them.
+const (
+	SystemCreatedOn  = "created_on"
+	SystemLastSeenOn = "last_seen_on"
+)
+
+// SystemDateNames name the system dates.
+var SystemDateNames = map[string]string{SystemCreatedOn: "Created On", SystemLastSeenOn: "Last Seen On"}
+
+// timingChanged reports whether b fires at different times than a: its date, offset, unit or delivery hour differ.
+func timingChanged(a, b *CampaignEvent) bool {
+	return !sameID(a.RelativeToID, b.RelativeToID) || !sameString(a.RelativeToSystem, b.RelativeToSystem) ||
+		a.Offset != b.Offset || a.Unit != b.Unit || a.DeliveryHour != b.DeliveryHour
+}
+
+func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+func sameString(a, b *string) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
 
 // translationsJSON writes translations as a JSON object in their order, so the first key is the base language.
 func translationsJSON(ts []Translation) string {

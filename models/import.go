@@ -27,7 +27,8 @@ import (
 //     kept; otherwise a new one is made and the triggers it conflicts with are archived
 //   - resthooks: every slug a flow calls gets a row
 //
-// Campaign events keep no start mode (they are stored as RapidPro's default, interrupt); a message event's
+// Campaign events keep the export's start mode (interrupt, RapidPro's default, when it gives none), and their
+// fire version moves on when an import changes their timing or their campaign's group; a message event's
 // translations are stored as a JSON object whose first key is its base language.
 
 // ImportError is an export that can't be imported as it is. Its message says why, for people.
@@ -115,9 +116,10 @@ type ImportCampaign struct {
 type ImportEvent struct {
 	UUID         string // "" for a new one
 	Offset       int
-	Unit         string // minutes, hours, days or weeks
-	DeliveryHour int    // -1 for the same hour as the date
-	RelativeTo   FieldRef
+	Unit         string   // minutes, hours, days or weeks
+	DeliveryHour int      // -1 for the same hour as the date
+	RelativeTo   FieldRef // a date field, or a system date (SystemCreatedOn, SystemLastSeenOn) by its key
+	StartMode    string   // StartInterrupt, StartSkip or StartPassive; "" for the default, interrupt
 	Flow         *Ref
 	Message      []Translation // base language first
 }

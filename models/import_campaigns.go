@@ -24,6 +24,7 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	var c *Campaign
 	if len(found) > 0 {
 		c = &found[0]
+		groupChanged := c.GroupID != group.ID
 		c.Name, c.GroupID, c.ModifiedOn = name, group.ID, imp.now
 		if !c.IsActive {
 			c.IsActive, c.IsArchived = true, false
@@ -33,6 +34,11 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 		}).Error
 		if err != nil {
 			return err
+		}
+		if groupChanged { // every event now fires for other contacts
+			if err := imp.tx.bumpFireVersions(c.ID, 0); err != nil {
+				return err
+			}
 		}
 	} else {
 		uuid := spec.UUID
@@ -56,11 +62,21 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	kept := map[int64]bool{}
 	for i := range spec.Events {
 		e := &spec.Events[i]
-		field, err := imp.field(e.RelativeTo.Key, e.RelativeTo.Name, FieldDatetime, true)
-		if err != nil {
-			return err
+		row := CampaignEvent{CampaignID: c.ID, Offset: e.Offset, Unit: e.Unit, DeliveryHour: e.DeliveryHour, IsActive: true,
+			StartMode: e.StartMode, FireVersion: 1}
+		if row.StartMode == "" {
+			row.StartMode = StartInterrupt
 		}
-		row := CampaignEvent{CampaignID: c.ID, RelativeToID: field.ID, Offset: e.Offset, Unit: e.Unit, DeliveryHour: e.DeliveryHour, IsActive: true}
+		if _, system := SystemDateNames[e.RelativeTo.Key]; system {
+			key := e.RelativeTo.Key
+			row.RelativeToSystem = &key
+		} else {
+			field, err := imp.field(e.RelativeTo.Key, e.RelativeTo.Name, FieldDatetime, true)
+			if err != nil {
+				return err
+			}
+			row.RelativeToID = &field.ID
+		}
 		if e.Flow != nil {
 			flow, err := imp.flowFor(*e.Flow, what)
 			if err != nil {
@@ -73,9 +89,14 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 		}
 		if existing := byUUID[e.UUID]; e.UUID != "" && existing != nil {
 			kept[existing.ID] = true
+			version := existing.FireVersion
+			if timingChanged(existing, &row) || !existing.IsActive {
+				version++
+			}
 			err := imp.tx.db.Model(&CampaignEvent{}).Where("id = ?", existing.ID).Updates(map[string]any{
-				"relative_to_id": row.RelativeToID, "event_offset": row.Offset, "unit": row.Unit, "delivery_hour": row.DeliveryHour,
-				"event_type": row.EventType, "flow_id": row.FlowID, "message": row.Message, "is_active": true,
+				"relative_to_id": row.RelativeToID, "relative_to_system": row.RelativeToSystem, "event_offset": row.Offset,
+				"unit": row.Unit, "delivery_hour": row.DeliveryHour, "event_type": row.EventType, "flow_id": row.FlowID,
+				"message": row.Message, "start_mode": row.StartMode, "fire_version": version, "is_active": true,
 			}).Error
 			if err != nil {
 				return err
