@@ -70,13 +70,13 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 		if c.Status != models.ContactActive {
 			continue
 		}
-		if ev.StartMode == "S" && c.CurrentSessionID != nil {
+		if ev.StartMode == models.StartSkip && c.CurrentSessionID != nil {
 			continue // skip: they are in a flow
 		}
 		firing = append(firing, c)
 	}
 	var waiting []int64
-	if ev.StartMode == "I" {
+	if ev.StartMode == models.StartInterrupt {
 		for _, c := range firing {
 			if c.CurrentSessionID != nil {
 				waiting = append(waiting, c.ID)

@@ -39,11 +39,13 @@ type fireEvent struct {
 
 // fireEvents are a workspace's events that fire (all of them, or those of eventIDs).
 func (tx *Tx) fireEvents(workspaceID int64, eventIDs []int64) ([]fireEvent, error) {
+	// a system date (created_on, last_seen_on) has no field; a field must still be there
 	q := tx.db.Table("campaign_events AS e").
-		Select("e.id, c.group_id, e.relative_to_id AS field_id, f.key AS field_key, e.event_offset AS offset, e.unit, e.delivery_hour").
+		Select("e.id, c.group_id, COALESCE(e.relative_to_id, 0) AS field_id, COALESCE(e.relative_to_system, f.key) AS field_key, "+
+			"e.event_offset AS offset, e.unit, e.delivery_hour").
 		Joins("JOIN campaigns c ON c.id = e.campaign_id").
-		Joins("JOIN contact_fields f ON f.id = e.relative_to_id").
-		Where("c.workspace_id = ? AND c.is_active AND NOT c.is_archived AND e.is_active AND f.is_active", workspaceID)
+		Joins("LEFT JOIN contact_fields f ON f.id = e.relative_to_id").
+		Where("c.workspace_id = ? AND c.is_active AND NOT c.is_archived AND e.is_active AND (e.relative_to_system IS NOT NULL OR f.is_active)", workspaceID)
 	if eventIDs != nil {
 		q = q.Where("e.id IN ?", eventIDs)
 	}
@@ -78,9 +80,9 @@ func (tx *Tx) anchors(ev fireEvent, contactIDs []int64) ([]anchor, error) {
 	q := tx.db.Table("contact_group_members AS m").Joins("JOIN contacts c ON c.id = m.contact_id").
 		Where("m.group_id = ? AND c.is_active AND c.status = ?", ev.GroupID, ContactActive)
 	switch ev.FieldKey {
-	case "created_on":
+	case SystemCreatedOn:
 		q = q.Select("c.id AS contact_id, c.created_on AS at")
-	case "last_seen_on":
+	case SystemLastSeenOn:
 		q = q.Select("c.id AS contact_id, c.last_seen_on AS at")
 	default:
 		q = q.Select("c.id AS contact_id, v.datetime_value AS at").
@@ -207,7 +209,7 @@ func (tx *Tx) refreshSeenFires(workspaceID, contactID int64) error {
 	}
 	var seen []fireEvent
 	for _, ev := range evs {
-		if ev.FieldKey == "last_seen_on" {
+		if ev.FieldKey == SystemLastSeenOn {
 			seen = append(seen, ev)
 		}
 	}
@@ -273,8 +275,7 @@ type FiringEvent struct {
 	WorkspaceID  int64
 	CampaignUUID string
 	CampaignName string
-	StartMode    string // I interrupts the contact's flow, S skips a contact in one, P does neither
-	Fires        bool   // false when the event or its campaign no longer fires: its fires are dropped
+	Fires        bool // false when the event or its campaign no longer fires: its fires are dropped
 }
 
 // ClaimDueFires claims up to n fires due at now of one event (the one due first) and hands them to do with
@@ -303,7 +304,7 @@ func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, n int, do func
 		}
 		ev := &evs[0]
 		if ev.StartMode == "" {
-			ev.StartMode = "I"
+			ev.StartMode = StartInterrupt
 		}
 		return do(b, ev, fires)
 	})

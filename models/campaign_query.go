@@ -120,7 +120,10 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignListing, name str
 			return ErrNotFound
 		}
 		if group.ID != c.GroupID {
-			return tx.bumpFireVersions(c.ID, 0)
+			if err := tx.bumpFireVersions(c.ID, 0); err != nil {
+				return err
+			}
+			return tx.RefreshCampaignFires(c.WorkspaceID, c.ID)
 		}
 		return nil
 	}, c.WorkspaceID)
@@ -248,6 +251,9 @@ func (s *Store) CreateCampaignEvent(ctx context.Context, workspaceID int64, ev *
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
+		if err := tx.RefreshEventFires(workspaceID, []int64{row.ID}); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.getEvent(workspaceID, row.ID)
 		return err
@@ -264,7 +270,8 @@ func (s *Store) UpdateCampaignEvent(ctx context.Context, workspaceID int64, old 
 			return err
 		}
 		version := gorm.Expr("fire_version")
-		if timingChanged(&old.CampaignEvent, ev) {
+		retimed := timingChanged(&old.CampaignEvent, ev)
+		if retimed {
 			version = gorm.Expr("fire_version + 1")
 		}
 		res := tx.db.Model(&CampaignEvent{}).Where("id = ? AND campaign_id = ? AND is_active", old.ID, old.CampaignID).Updates(map[string]any{
@@ -277,6 +284,11 @@ func (s *Store) UpdateCampaignEvent(ctx context.Context, workspaceID int64, old 
 		}
 		if res.RowsAffected == 0 {
 			return ErrNotFound
+		}
+		if retimed {
+			if err := tx.RefreshEventFires(workspaceID, []int64{old.ID}); err != nil {
+				return err
+			}
 		}
 		var err error
 		out, err = tx.getEvent(workspaceID, old.ID)
@@ -306,6 +318,9 @@ func (s *Store) ReplaceCampaignEvent(ctx context.Context, workspaceID int64, old
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
+		if err := tx.RefreshEventFires(workspaceID, []int64{old.ID, row.ID}); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.getEvent(workspaceID, row.ID)
 		return err
@@ -325,6 +340,8 @@ func (s *Store) DeleteCampaignEvent(ctx context.Context, workspaceID int64, uuid
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return nil
+		return tx.db.Exec(`DELETE FROM campaign_fires WHERE workspace_id = ? AND event_id IN
+			(SELECT e.id FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id WHERE e.uuid = ? AND c.workspace_id = ?)`,
+			workspaceID, uuid, workspaceID).Error
 	}, workspaceID)
 }
