@@ -333,3 +333,35 @@ func TestImportDropsScheduledTriggers(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduleFireIsAtomic: a fire that fails before it commits (as a crash would cut it short) leaves
+// nothing behind and the schedule still due; it fires once when it can.
+func TestScheduleFireIsAtomic(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		ann := e.contact("Ann", "tel:+250788000001")
+		group, err := e.store.CreateGroup(e.ctx, e.ws.ID, "Farmers")
+		must(t, err)
+		now := e.store.Now()
+		sc := e.schedule(models.ScheduleSpec{Period: schedules.Daily, Start: now.Add(time.Minute),
+			Translations: `{"eng":{"text":"Hi"}}`, BaseLanguage: "eng", ContactIDs: []int64{ann.ID}, GroupIDs: []int64{group.ID}})
+		due := *e.reloadSchedule(sc).NextFire
+		e.clock.Set(due.Add(time.Second))
+		must(t, e.db.Raw.Exec("ALTER TABLE broadcast_groups RENAME TO broadcast_groups_away").Error)
+		if _, err := e.store.FireDueSchedule(e.ctx); err == nil {
+			t.Fatal("the fire didn't fail")
+		}
+		must(t, e.db.Raw.Exec("ALTER TABLE broadcast_groups_away RENAME TO broadcast_groups").Error)
+		if got := e.reloadSchedule(sc); !got.NextFire.Equal(due) || got.FireCount != 0 || got.LastFire != nil {
+			t.Fatalf("after a failed fire the schedule is %+v", got)
+		}
+		if n := e.count("broadcasts", "workspace_id = ?", e.ws.ID); n != 0 {
+			t.Fatalf("a failed fire left %d broadcasts", n)
+		}
+		if n := e.fireAt(due.Add(2 * time.Second)); n != 1 {
+			t.Fatalf("fired %d after the failure", n)
+		}
+		if n := e.count("broadcasts", "workspace_id = ?", e.ws.ID); n != 1 {
+			t.Fatalf("%d broadcasts, want 1", n)
+		}
+	})
+}
