@@ -230,7 +230,10 @@ func startTrigger(flow flows.Flow, start *models.FlowStart) (flows.Trigger, erro
 	if err != nil {
 		return nil, err
 	}
-	mb := b.Manual().WithParams(params).WithOrigin(string(start.StartType))
+	mb := b.Manual().WithParams(params)
+	if start.StartType != models.StartTypeTrigger {
+		mb = mb.WithOrigin(string(start.StartType)) // a scheduled trigger's start is manual with no origin, as RapidPro's
+	}
 	if batch {
 		mb = mb.AsBatch()
 	}

@@ -62,39 +62,48 @@ func (broadcastGroup) TableName() string { return "broadcast_groups" }
 // CreateBroadcast makes a pending broadcast with its contacts and groups in one transaction; broadcast workers
 // are woken once it commits.
 func (s *Store) CreateBroadcast(ctx context.Context, ws *Workspace, spec BroadcastSpec) (*Broadcast, error) {
-	now := s.now()
-	b := &Broadcast{UUID: s.NewUUID(), WorkspaceID: ws.ID, Status: BroadcastPending, Translations: spec.Translations,
+	var b *Broadcast
+	err := s.Write(ctx, func(tx *Tx) error {
+		var err error
+		b, err = tx.InsertBroadcast(ws.ID, spec)
+		return err
+	})
+	return b, err
+}
+
+// InsertBroadcast adds a pending broadcast with its contacts and groups; broadcast workers are woken once the
+// transaction commits.
+func (tx *Tx) InsertBroadcast(workspaceID int64, spec BroadcastSpec) (*Broadcast, error) {
+	now := tx.s.now()
+	b := &Broadcast{UUID: tx.s.NewUUID(), WorkspaceID: workspaceID, Status: BroadcastPending, Translations: spec.Translations,
 		BaseLanguage: spec.BaseLanguage, URNs: StringList{}, ContactCount: -1, CreatedByID: spec.CreatedByID, IsActive: true,
 		CreatedOn: now, ModifiedOn: now}
 	for _, u := range spec.URNs {
 		b.URNs = append(b.URNs, u.Identity)
 	}
-	err := s.Write(ctx, func(tx *Tx) error {
-		if err := tx.db.Create(b).Error; err != nil {
-			return err
+	if err := tx.db.Create(b).Error; err != nil {
+		return nil, err
+	}
+	var contacts []broadcastContact
+	for _, id := range uniqueIDs(spec.ContactIDs) {
+		contacts = append(contacts, broadcastContact{BroadcastID: b.ID, ContactID: id})
+	}
+	var groups []broadcastGroup
+	for _, id := range uniqueIDs(spec.GroupIDs) {
+		groups = append(groups, broadcastGroup{BroadcastID: b.ID, GroupID: id})
+	}
+	if len(contacts) > 0 {
+		if err := tx.db.Create(&contacts).Error; err != nil {
+			return nil, err
 		}
-		var contacts []broadcastContact
-		for _, id := range uniqueIDs(spec.ContactIDs) {
-			contacts = append(contacts, broadcastContact{BroadcastID: b.ID, ContactID: id})
+	}
+	if len(groups) > 0 {
+		if err := tx.db.Create(&groups).Error; err != nil {
+			return nil, err
 		}
-		var groups []broadcastGroup
-		for _, id := range uniqueIDs(spec.GroupIDs) {
-			groups = append(groups, broadcastGroup{BroadcastID: b.ID, GroupID: id})
-		}
-		if len(contacts) > 0 {
-			if err := tx.db.Create(&contacts).Error; err != nil {
-				return err
-			}
-		}
-		if len(groups) > 0 {
-			if err := tx.db.Create(&groups).Error; err != nil {
-				return err
-			}
-		}
-		tx.Signal(WorkBroadcasts)
-		return nil
-	})
-	return b, err
+	}
+	tx.Signal(WorkBroadcasts)
+	return b, nil
 }
 
 // BroadcastListing is a broadcast as the API lists it: with the contacts and groups it was given and how many

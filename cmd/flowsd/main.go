@@ -8,6 +8,7 @@
 //	flowsd receive --workspace UUID --urn URN [--db URL] TEXT...
 //	flowsd channel create|list --workspace UUID …
 //	flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status S]
+//	flowsd schedule create|list|delete --workspace UUID …
 package main
 
 import (
@@ -41,6 +42,14 @@ Usage:
   flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status delivered|retrying|gone|failed]
                              [--limit N] [--db URL]
                                                   where resthook deliveries stand, newest first
+  flowsd schedule create --workspace UUID (--flow UUID | --text TEXT) [--groups UUID,…] [--contacts UUID,…]
+                         --repeat once|daily|weekly|monthly|yearly [--days MTWRFSU] --start DATETIME [--db URL]
+                                                  start a flow or send a message on a schedule, in the
+                                                  workspace's time zone; prints the schedule with its next_fire
+  flowsd schedule list --workspace UUID [--db URL]
+                                                  a workspace's schedules, oldest first
+  flowsd schedule delete --workspace UUID --uuid UUID [--db URL]
+                                                  remove a schedule: it never fires again
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -97,6 +106,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return channelCommand(rest, stdout, stderr)
 	case "resthook":
 		return resthookCommand(rest, stdout, stderr)
+	case "schedule":
+		return scheduleCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

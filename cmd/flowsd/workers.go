@@ -20,6 +20,9 @@ const campaignFiresKind work.Kind = "campaign fires"
 // resthookRetriesKind is the work of retrying failed resthook deliveries: they come due by the clock too.
 const resthookRetriesKind work.Kind = "resthook retries"
 
+// schedulesKind is the work of firing schedules: they come due by the clock as well.
+const schedulesKind work.Kind = "schedules"
+
 // workers are the background work serve runs in this process, each kind on the one mechanism of package work:
 // a loop that claims rows and does them, woken by the signals of the transactions that make work.
 func (a *app) workers() []*work.Worker {
@@ -32,6 +35,7 @@ func (a *app) workers() []*work.Worker {
 	ws = append(ws,
 		&work.Worker{Name: "wait timeouts and expiries", Kind: waitsKind, Poll: cfg.WorkerPoll, Do: a.flows.FireOnce, Log: log},
 		&work.Worker{Name: "smart group evaluation", Kind: models.WorkGroups, Poll: cfg.WorkerPoll, Do: flows.EvaluateGroups(a.store), Log: log},
+		&work.Worker{Name: "schedules", Kind: schedulesKind, Poll: cfg.WorkerPoll, Do: flows.FireSchedules(a.store), Log: log},
 	)
 	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: broadcastBatch}
 	for i := 0; i < cfg.BroadcastWorkers; i++ {

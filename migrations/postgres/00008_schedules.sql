@@ -1,0 +1,46 @@
+-- +goose Up
+-- a schedule: when something fires (repeat_period O once, D daily, W weekly on days_of_week, M monthly on
+-- day_of_month, Y yearly, at hour:minute in the workspace's time zone) and what each fire makes: a flow start
+-- of its contacts and groups (flow_id set: RapidPro's scheduled trigger) or a broadcast of its translations to
+-- them (translations set: RapidPro's scheduled broadcast, whose template this row is)
+CREATE TABLE schedules (
+    id            BIGSERIAL PRIMARY KEY,
+    uuid          VARCHAR(36) NOT NULL UNIQUE,
+    workspace_id  BIGINT NOT NULL REFERENCES workspaces (id),
+    repeat_period VARCHAR(1) NOT NULL,
+    hour          INTEGER NOT NULL,
+    minute        INTEGER NOT NULL,
+    -- letters of MTWRFSU for weekly schedules, else empty
+    days_of_week  VARCHAR(7) NOT NULL DEFAULT '',
+    -- 1-31 for monthly schedules, else 0
+    day_of_month  INTEGER NOT NULL DEFAULT 0,
+    next_fire     TIMESTAMPTZ,
+    last_fire     TIMESTAMPTZ,
+    is_paused     BOOLEAN NOT NULL DEFAULT FALSE,
+    is_active     BOOLEAN NOT NULL DEFAULT TRUE,
+    flow_id       BIGINT REFERENCES flows (id),
+    translations  TEXT,
+    base_language VARCHAR(8),
+    fire_count    INTEGER NOT NULL DEFAULT 0,
+    created_on    TIMESTAMPTZ NOT NULL,
+    modified_on   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX schedules_due ON schedules (next_fire, id) WHERE is_active AND NOT is_paused;
+CREATE INDEX schedules_list ON schedules (workspace_id, id);
+
+CREATE TABLE schedule_contacts (
+    schedule_id BIGINT NOT NULL REFERENCES schedules (id),
+    contact_id  BIGINT NOT NULL REFERENCES contacts (id),
+    PRIMARY KEY (schedule_id, contact_id)
+);
+
+CREATE TABLE schedule_groups (
+    schedule_id BIGINT NOT NULL REFERENCES schedules (id),
+    group_id    BIGINT NOT NULL REFERENCES contact_groups (id),
+    PRIMARY KEY (schedule_id, group_id)
+);
+
+-- +goose Down
+DROP TABLE schedule_groups;
+DROP TABLE schedule_contacts;
+DROP TABLE schedules;
