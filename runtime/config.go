@@ -75,7 +75,7 @@ var settings = []setting{
 	{"send-retry", "FLOWSD_SEND_RETRY", "", "5m", "how long an errored send waits before it is tried again (twice as long the second time; the third error fails it)"},
 	{"broadcast-workers", "FLOWSD_BROADCAST_WORKERS", "", "2", "goroutines expanding broadcasts into messages in this process; 0 leaves them to other processes"},
 	{"media-dir", "FLOWSD_MEDIA_DIR", "", "media", "directory media.json keeps uploaded files in"},
-	{"campaign-workers", "FLOWSD_CAMPAIGN_WORKERS", "", "1", "goroutines sending campaign events' messages and starting their flows as they fall due, in this process; 0 leaves them to other processes"},
+	{"campaign-workers", "FLOWSD_CAMPAIGN_WORKERS", "", "2", "goroutines sending campaign events' messages and starting their flows as they fall due, in this process; 0 leaves them to other processes"},
 	{"resthook-workers", "FLOWSD_RESTHOOK_WORKERS", "", "1", "goroutines retrying failed resthook deliveries in this process; 0 leaves the retries to other processes"},
 	{"resthook-attempts", "FLOWSD_RESTHOOK_ATTEMPTS", "", "0", "most attempts of one resthook delivery, the flow's own call included; 0 leaves only the horizon as a limit"},
 	{"resthook-horizon", "FLOWSD_RESTHOOK_HORIZON", "", "24h", "how long after a flow's call to a resthook subscriber a failed delivery is still retried (from 5s, doubling, at most an hour apart)"},

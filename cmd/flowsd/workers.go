@@ -43,7 +43,7 @@ func (a *app) workers() []*work.Worker {
 	}
 	fires := &flows.CampaignFires{Host: a.flows}
 	for i := 0; i < cfg.CampaignWorkers; i++ {
-		ws = append(ws, &work.Worker{Name: "campaign fires", Kind: campaignFiresKind, Poll: cfg.WorkerPoll, Do: fires.WorkOnce, Log: log})
+		ws = append(ws, &work.Worker{Name: "campaign fires", Kind: campaignFiresKind, Poll: cfg.WorkerPoll, Do: fires.WorkOnce, Siblings: true, Log: log})
 	}
 	retries := &flows.ResthookRetries{Host: a.flows}
 	for i := 0; i < cfg.ResthookWorkers; i++ {
