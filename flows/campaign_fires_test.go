@@ -286,3 +286,32 @@ func TestCampaignFiresSharedByProcesses(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignFireSkip: a flow event in skip mode leaves out a contact waiting in a flow (the fire is used up)
+// and starts one who isn't.
+func TestCampaignFireSkip(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		e.importFile("messaging.json")
+		c := newCampaignEnv(t, e)
+		must(t, e.db.Raw.Model(&models.CampaignEvent{}).Where("id = ?", c.events[reporterFollowUp]).Update("start_mode", models.StartSkip).Error)
+		ann := e.contact("Ann", "tel:+250788000001")
+		bob := e.contact("Bob", "tel:+250788000002")
+		reg := e.store.Now().Add(time.Hour)
+		for _, ct := range []*models.Contact{ann, bob} {
+			c.setRegistered(ct, &reg)
+		}
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID, bob.ID}, true))
+		e.startNow(favoriteColor, ann)
+		e.clock.Set(c.fires(ann)[reporterFollowUp].Add(time.Second))
+		c.fireAll(e.host)
+		if runs := e.runs(ann); len(runs) != 1 || runs[0].Status != models.RunWaiting {
+			t.Fatalf("Ann was not skipped: %+v", runs)
+		}
+		if runs := e.runs(bob); len(runs) != 1 || runs[0].FlowID != e.flow("889508e2-4d78-45ca-80ae-7ca83d61e917").ID {
+			t.Fatalf("Bob wasn't started: %+v", runs)
+		}
+		if f := c.fires(ann); len(f) != 1 {
+			t.Fatalf("Ann's skipped fire wasn't used up: %v", f)
+		}
+	})
+}
