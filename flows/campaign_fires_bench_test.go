@@ -41,7 +41,7 @@ func BenchmarkCampaignSchedule(b *testing.B) {
 		must(b, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("group_id", group.ID).Error)
 
 		began := time.Now()
-		must(b, e.store.Write(e.ctx, func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) }))
+		must(b, e.store.Write(e.ctx, func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID, e.store.Now()) }))
 		scheduled := time.Since(began)
 		if got := e.count("campaign_fires", "workspace_id = ?", e.ws.ID); got != int64(2*n) {
 			b.Fatalf("%d fires, want %d", got, 2*n)

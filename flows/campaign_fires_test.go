@@ -145,15 +145,15 @@ func TestCampaignFiresFollowEvents(t *testing.T) {
 		write := func(fn func(tx *models.Tx) error) { must(t, e.store.Write(e.ctx, fn)) }
 
 		must(t, e.db.Raw.Model(&models.CampaignEvent{}).Where("id = ?", c.events[reporterWeek]).Update("is_active", false).Error)
-		write(func(tx *models.Tx) error { return tx.RefreshEventFires(e.ws.ID, []int64{c.events[reporterWeek]}) })
+		write(func(tx *models.Tx) error { return tx.RefreshEventFires(e.ws.ID, []int64{c.events[reporterWeek]}, e.store.Now()) })
 		if f := c.fires(bob); len(f) != 1 || f[reporterFollowUp].IsZero() {
 			t.Fatalf("after deleting an event: %v", f)
 		}
 		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("is_archived", true).Error)
-		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID, e.store.Now()) })
 		c.wantFires(bob, nil)
 		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("is_archived", false).Error)
-		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID, e.store.Now()) })
 		if f := c.fires(bob); len(f) != 1 {
 			t.Fatalf("restored: %v", f)
 		}
@@ -164,7 +164,7 @@ func TestCampaignFiresFollowEvents(t *testing.T) {
 		cat := e.contact("Cat", "tel:+250788000003")
 		c.setRegistered(cat, &reg)
 		must(t, e.db.Raw.Model(&models.Campaign{}).Where("id = ?", campaign.ID).Update("group_id", smart.ID).Error)
-		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID) })
+		write(func(tx *models.Tx) error { return tx.RefreshCampaignFires(e.ws.ID, campaign.ID, e.store.Now()) })
 		evaluateGroups(t, e.store)
 		if f := c.fires(cat); len(f) != 1 {
 			t.Fatalf("Cat's fires: %v", f)

@@ -163,7 +163,7 @@ func (tx *Tx) deleteFires(ids []int64) error {
 
 // refreshContactFires makes contacts' fires true after a change to them: their fires of events that no longer
 // fire go, and every event that fires is worked out again for them.
-func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64) error {
+func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64, now time.Time) error {
 	if len(contactIDs) == 0 {
 		return nil
 	}
@@ -182,7 +182,7 @@ func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64) error {
 	if err := stale.Delete(&CampaignFire{}).Error; err != nil {
 		return err
 	}
-	return tx.refreshFires(workspaceID, evs, contactIDs, tx.s.now())
+	return tx.refreshFires(workspaceID, evs, contactIDs, now)
 }
 
 // refreshGroupFires makes the fires of the events of the campaigns on a group true for all its members, after
@@ -198,11 +198,14 @@ func (tx *Tx) refreshGroupFires(workspaceID, groupID int64) error {
 			onGroup = append(onGroup, ev)
 		}
 	}
+	if len(onGroup) == 0 {
+		return nil
+	}
 	return tx.refreshFires(workspaceID, onGroup, nil, tx.s.now())
 }
 
 // refreshSeenFires moves a contact's fires of events relative to when they were last seen.
-func (tx *Tx) refreshSeenFires(workspaceID, contactID int64) error {
+func (tx *Tx) refreshSeenFires(workspaceID, contactID int64, now time.Time) error {
 	evs, err := tx.fireEvents(workspaceID, nil)
 	if err != nil {
 		return err
@@ -213,13 +216,13 @@ func (tx *Tx) refreshSeenFires(workspaceID, contactID int64) error {
 			seen = append(seen, ev)
 		}
 	}
-	return tx.refreshFires(workspaceID, seen, []int64{contactID}, tx.s.now())
+	return tx.refreshFires(workspaceID, seen, []int64{contactID}, now)
 }
 
 // RefreshEventFires makes the fires of events true for every member of their campaigns' groups, after the
 // events or their campaigns were made or changed: an event that no longer fires (deleted, its campaign archived
 // or deleted) loses them all.
-func (tx *Tx) RefreshEventFires(workspaceID int64, eventIDs []int64) error {
+func (tx *Tx) RefreshEventFires(workspaceID int64, eventIDs []int64, now time.Time) error {
 	if len(eventIDs) == 0 {
 		return nil
 	}
@@ -242,18 +245,18 @@ func (tx *Tx) RefreshEventFires(workspaceID int64, eventIDs []int64) error {
 			return err
 		}
 	}
-	return tx.refreshFires(workspaceID, evs, nil, tx.s.now())
+	return tx.refreshFires(workspaceID, evs, nil, now)
 }
 
 // RefreshCampaignFires is RefreshEventFires for every event a campaign has had.
-func (tx *Tx) RefreshCampaignFires(workspaceID, campaignID int64) error {
+func (tx *Tx) RefreshCampaignFires(workspaceID, campaignID int64, now time.Time) error {
 	var ids []int64
 	err := tx.db.Model(&CampaignEvent{}).Joins("JOIN campaigns c ON c.id = campaign_events.campaign_id").
 		Where("c.workspace_id = ? AND c.id = ?", workspaceID, campaignID).Pluck("campaign_events.id", &ids).Error
 	if err != nil {
 		return err
 	}
-	return tx.RefreshEventFires(workspaceID, ids)
+	return tx.RefreshEventFires(workspaceID, ids, now)
 }
 
 // ContactFires lists a contact's fires, soonest first.

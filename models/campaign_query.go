@@ -123,7 +123,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignListing, name str
 			if err := tx.bumpFireVersions(c.ID, 0); err != nil {
 				return err
 			}
-			return tx.RefreshCampaignFires(c.WorkspaceID, c.ID)
+			return tx.RefreshCampaignFires(c.WorkspaceID, c.ID, now)
 		}
 		return nil
 	}, c.WorkspaceID)
@@ -251,7 +251,7 @@ func (s *Store) CreateCampaignEvent(ctx context.Context, workspaceID int64, ev *
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := tx.RefreshEventFires(workspaceID, []int64{row.ID}); err != nil {
+		if err := tx.RefreshEventFires(workspaceID, []int64{row.ID}, row.CreatedOn); err != nil {
 			return err
 		}
 		var err error
@@ -286,7 +286,7 @@ func (s *Store) UpdateCampaignEvent(ctx context.Context, workspaceID int64, old 
 			return ErrNotFound
 		}
 		if retimed {
-			if err := tx.RefreshEventFires(workspaceID, []int64{old.ID}); err != nil {
+			if err := tx.RefreshEventFires(workspaceID, []int64{old.ID}, s.now()); err != nil {
 				return err
 			}
 		}
@@ -318,7 +318,7 @@ func (s *Store) ReplaceCampaignEvent(ctx context.Context, workspaceID int64, old
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		if err := tx.RefreshEventFires(workspaceID, []int64{old.ID, row.ID}); err != nil {
+		if err := tx.RefreshEventFires(workspaceID, []int64{old.ID, row.ID}, row.CreatedOn); err != nil {
 			return err
 		}
 		var err error

@@ -103,15 +103,16 @@ func (s *Store) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64
 
 // SetStatus changes contacts' status (see Store.SetStatus).
 func (tx *Tx) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64, status ContactStatus) error {
+	now := tx.s.now()
 	err := tx.db.Model(&Contact{}).Where("workspace_id = ? AND id IN ? AND status <> ?", ws.ID, contactIDs, status).
-		Updates(map[string]any{"status": status, "modified_on": tx.s.now()}).Error
+		Updates(map[string]any{"status": status, "modified_on": now}).Error
 	if err != nil {
 		return err
 	}
 	if err := tx.reevaluateSmartGroups(ctx, ws, contactIDs); err != nil {
 		return err
 	}
-	return tx.refreshContactFires(ws.ID, contactIDs)
+	return tx.refreshContactFires(ws.ID, contactIDs, now)
 }
 
 // MarkSeen records that a contact wrote in, and moves their fires of events relative to when they were last
@@ -122,7 +123,7 @@ func (tx *Tx) MarkSeen(workspaceID, contactID int64, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	return tx.refreshSeenFires(workspaceID, contactID)
+	return tx.refreshSeenFires(workspaceID, contactID, now)
 }
 
 // FreeURNs keeps the URNs that no contact but contactID has.
@@ -204,7 +205,7 @@ func (tx *Tx) applySpec(ctx context.Context, ws *Workspace, c *Contact, spec Con
 	if err := tx.reevaluateSmartGroups(ctx, ws, []int64{c.ID}); err != nil {
 		return err
 	}
-	return tx.refreshContactFires(ws.ID, []int64{c.ID})
+	return tx.refreshContactFires(ws.ID, []int64{c.ID}, now)
 }
 
 // checkURNsFree refuses URNs that belong to a contact other than contactID.
@@ -290,10 +291,11 @@ func (s *Store) ChangeGroup(ctx context.Context, ws *Workspace, group *Group, co
 		if err != nil {
 			return err
 		}
-		if err := tx.db.Model(&Contact{}).Where("id IN ?", owned).Update("modified_on", s.now()).Error; err != nil {
+		now := s.now()
+		if err := tx.db.Model(&Contact{}).Where("id IN ?", owned).Update("modified_on", now).Error; err != nil {
 			return err
 		}
-		return tx.refreshContactFires(ws.ID, owned)
+		return tx.refreshContactFires(ws.ID, owned, now)
 	})
 }
 

@@ -122,7 +122,7 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	imp.result.Campaigns = append(imp.result.Campaigns, Ref{UUID: c.UUID, Name: c.Name})
 	// its events fire from now for the group's members (a smart group made by this import gets its members, and
 	// so its fires, once it is evaluated)
-	return imp.tx.RefreshCampaignFires(imp.ws, c.ID)
+	return imp.tx.RefreshCampaignFires(imp.ws, c.ID, imp.now)
 }
 
 // MaxCampaignNameLen bounds a campaign's name.
