@@ -145,7 +145,9 @@ func TestCampaignFiresFollowEvents(t *testing.T) {
 		write := func(fn func(tx *models.Tx) error) { must(t, e.store.Write(e.ctx, fn)) }
 
 		must(t, e.db.Raw.Model(&models.CampaignEvent{}).Where("id = ?", c.events[reporterWeek]).Update("is_active", false).Error)
-		write(func(tx *models.Tx) error { return tx.RefreshEventFires(e.ws.ID, []int64{c.events[reporterWeek]}, e.store.Now()) })
+		write(func(tx *models.Tx) error {
+			return tx.RefreshEventFires(e.ws.ID, []int64{c.events[reporterWeek]}, e.store.Now())
+		})
 		if f := c.fires(bob); len(f) != 1 || f[reporterFollowUp].IsZero() {
 			t.Fatalf("after deleting an event: %v", f)
 		}
