@@ -168,17 +168,14 @@ func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64, now tim
 		return nil
 	}
 	evs, err := tx.fireEvents(workspaceID, nil)
-	if err != nil {
-		return err
+	if err != nil || len(evs) == 0 {
+		return err // an event that stops firing takes its fires with it: with none firing, there are none
 	}
 	ids := make([]int64, len(evs))
 	for i, ev := range evs {
 		ids[i] = ev.ID
 	}
-	stale := tx.db.Where("workspace_id = ? AND contact_id IN ?", workspaceID, contactIDs)
-	if len(ids) > 0 {
-		stale = stale.Where("event_id NOT IN ?", ids)
-	}
+	stale := tx.db.Where("workspace_id = ? AND contact_id IN ? AND event_id NOT IN ?", workspaceID, contactIDs, ids)
 	if err := stale.Delete(&CampaignFire{}).Error; err != nil {
 		return err
 	}
