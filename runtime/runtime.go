@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 		rt.NewUUID = RandomUUID
 	}
 	rt.Work = work.NewGroup(rt.Log)
-	rt.HTTP = newHTTPClient(cfg.WebhookTimeout, opts.Transport, cfg.WebhooksDeny, rt.Log)
+	rt.HTTP = newHTTPClient(cfg.WebhookTimeout, opts.Transport, cfg.WebhooksDeny, rt.Log, cfg.SendWorkers*cfg.SendConcurrency)
 
 	switch {
 	case opts.Limiter != nil:
@@ -94,13 +94,18 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 
 // newHTTPClient is the client of every outgoing call: bounded in time (the default client waits for ever),
 // refusing to connect where deny says (no proxy from the environment, which would carry calls past the check),
-// and logging what it refused.
-func newHTTPClient(timeout time.Duration, transport http.RoundTripper, deny *httpx.AccessConfig, log *slog.Logger) *http.Client {
+// and logging what it refused. It keeps as many idle connections to one host as calls to it may be under way
+// at once (sends: workers × concurrency): net/http's default of 2 would close and dial again all the others,
+// which made a third of a sender's work on a busy channel.
+func newHTTPClient(timeout time.Duration, transport http.RoundTripper, deny *httpx.AccessConfig, log *slog.Logger, concurrent int) *http.Client {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
 	if transport == nil {
-		transport = netguard.Transport(deny)
+		t := netguard.Transport(deny)
+		t.MaxIdleConnsPerHost = max(concurrent, 64)
+		t.MaxIdleConns = max(t.MaxIdleConns, 4*t.MaxIdleConnsPerHost)
+		transport = t
 	}
 	return &http.Client{Timeout: timeout, Transport: logDenials{inner: transport, log: log}}
 }
