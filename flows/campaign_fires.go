@@ -22,14 +22,16 @@ import (
 // transaction that deletes the fires. A killed process leaves its fires claimed by nobody: they fire after
 // the restart, and a fire worked is gone, so nothing fires twice.
 type CampaignFires struct {
-	Host      *Host
-	BatchSize int // fires worked per transaction (default 100 for messages; flows start 25 at a time)
+	Host *Host
+	// fires worked per transaction: of a message event (default 250), of a flow event, whose contacts each run
+	// the engine in the transaction (default 25, as mailroom's flow tasks)
+	MessageBatch, FlowBatch int
 }
 
 // WorkOnce works the next batch of due fires, if any.
 func (w *CampaignFires) WorkOnce(ctx context.Context) (bool, error) {
 	h := w.Host
-	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.BatchSize, 100), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
+	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.MessageBatch, 250), orInt(w.FlowBatch, 25), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
 		return w.fire(ctx, b, ev, fires)
 	})
 	if errors.Is(err, models.ErrClaimLost) {

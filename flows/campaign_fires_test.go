@@ -273,7 +273,7 @@ func TestCampaignFiresSharedByProcesses(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				w := &CampaignFires{Host: h, BatchSize: 7}
+				w := &CampaignFires{Host: h, MessageBatch: 7}
 				must(t, work.Drain(context.Background(), w.WorkOnce))
 			}()
 		}

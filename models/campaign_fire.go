@@ -278,14 +278,23 @@ type FiringEvent struct {
 	Fires        bool // false when the event or its campaign no longer fires: its fires are dropped
 }
 
-// ClaimDueFires claims up to n fires due at now of one event (the one due first) and hands them to do with
-// that event; the batch's write deletes them.
-func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, n int, do func(b *Batch, ev *FiringEvent, fires []DueFire) error) (int, error) {
-	var next []int64
-	if err := s.read(ctx).Model(&CampaignFire{}).Where("fire_on <= ?", now).Order("fire_on, id").Limit(1).Pluck("event_id", &next).Error; err != nil || len(next) == 0 {
+// ClaimDueFires claims fires due at now of one event (the one due first), up to messages of them for a message
+// event and flows for a flow event (each of whose contacts runs the engine in the batch), and hands them to do
+// with that event; the batch's write deletes them.
+func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, messages, flows int, do func(b *Batch, ev *FiringEvent, fires []DueFire) error) (int, error) {
+	var next []struct {
+		EventID   int64
+		EventType string
+	}
+	err := s.read(ctx).Table("campaign_fires AS f").Select("f.event_id, e.event_type").Joins("JOIN campaign_events e ON e.id = f.event_id").
+		Where("f.fire_on <= ?", now).Order("f.fire_on, f.id").Limit(1).Scan(&next).Error
+	if err != nil || len(next) == 0 {
 		return 0, err
 	}
-	eventID := next[0]
+	eventID, n := next[0].EventID, messages
+	if next[0].EventType == EventFlow {
+		n = flows
+	}
 	return s.claim(ctx, s.claimers.dueFires, "event_id = ? AND fire_on <= ?", []any{eventID, now}, n, func(b *Batch) error {
 		var fires []DueFire
 		if err := b.Read.db.Model(&CampaignFire{}).Where("id IN ?", b.Keys).Order("contact_id").Find(&fires).Error; err != nil {

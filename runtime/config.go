@@ -71,7 +71,7 @@ var settings = []setting{
 	{"webhook-timeout", "FLOWSD_WEBHOOK_TIMEOUT", "", "15s", "how long a flow's webhook or resthook call, or a channel's send, may take"},
 	{"webhooks-deny", "FLOWSD_WEBHOOKS_DENY", "", strings.Join(netguard.DefaultDeny, ","), "comma-separated IPs and CIDR networks no outgoing call (webhooks, resthooks, channel sends) may connect to, checked after DNS and on every redirect; empty allows everything, loopback included"},
 	{"send-workers", "FLOWSD_SEND_WORKERS", "", "2", "goroutines sending messages through channels in this process; 0 leaves sending to other processes"},
-	{"send-concurrency", "FLOWSD_SEND_CONCURRENCY", "", "32", "sends each send worker makes at once"},
+	{"send-concurrency", "FLOWSD_SEND_CONCURRENCY", "", "64", "sends each send worker makes at once"},
 	{"send-retry", "FLOWSD_SEND_RETRY", "", "5m", "how long an errored send waits before it is tried again (twice as long the second time; the third error fails it)"},
 	{"broadcast-workers", "FLOWSD_BROADCAST_WORKERS", "", "2", "goroutines expanding broadcasts into messages in this process; 0 leaves them to other processes"},
 	{"media-dir", "FLOWSD_MEDIA_DIR", "", "media", "directory media.json keeps uploaded files in"},

@@ -211,5 +211,5 @@ func benchConcurrency() int {
 	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_CONCURRENCY")); err == nil && v > 0 {
 		return v
 	}
-	return 32
+	return 64
 }
