@@ -46,6 +46,21 @@ func TestCampaignEventsMoveFires(t *testing.T) {
 		if f := fires(); len(f) != 1 || !f[0].FireOn.Equal(due.Add(-2*time.Hour)) {
 			t.Fatalf("fires after the event was retimed: %+v", f)
 		}
+		// the field is used: fields.json says so, and its type can't change away from datetime
+		for _, f := range e.getJSON(t, "admin", "/api/v2/fields.json?key="+field["key"].(string))["results"].([]any) {
+			if n := f.(map[string]any)["usages"].(map[string]any)["campaign_events"]; n != float64(1) {
+				t.Fatalf("usages.campaign_events is %v", n)
+			}
+		}
+		status, out := e.postJSON(t, "admin", "/api/v2/fields.json?key="+field["key"].(string), `{"name": "Due Date", "type": "text"}`)
+		if errs, _ := out["non_field_errors"].([]any); status != 400 || len(errs) != 1 || errs[0] != "Can't change type of date field being used by campaign events." {
+			t.Fatalf("retyping a field campaigns use: %d %v", status, out)
+		}
+		var stored models.Field
+		e.must(e.db.Raw.Where("key = ?", field["key"]).Take(&stored).Error)
+		if stored.ValueType != models.FieldDatetime {
+			t.Fatalf("the field was retyped: %+v", stored)
+		}
 		if resp := e.do(request{method: "DELETE", path: path, auth: "admin2"}); resp.status != 404 || len(fires()) != 1 {
 			t.Fatalf("another workspace's DELETE: %d, fires %+v", resp.status, fires())
 		}

@@ -66,14 +66,14 @@ type fieldOutWeni struct {
 	Pinned    bool   `json:"pinned"`
 }
 
-// usedField is a field with what uses it: so far smart groups (flows and campaign events arrive later).
+// usedField is a field with what uses it: smart groups and campaign events (flows' usages arrive later).
 type usedField struct {
 	models.Field
-	Groups int64
+	Groups, CampaignEvents int64
 }
 
-func withUsages(f *models.Field, groupsUsing map[string][]models.Group) *usedField {
-	return &usedField{Field: *f, Groups: int64(len(groupsUsing[f.Key]))}
+func withUsages(f *models.Field, groupsUsing map[string][]models.Group, eventsUsing map[int64]int64) *usedField {
+	return &usedField{Field: *f, Groups: int64(len(groupsUsing[f.Key])), CampaignEvents: eventsUsing[f.ID]}
 }
 
 // convertField writes a field with its usages.
@@ -82,7 +82,7 @@ func convertField(c *Ctx, f *usedField) any {
 		return fieldOutWeni{Key: f.Key, Label: f.Name, ValueType: legacyValueTypes[f.ValueType], Pinned: f.Featured}
 	}
 	return fieldOut{Key: f.Key, Name: f.Name, Type: f.ValueType, Featured: f.Featured, Priority: f.Priority,
-		Usages: fieldUsages{Groups: f.Groups}, AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
+		Usages: fieldUsages{Groups: f.Groups, CampaignEvents: f.CampaignEvents}, AgentAccess: f.AgentAccess, Label: f.Name, ValueType: legacyValueTypes[f.ValueType]}
 }
 
 func listFields(c *Ctx) error {
@@ -94,7 +94,11 @@ func listFields(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return respondPage(c, order{}, q.Page, convertEach(func(f *models.Field) any { return convertField(c, withUsages(f, groupsUsing)) }))
+	eventsUsing, err := c.store().CampaignEventsUsingFields(c.Request().Context(), c.ws().ID)
+	if err != nil {
+		return err
+	}
+	return respondPage(c, order{}, q.Page, convertEach(func(f *models.Field) any { return convertField(c, withUsages(f, groupsUsing, eventsUsing)) }))
 }
 
 // writeField creates a field (its key generated from its name), or with ?key= renames it and changes its
@@ -184,8 +188,15 @@ func writeField(c *Ctx) error {
 		return errNonField("Field 'type' is required.")
 	}
 
+	eventsUsing, err := store.CampaignEventsUsingFields(ctx, ws.ID)
+	if err != nil {
+		return err
+	}
 	status := http.StatusOK
 	typeChanged := field != nil && field.ValueType != valueType
+	if typeChanged && field.ValueType == models.FieldDatetime && eventsUsing[field.ID] > 0 {
+		return errNonField("Can't change type of date field being used by campaign events.")
+	}
 	if field == nil {
 		field, err = store.CreateField(ctx, ws.ID, name, valueType)
 		status = http.StatusCreated
@@ -205,5 +216,5 @@ func writeField(c *Ctx) error {
 			return err
 		}
 	}
-	return c.respond(status, convertField(c, withUsages(field, groupsUsing)))
+	return c.respond(status, convertField(c, withUsages(field, groupsUsing, eventsUsing)))
 }

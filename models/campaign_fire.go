@@ -332,3 +332,20 @@ func (tx *Tx) DeleteFires(ids []int64) error {
 	}
 	return nil
 }
+
+// CampaignEventsUsingFields counts a workspace's active campaign events by the field they are relative to.
+func (s *Store) CampaignEventsUsingFields(ctx context.Context, workspaceID int64) (map[int64]int64, error) {
+	var rows []struct {
+		FieldID int64
+		N       int64
+	}
+	err := s.read(ctx).Table("campaign_events AS e").Select("e.relative_to_id AS field_id, COUNT(*) AS n").
+		Joins("JOIN campaigns c ON c.id = e.campaign_id").
+		Where("c.workspace_id = ? AND c.is_active AND e.is_active AND e.relative_to_id IS NOT NULL", workspaceID).
+		Group("e.relative_to_id").Scan(&rows).Error
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.FieldID] = r.N
+	}
+	return out, err
+}
