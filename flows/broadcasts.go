@@ -103,9 +103,7 @@ func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, erro
 	return worked, nil
 }
 
-// send writes the messages of a batch of recipients: each gets the translation for their language (the
-// engine's choice: theirs if the workspace allows it, then the workspace's default, then the base language),
-// its expressions evaluated against them, routed as every message is.
+// send writes the messages of a batch of recipients (see translatedMsgs).
 func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.Workspace, b *models.Broadcast, translations core.BroadcastTranslations) error {
 	h := w.Host
 	a, err := h.Assets.Get(ctx, ws)
@@ -116,31 +114,11 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(contacts))
-	for i, c := range contacts {
-		ids[i] = c.ID
-	}
-	urnsOf, err := batch.Read.URNsOf(ids)
+	msgs, err := h.translatedMsgs(ctx, a, batch.Read, contacts, engineContacts, translations, i18n.Language(b.BaseLanguage), func(o *Outgoing) {
+		o.BroadcastID, o.CreatedByID = &b.ID, b.CreatedByID
+	})
 	if err != nil {
 		return err
-	}
-	base := i18n.Language(b.BaseLanguage)
-	expressions := hasExpressions(translations)
-	now := h.Store.Now()
-	msgs := make([]*models.Msg, 0, len(contacts))
-	for _, c := range contacts {
-		ec := engineContacts[c.ID]
-		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
-		if content.Empty() {
-			continue
-		}
-		if expressions {
-			content = w.evaluate(ctx, a, ec, content)
-		}
-		urn, ch := a.Route(urnsOf[c.ID])
-		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status),
-			BroadcastID: &b.ID, CreatedByID: b.CreatedByID, CreatedOn: now}
-		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
 	}
 	return batch.Write(ctx, func(tx *models.Tx) error {
 		if err := tx.InsertMsgs(msgs); err != nil {
@@ -153,9 +131,45 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 	})
 }
 
-// evaluate fills in a broadcast's expressions for one contact, as mailroom does: text, attachments and quick
-// replies see @contact, @fields, @urns and @globals only, and an expression that fails comes out empty.
-func (w *Broadcasts) evaluate(ctx context.Context, a *Assets, ec *core.Contact, content *core.MsgContent) *core.MsgContent {
+// translatedMsgs are the messages of one text in many languages to contacts, as broadcasts and campaign events
+// send them: each contact gets the translation for their language (the engine's choice: theirs if the
+// workspace allows it, then the workspace's default, then the base language), its expressions evaluated
+// against them, routed as every message is; with sets what else the messages have.
+func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, contacts []*models.Contact, engineContacts map[int64]*core.Contact,
+	translations core.BroadcastTranslations, base i18n.Language, with func(o *Outgoing)) ([]*models.Msg, error) {
+	ids := make([]int64, len(contacts))
+	for i, c := range contacts {
+		ids[i] = c.ID
+	}
+	urnsOf, err := r.URNsOf(ids)
+	if err != nil {
+		return nil, err
+	}
+	expressions := hasExpressions(translations)
+	now := h.Store.Now()
+	msgs := make([]*models.Msg, 0, len(contacts))
+	for _, c := range contacts {
+		ec := engineContacts[c.ID]
+		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
+		if content.Empty() {
+			continue
+		}
+		if expressions {
+			content = h.evaluateBroadcast(ctx, a, ec, content)
+		}
+		urn, ch := a.Route(urnsOf[c.ID])
+		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status), CreatedOn: now}
+		if with != nil {
+			with(o)
+		}
+		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
+	}
+	return msgs, nil
+}
+
+// evaluateBroadcast fills in a broadcast's expressions for one contact, as mailroom does: text, attachments and
+// quick replies see @contact, @fields, @urns and @globals only, and an expression that fails comes out empty.
+func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contact, content *core.MsgContent) *core.MsgContent {
 	env := a.Env
 	root := types.NewXObject(map[string]types.XValue{
 		"contact": core.Context(env, ec),
@@ -164,7 +178,7 @@ func (w *Broadcasts) evaluate(ctx context.Context, a *Assets, ec *core.Contact, 
 		"globals": core.Context(env, a.Session.Globals()),
 	})
 	eval := func(s string) string {
-		out, _, _ := w.Host.Engine.Evaluator().Template(ctx, env, root, s, nil)
+		out, _, _ := h.Engine.Evaluator().Template(ctx, env, root, s, nil)
 		return out
 	}
 	out := &core.MsgContent{Text: eval(content.Text)}

@@ -156,31 +156,5 @@ func (w *CampaignFires) messages(ctx context.Context, b *models.Batch, a *Assets
 	for _, t := range ts {
 		translations[i18n.Language(t.Lang)] = &core.MsgContent{Text: t.Text}
 	}
-	base := i18n.Language(ts[0].Lang)
-	ids := make([]int64, len(contacts))
-	for i, c := range contacts {
-		ids[i] = c.ID
-	}
-	urnsOf, err := b.Read.URNsOf(ids)
-	if err != nil {
-		return nil, err
-	}
-	bw := &Broadcasts{Host: h}
-	expressions := hasExpressions(translations)
-	now := h.Store.Now()
-	msgs := make([]*models.Msg, 0, len(contacts))
-	for _, c := range contacts {
-		ec := engineContacts[c.ID]
-		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
-		if content.Empty() {
-			continue
-		}
-		if expressions {
-			content = bw.evaluate(ctx, a, ec, content)
-		}
-		urn, ch := a.Route(urnsOf[c.ID])
-		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status), CreatedOn: now}
-		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
-	}
-	return msgs, nil
+	return h.translatedMsgs(ctx, a, b.Read, contacts, engineContacts, translations, i18n.Language(ts[0].Lang), nil)
 }

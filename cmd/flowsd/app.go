@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -81,6 +83,35 @@ func checkConfig(cfg *runtime.Config) error {
 // groups) does it before it exits, whether or not a server is running.
 func (a *app) drain(ctx context.Context, do func(ctx context.Context) (bool, error)) error {
 	return work.Drain(ctx, do)
+}
+
+// workspaceCommand is the start of a command run in one workspace: its --workspace and database flags on fs.
+type workspaceCommand struct {
+	fs        *flag.FlagSet
+	config    func() (*runtime.Config, error)
+	workspace *string
+}
+
+func newWorkspaceCommand(name string) *workspaceCommand {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return &workspaceCommand{fs: fs, config: runtime.Flags(fs, "db"), workspace: fs.String("workspace", "", "UUID of the workspace (required)")}
+}
+
+// open parses args (usage errors for mistakes, --workspace required, then what check finds wrong with the
+// other flags) and opens the app and the workspace. The caller closes the app.
+func (w *workspaceCommand) open(ctx context.Context, args []string, stderr io.Writer, check func() error) (*app, *models.Workspace, error) {
+	if err := parseFlags(w.fs, args, stderr); err != nil {
+		return nil, nil, err
+	}
+	if *w.workspace == "" {
+		return nil, nil, usageError{"--workspace is required"}
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return openIn(ctx, w.config, *w.workspace)
 }
 
 // openIn opens the app a command's flags configure and finds the workspace the command names by UUID. The

@@ -123,17 +123,8 @@ func channelSpec(typ, name, address, country, schemes, cfgJSON string) (models.C
 
 // listChannels prints a workspace's active channels as a JSON array, oldest first.
 func listChannels(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("flowsd channel list", flag.ContinueOnError)
-	config := runtime.Flags(fs, "db")
-	workspace := fs.String("workspace", "", "UUID of the workspace (required)")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if *workspace == "" {
-		return usageError{"--workspace is required"}
-	}
 	ctx := context.Background()
-	a, ws, err := openIn(ctx, config, *workspace)
+	a, ws, err := newWorkspaceCommand("flowsd channel list").open(ctx, args, stderr, nil)
 	if err != nil {
 		return err
 	}

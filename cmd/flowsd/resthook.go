@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
-	"github.com/flowsd/flowsd/runtime"
 )
 
 // deliveryOut is what flowsd resthook deliveries prints of a delivery.
@@ -47,26 +45,20 @@ func resthookCommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "deliveries" {
 		return usageError{`unknown command: use "flowsd resthook deliveries"`}
 	}
-	fs := flag.NewFlagSet("flowsd resthook deliveries", flag.ContinueOnError)
-	config := runtime.Flags(fs, "db")
-	workspace := fs.String("workspace", "", "UUID of the workspace (required)")
-	slug := fs.String("resthook", "", "only the deliveries of the resthook with this slug")
-	status := fs.String("status", "", "only the deliveries that are delivered, retrying, gone or failed")
-	limit := fs.Int("limit", 100, "most deliveries printed")
-	if err := parseFlags(fs, args[1:], stderr); err != nil {
-		return err
-	}
-	if *workspace == "" {
-		return usageError{"--workspace is required"}
-	}
-	if *status != "" && !contains(deliveryStatuses, models.DeliveryStatus(*status)) {
-		return usageError{fmt.Sprintf("--status must be one of delivered, retrying, gone, failed, not %q", *status)}
-	}
-	if *limit < 1 || *limit > 10000 {
-		return usageError{"--limit must be between 1 and 10000"}
-	}
+	cmd := newWorkspaceCommand("flowsd resthook deliveries")
+	slug := cmd.fs.String("resthook", "", "only the deliveries of the resthook with this slug")
+	status := cmd.fs.String("status", "", "only the deliveries that are delivered, retrying, gone or failed")
+	limit := cmd.fs.Int("limit", 100, "most deliveries printed")
 	ctx := context.Background()
-	a, ws, err := openIn(ctx, config, *workspace)
+	a, ws, err := cmd.open(ctx, args[1:], stderr, func() error {
+		if *status != "" && !contains(deliveryStatuses, models.DeliveryStatus(*status)) {
+			return usageError{fmt.Sprintf("--status must be one of delivered, retrying, gone, failed, not %q", *status)}
+		}
+		if *limit < 1 || *limit > 10000 {
+			return usageError{"--limit must be between 1 and 10000"}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

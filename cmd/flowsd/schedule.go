@@ -252,17 +252,8 @@ func createSchedule(args []string, stdout, stderr io.Writer) error {
 
 // listSchedules prints a workspace's schedules, oldest first, as a JSON array.
 func listSchedules(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("flowsd schedule list", flag.ContinueOnError)
-	config := runtime.Flags(fs, "db")
-	workspace := fs.String("workspace", "", "UUID of the workspace (required)")
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if *workspace == "" {
-		return usageError{"--workspace is required"}
-	}
 	ctx := context.Background()
-	a, ws, err := openIn(ctx, config, *workspace)
+	a, ws, err := newWorkspaceCommand("flowsd schedule list").open(ctx, args, stderr, nil)
 	if err != nil {
 		return err
 	}
