@@ -246,19 +246,25 @@ func (s *Store) CreateCampaignEvent(ctx context.Context, workspaceID int64, ev *
 		if err := tx.activeCampaignOf(workspaceID, ev.CampaignID); err != nil {
 			return err
 		}
-		row := *ev
-		row.ID, row.UUID, row.IsActive, row.CreatedOn, row.FireVersion = 0, s.NewUUID(), true, s.now(), 1
-		if err := tx.db.Create(&row).Error; err != nil {
-			return err
-		}
-		if err := tx.RefreshEventFires(workspaceID, []int64{row.ID}, row.CreatedOn); err != nil {
-			return err
-		}
 		var err error
-		out, err = tx.getEvent(workspaceID, row.ID)
+		out, err = tx.insertEvent(workspaceID, ev.CampaignID, ev, nil)
 		return err
 	}, workspaceID)
 	return out, err
+}
+
+// insertEvent makes a new event of a campaign from ev and works its fires out (and those of replaced, events
+// it takes the place of) from now.
+func (tx *Tx) insertEvent(workspaceID, campaignID int64, ev *CampaignEvent, replaced []int64) (*EventListing, error) {
+	row := *ev
+	row.ID, row.UUID, row.CampaignID, row.IsActive, row.CreatedOn, row.FireVersion = 0, tx.s.NewUUID(), campaignID, true, tx.s.now(), 1
+	if err := tx.db.Create(&row).Error; err != nil {
+		return nil, err
+	}
+	if err := tx.RefreshEventFires(workspaceID, append(replaced, row.ID), row.CreatedOn); err != nil {
+		return nil, err
+	}
+	return tx.getEvent(workspaceID, row.ID)
 }
 
 // UpdateCampaignEvent changes an event's date, timing, flow or message in place. Its fire version moves on
@@ -313,16 +319,8 @@ func (s *Store) ReplaceCampaignEvent(ctx context.Context, workspaceID int64, old
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		row := *ev
-		row.ID, row.UUID, row.CampaignID, row.IsActive, row.CreatedOn, row.FireVersion = 0, s.NewUUID(), old.CampaignID, true, s.now(), 1
-		if err := tx.db.Create(&row).Error; err != nil {
-			return err
-		}
-		if err := tx.RefreshEventFires(workspaceID, []int64{old.ID, row.ID}, row.CreatedOn); err != nil {
-			return err
-		}
 		var err error
-		out, err = tx.getEvent(workspaceID, row.ID)
+		out, err = tx.insertEvent(workspaceID, old.CampaignID, ev, []int64{old.ID})
 		return err
 	}, workspaceID)
 	return out, err
