@@ -23,7 +23,7 @@ import (
 // the restart, and a fire worked is gone, so nothing fires twice.
 type CampaignFires struct {
 	Host *Host
-	// fires worked per transaction: of a message event (default 250), of a flow event, whose contacts each run
+	// fires worked per transaction: of a message event (default 500), of a flow event, whose contacts each run
 	// the engine in the transaction (default 25, as mailroom's flow tasks)
 	MessageBatch, FlowBatch int
 }
@@ -31,7 +31,7 @@ type CampaignFires struct {
 // WorkOnce works the next batch of due fires, if any.
 func (w *CampaignFires) WorkOnce(ctx context.Context) (bool, error) {
 	h := w.Host
-	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.MessageBatch, 250), orInt(w.FlowBatch, 25), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
+	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.MessageBatch, 500), orInt(w.FlowBatch, 25), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
 		return w.fire(ctx, b, ev, fires)
 	})
 	if errors.Is(err, models.ErrClaimLost) {
