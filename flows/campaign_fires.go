@@ -3,7 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -28,17 +28,31 @@ type CampaignFires struct {
 	MessageBatch, FlowBatch int
 }
 
-// WorkOnce works the next batch of due fires, if any.
+// WorkOnce works the next batch of due fires, if any. An event whose claimed fires' contacts are all busy is
+// passed by for the next one due, so that a contact held up doesn't hold up everyone behind them.
 func (w *CampaignFires) WorkOnce(ctx context.Context) (bool, error) {
 	h := w.Host
-	n, err := h.Store.ClaimDueFires(ctx, h.Store.Now().UTC(), orInt(w.MessageBatch, 500), orInt(w.FlowBatch, 25), func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
-		return w.fire(ctx, b, ev, fires)
-	})
-	if errors.Is(err, models.ErrClaimLost) {
-		return true, nil // a contact's change moved some of them: nothing was written, the next look sees it
+	now := h.Store.Now().UTC()
+	var passing []int64
+	for {
+		var eventID int64
+		n, err := h.Store.ClaimDueFires(ctx, now, orInt(w.MessageBatch, 500), orInt(w.FlowBatch, 25), passing, func(b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
+			eventID = ev.ID
+			return w.fire(ctx, b, ev, fires)
+		})
+		switch {
+		case errors.Is(err, models.ErrClaimLost):
+			return true, nil // a contact's change moved some of them: nothing was written, the next look sees it
+		case errors.Is(err, errAllBusy):
+			passing = append(passing, eventID) // their fires wait for the next look
+		default:
+			return n > 0, err
+		}
 	}
-	return n > 0, err
 }
+
+// errAllBusy means every contact of a batch of fires was locked by someone else: nothing was done.
+var errAllBusy = errors.New("every contact of the fires is busy")
 
 // fire works one event's claimed fires.
 func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.FiringEvent, fires []models.DueFire) error {
@@ -59,10 +73,22 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 	for i, f := range fires {
 		ids[i] = f.ContactID
 	}
-	if err := b.LockContacts(ctx, ids, h.LockWait); err != nil {
-		return fmt.Errorf("locking the contacts of campaign event %s: %w", ev.UUID, err)
+	// a contact whose lock is held (a reply being handled, a change to them) is left for the next look: waiting
+	// for it while holding the claimed fires could deadlock with that change, which moves the contact's fires
+	locked, err := b.TryLockContacts(ctx, ids)
+	if err != nil {
+		return err
 	}
-	contacts, engineContacts, err := h.loadContacts(ctx, a, b.Read, ids)
+	if len(locked) == 0 {
+		return errAllBusy
+	}
+	worked := make([]int64, 0, len(locked))
+	for _, f := range fires {
+		if slices.Contains(locked, f.ContactID) {
+			worked = append(worked, f.ID)
+		}
+	}
+	contacts, engineContacts, err := h.loadContacts(ctx, a, b.Read, locked)
 	if err != nil {
 		return err
 	}
@@ -98,7 +124,7 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 			if err := tx.InsertMsgs(msgs); err != nil {
 				return err
 			}
-			return tx.DeleteFires(b.Keys)
+			return tx.DeleteFires(worked)
 		})
 	}
 
@@ -136,7 +162,7 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 		if err := h.commit(ctx, tx, a, scenes); err != nil {
 			return err
 		}
-		return tx.DeleteFires(b.Keys)
+		return tx.DeleteFires(worked)
 	})
 }
 

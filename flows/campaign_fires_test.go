@@ -317,3 +317,31 @@ func TestCampaignFireSkip(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignFiresLeaveBusyContacts: a contact whose lock someone holds (a reply being handled) is left for the
+// next look, and the others fire; once the lock is let go, theirs fires too, once.
+func TestCampaignFiresLeaveBusyContacts(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		c := newCampaignEnv(t, e)
+		ann := e.contact("Ann", "tel:+250788000001")
+		bob := e.contact("Bob", "tel:+250788000002")
+		reg := e.store.Now().Add(time.Hour)
+		for _, ct := range []*models.Contact{ann, bob} {
+			c.setRegistered(ct, &reg)
+		}
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID, bob.ID}, true))
+		e.clock.Set(c.fires(ann)[reporterWeek].Add(time.Second))
+		release, err := e.store.Locks.Lock(e.ctx, []int64{ann.ID}, time.Second)
+		must(t, err)
+		c.fireAll(e.host)
+		// both events are due: Bob gets both, Ann's wait, and her first event doesn't hold up the second for Bob
+		if len(e.texts(ann)) != 0 || len(e.texts(bob)) != 2 || len(c.fires(ann)) != 2 {
+			t.Fatalf("with Ann busy: Ann got %v, Bob %v", e.texts(ann), e.texts(bob))
+		}
+		release()
+		c.fireAll(e.host)
+		if len(e.texts(ann)) != 2 || len(e.texts(bob)) != 2 || len(c.fires(ann)) != 0 {
+			t.Fatalf("after: Ann got %v, Bob %v", e.texts(ann), e.texts(bob))
+		}
+	})
+}

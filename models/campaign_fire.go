@@ -161,6 +161,18 @@ func (tx *Tx) deleteFires(ids []int64) error {
 	return nil
 }
 
+// lockFiresOf takes contacts' fires (PostgreSQL) before a change to them takes their rows: a fire worker
+// holds the fires it claimed while it writes to its contacts' rows, so a change that took a contact's row first
+// and its fires after could wait on the worker while it waits on the change. Taken first, the change waits
+// for the worker to finish.
+func (tx *Tx) lockFiresOf(contactIDs []int64) error {
+	if tx.s.Dialect != Postgres || len(contactIDs) == 0 {
+		return nil
+	}
+	var ids []int64
+	return tx.db.Raw("SELECT id FROM campaign_fires WHERE contact_id IN ? ORDER BY id FOR UPDATE", contactIDs).Scan(&ids).Error
+}
+
 // refreshContactFires makes contacts' fires true after a change to them: their fires of events that no longer
 // fire go, and every event that fires is worked out again for them.
 func (tx *Tx) refreshContactFires(workspaceID int64, contactIDs []int64, now time.Time) error {
@@ -281,13 +293,18 @@ type FiringEvent struct {
 // ClaimDueFires claims fires due at now of one event (the one due first), up to messages of them for a message
 // event and flows for a flow event (each of whose contacts runs the engine in the batch), and hands them to do
 // with that event; the batch's write deletes them.
-func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, messages, flows int, do func(b *Batch, ev *FiringEvent, fires []DueFire) error) (int, error) {
+// Events in passing are not looked at (a worker passes by an event whose contacts were all busy).
+func (s *Store) ClaimDueFires(ctx context.Context, now time.Time, messages, flows int, passing []int64, do func(b *Batch, ev *FiringEvent, fires []DueFire) error) (int, error) {
 	var next []struct {
 		EventID   int64
 		EventType string
 	}
-	err := s.read(ctx).Table("campaign_fires AS f").Select("f.event_id, e.event_type").Joins("JOIN campaign_events e ON e.id = f.event_id").
-		Where("f.fire_on <= ?", now).Order("f.fire_on, f.id").Limit(1).Scan(&next).Error
+	q := s.read(ctx).Table("campaign_fires AS f").Select("f.event_id, e.event_type").Joins("JOIN campaign_events e ON e.id = f.event_id").
+		Where("f.fire_on <= ?", now)
+	if len(passing) > 0 {
+		q = q.Where("f.event_id NOT IN ?", passing)
+	}
+	err := q.Order("f.fire_on, f.id").Limit(1).Scan(&next).Error
 	if err != nil || len(next) == 0 {
 		return 0, err
 	}

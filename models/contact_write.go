@@ -54,6 +54,9 @@ func (s *Store) UpdateContact(ctx context.Context, ws *Workspace, c *Contact, sp
 
 // UpdateContact applies spec to a contact.
 func (tx *Tx) UpdateContact(ctx context.Context, ws *Workspace, c *Contact, spec ContactSpec) error {
+	if err := tx.lockFiresOf([]int64{c.ID}); err != nil {
+		return err
+	}
 	now := tx.s.now()
 	tx.s.applyScalars(c, spec)
 	c.ModifiedOn = now
@@ -103,6 +106,9 @@ func (s *Store) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64
 
 // SetStatus changes contacts' status (see Store.SetStatus).
 func (tx *Tx) SetStatus(ctx context.Context, ws *Workspace, contactIDs []int64, status ContactStatus) error {
+	if err := tx.lockFiresOf(contactIDs); err != nil {
+		return err
+	}
 	now := tx.s.now()
 	err := tx.db.Model(&Contact{}).Where("workspace_id = ? AND id IN ? AND status <> ?", ws.ID, contactIDs, status).
 		Updates(map[string]any{"status": status, "modified_on": now}).Error
@@ -283,6 +289,9 @@ func (s *Store) ChangeGroup(ctx context.Context, ws *Workspace, group *Group, co
 		if err != nil {
 			return err
 		}
+		if err := tx.lockFiresOf(owned); err != nil {
+			return err
+		}
 		if add {
 			err = tx.addMembers([]int64{group.ID}, owned)
 		} else {
@@ -314,6 +323,9 @@ func (s *Store) DeleteContacts(ctx context.Context, workspaceID int64, contactID
 	return s.Write(ctx, func(tx *Tx) error {
 		owned, err := tx.ownedContacts(workspaceID, contactIDs)
 		if err != nil || len(owned) == 0 {
+			return err
+		}
+		if err := tx.lockFiresOf(owned); err != nil {
 			return err
 		}
 		for _, model := range []any{&ContactURN{}, &fieldValueRow{}, &groupMember{}, &ContactNote{}, &CampaignFire{}} {
