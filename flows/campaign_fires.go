@@ -103,13 +103,18 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 		}
 		firing = append(firing, c)
 	}
-	var waiting []int64
-	if ev.StartMode == models.StartInterrupt {
+	inFlows := func() []int64 {
+		var ids []int64
 		for _, c := range firing {
 			if c.CurrentSessionID != nil {
-				waiting = append(waiting, c.ID)
+				ids = append(ids, c.ID)
 			}
 		}
+		return ids
+	}
+	var waiting []int64
+	if ev.StartMode == models.StartInterrupt {
+		waiting = inFlows()
 	}
 
 	if ev.EventType == models.EventMessage {
@@ -139,8 +144,13 @@ func (w *CampaignFires) fire(ctx context.Context, b *models.Batch, ev *models.Fi
 	if err != nil {
 		return drop()
 	}
-	if flow.Type() == flows.FlowTypeMessagingBackground {
+	switch {
+	case flow.Type() == flows.FlowTypeMessagingBackground:
 		waiting = nil // a background flow interrupts nobody
+	case ev.StartMode == models.StartPassive:
+		// passive is meant for background flows: a flow that waits takes the contact anyway (mailroom leaves the
+		// flow they were in waiting, never to be resumed), so that flow ends here as interrupted
+		waiting = inFlows()
 	}
 	campaign := core.NewCampaign(static.NewCampaign(assets.CampaignUUID(ev.CampaignUUID), ev.CampaignName))
 	scenes := make([]*scene, 0, len(firing))

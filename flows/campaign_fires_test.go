@@ -345,3 +345,27 @@ func TestCampaignFiresLeaveBusyContacts(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignFirePassive: a flow event in passive mode on a flow that waits takes the contact from the flow
+// they wait in, which ends interrupted: a contact never waits in two flows.
+func TestCampaignFirePassive(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		e.importFile("messaging.json")
+		c := newCampaignEnv(t, e)
+		must(t, e.db.Raw.Model(&models.CampaignEvent{}).Where("id = ?", c.events[reporterFollowUp]).Update("start_mode", models.StartPassive).Error)
+		ann := e.contact("Ann", "tel:+250788000001")
+		reg := e.store.Now().Add(time.Hour)
+		c.setRegistered(ann, &reg)
+		must(t, e.store.ChangeGroup(e.ctx, e.ws, c.reporters, []int64{ann.ID}, true))
+		e.startNow(favoriteColor, ann)
+		e.clock.Set(c.fires(ann)[reporterFollowUp].Add(time.Second))
+		c.fireAll(e.host)
+		if n := e.count("flow_sessions", "contact_id = ? AND status = ?", ann.ID, models.SessionWaiting); n != 1 {
+			t.Fatalf("%d waiting sessions", n)
+		}
+		runs := e.runs(ann)
+		if len(runs) != 2 || runs[0].Status != models.RunInterrupted || runs[1].FlowID != e.flow("889508e2-4d78-45ca-80ae-7ca83d61e917").ID {
+			t.Fatalf("runs: %+v", runs)
+		}
+	})
+}
