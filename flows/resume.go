@@ -66,6 +66,14 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 
 	now := h.Store.Now().UTC()
 	urn := string(in.URN.Identity())
+	if in.Channel != nil {
+		// a gateway that sends a message again (a retry, a user pressing send twice) gets the first one back, as
+		// courier's dedup answers: nothing is written, and no flow sees it twice
+		dup, err := h.Store.Reader(ctx).DuplicateIncoming(contact.ID, in.Channel.ID, urn, in.ExternalID, in.Text, nonNil(in.Attachments), now)
+		if err != nil || dup != nil {
+			return dup, err
+		}
+	}
 	received := now
 	if !in.ReceivedOn.IsZero() {
 		received = in.ReceivedOn.UTC().Truncate(time.Microsecond)

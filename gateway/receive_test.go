@@ -390,3 +390,47 @@ func TestStopWhileHandling(t *testing.T) {
 		}
 	})
 }
+
+// TestReceiveDuplicates: a gateway posting the same message again a moment later (a retry, a user pressing send
+// twice) gets the first message's UUID back, as courier's dedup answers, and nothing is written or handled twice;
+// another text, the same text once a reply went out, or the same text after the window is a new message.
+func TestReceiveDuplicates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d)
+		uuidOf := func(a answer) string { return a.json.Data[0]["msg_uuid"].(string) }
+		first := uuidOf(e.receive(e.ch, "0788123123", "hello"))
+		again := e.receive(e.ch, "0788123123", "hello")
+		if uuidOf(again) != first || again.json.Message != "Message Accepted" {
+			t.Fatalf("the repeat answered %s, want the first's UUID %s", again.body, first)
+		}
+		contact := e.contactOf(e.ws, "tel:+250788123123")
+		if n := e.count("msgs", "contact_id = ? AND direction = ?", contact.ID, models.MsgIn); n != 1 {
+			t.Fatalf("%d incoming messages, want 1", n)
+		}
+		// another number, or another text, is another message
+		if uuidOf(e.receive(e.ch, "0788123124", "hello")) == first || uuidOf(e.receive(e.ch, "0788123123", "hello!")) == first {
+			t.Fatal("a different message was taken for a repeat")
+		}
+		// "color" starts the flow, whose question is queued: a repeat is still a repeat (courier forgets the last
+		// message once one to the contact is taken for sending); once the question has gone out, it is a new one
+		q := uuidOf(e.receive(e.ch, "0788123123", "color"))
+		if uuidOf(e.receive(e.ch, "0788123123", "color")) != q {
+			t.Fatal("a repeat while the question waited to be sent wasn't taken for one")
+		}
+		if _, err := e.process.sender().WorkOnce(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.count("msgs", "contact_id = ? AND direction = ? AND status = ?", contact.ID, models.MsgOut, models.MsgWired); n == 0 {
+			t.Fatal("the flow's question didn't go out")
+		}
+		if uuidOf(e.receive(e.ch, "0788123123", "color")) == q {
+			t.Fatal("a message after the flow's question was taken for a repeat")
+		}
+		// past the window, the same text is a new message
+		later := uuidOf(e.receive(e.ch, "0788123125", "hi"))
+		e.clock.Set(e.store.Now().Add(models.DuplicateWindow + time.Second))
+		if uuidOf(e.receive(e.ch, "0788123125", "hi")) == later {
+			t.Fatal("a message after the window was taken for a repeat")
+		}
+	})
+}

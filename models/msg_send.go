@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/flowsd/flowsd/work"
@@ -157,4 +158,45 @@ func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, exte
 		return res.Error
 	})
 	return changed, err
+}
+
+// DuplicateWindow is how long an incoming message without an id of its gateway's counts as a repeat of the one
+// before it, as courier's dedup keeps it (2 to 4 seconds); ExternalIDWindow is how long a gateway's id of a
+// message does (24 to 48 hours).
+const (
+	DuplicateWindow  = 3 * time.Second
+	ExternalIDWindow = 24 * time.Hour
+)
+
+// DuplicateIncoming is the message an incoming one repeats, nil when it repeats none, as courier finds it: with
+// an external id, the contact's message with that id on the channel from the URN in the last day; without, their
+// last message on the channel from the URN, when it came in a moment ago with the same text and attachments and
+// no message to them has been taken for sending since. Read under the contact's lock.
+func (r *Reader) DuplicateIncoming(contactID, channelID int64, urn, externalID, text string, attachments []string, now time.Time) (*Msg, error) {
+	var found []Msg
+	if externalID != "" {
+		err := r.db.Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ? AND external_id = ? AND created_on >= ?",
+			contactID, channelID, urn, MsgIn, externalID, now.Add(-ExternalIDWindow)).Order("id DESC").Limit(1).Find(&found).Error
+		if err != nil || len(found) == 0 {
+			return nil, err
+		}
+		return &found[0], nil
+	}
+	err := r.db.Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ?", contactID, channelID, urn, MsgIn).
+		Order("id DESC").Limit(1).Find(&found).Error
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	m := &found[0]
+	if m.CreatedOn.Before(now.Add(-DuplicateWindow)) || m.Text != text || !slices.Equal([]string(m.Attachments), attachments) {
+		return nil, nil
+	}
+	// courier forgets the last message once one to the contact is taken for sending: one still queued doesn't count
+	var sent int64
+	err = r.db.Model(&Msg{}).Where("contact_id = ? AND channel_id = ? AND direction = ? AND id > ? AND status <> ?",
+		contactID, channelID, MsgOut, m.ID, MsgQueued).Count(&sent).Error
+	if err != nil || sent > 0 {
+		return nil, err
+	}
+	return m, nil
 }
