@@ -20,7 +20,7 @@ var (
 	exampleEventMsg   = `{"eng":"Don't forget to register","kin":"Ntiwibagirwe kwiyandikisha"}`
 	exampleEvent      = models.EventListing{CampaignEvent: models.CampaignEvent{UUID: "6a6d7531-6b44-4c45-8c33-957ddd8dfabc",
 		Offset: 12, Unit: "days", DeliveryHour: 9, EventType: models.EventMessage, Message: &exampleEventMsg,
-		StartMode: models.StartInterrupt, FireVersion: 1, IsActive: true, CreatedOn: exampleCampaignTime.Add(time.Minute),
+		StartMode: models.StartInterrupt, IsActive: true, CreatedOn: exampleCampaignTime.Add(time.Minute),
 		RelativeToSystem: &exampleEventField}, CampaignUUID: exampleCampaign.UUID, CampaignName: exampleCampaign.Name}
 )
 
@@ -132,8 +132,8 @@ func listCampaignEvents(c *Ctx) error {
 	return respondPage(c, order{}, q.Page, convertEach(func(e *models.EventListing) any { return convertCampaignEvent(c, e) }))
 }
 
-// writeCampaignEvent creates an event (201), or with ?uuid= updates it (200): in place, its fire version moving
-// on when its timing changes; in Weni workspaces, as RapidPro 7 and 8 do, by replacing it with a new event of
+// writeCampaignEvent creates an event (201), or with ?uuid= updates it (200): in place, its fires moving when
+// its timing changes; in Weni workspaces, as RapidPro 7 and 8 do, by replacing it with a new event of
 // a new UUID.
 func writeCampaignEvent(c *Ctx) error {
 	ctx, store, ws := c.Request().Context(), c.store(), c.ws()

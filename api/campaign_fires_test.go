@@ -39,6 +39,14 @@ func TestCampaignEventsMoveFires(t *testing.T) {
 			t.Fatalf("fires after the event was made: %+v", f)
 		}
 		path := "/api/v2/campaign_events.json?uuid=" + ev["uuid"].(string)
+		// a new message leaves the fire as it is
+		if status, out := e.postJSON(t, "admin", path, fmt.Sprintf(`{"campaign": %q, "relative_to": %q, "offset": -1, "unit": "days",
+			"delivery_hour": -1, "message": "Tomorrow, Ann!"}`, campaign["uuid"], field["key"])); status != 200 {
+			t.Fatalf("update: %d %v", status, out)
+		}
+		if again := fires(); len(again) != 1 || again[0].ID != f[0].ID || !again[0].FireOn.Equal(f[0].FireOn) {
+			t.Fatalf("fires after a new message: %+v, were %+v", again, f)
+		}
 		if status, out := e.postJSON(t, "admin", path, fmt.Sprintf(`{"campaign": %q, "relative_to": %q, "offset": -2, "unit": "hours",
 			"delivery_hour": -1, "message": "Soon!"}`, campaign["uuid"], field["key"])); status != 200 {
 			t.Fatalf("update: %d %v", status, out)

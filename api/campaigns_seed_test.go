@@ -52,7 +52,7 @@ type eventSeed struct {
 func (e *env) seedEvent(s eventSeed) *models.CampaignEvent {
 	e.t.Helper()
 	ev := &models.CampaignEvent{UUID: s.uuid, CampaignID: s.campaign.ID, Offset: s.offset, Unit: s.unit, DeliveryHour: s.deliveryHour,
-		IsActive: s.active, CreatedOn: s.created, StartMode: models.StartInterrupt, FireVersion: 1}
+		IsActive: s.active, CreatedOn: s.created, StartMode: models.StartInterrupt}
 	if s.field != nil {
 		ev.RelativeToID = &s.field.ID
 	} else {

@@ -40,9 +40,6 @@ type CampaignEvent struct {
 	// RelativeToSystem is SystemCreatedOn or SystemLastSeenOn for an event relative to a system date of contacts
 	RelativeToSystem *string
 	StartMode        string // StartInterrupt, StartSkip or StartPassive
-	// FireVersion moves on when the event's timing or its campaign's group changes: fires computed for an
-	// older version are stale
-	FireVersion int
 }
 
 func (CampaignEvent) TableName() string { return "campaign_events" }

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-
-	"gorm.io/gorm"
 )
 
 // What the API's campaigns and campaign_events endpoints read and write. Every query is scoped to one
@@ -98,7 +96,7 @@ func (s *Store) CreateCampaign(ctx context.Context, workspaceID int64, name stri
 }
 
 // UpdateCampaign renames a campaign and moves it to a group. When the group changes, every event of the
-// campaign fires for other contacts, so their fire versions move on.
+// campaign fires for other contacts: their fires are worked out again.
 func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignListing, name string, group *Group) error {
 	now := s.now()
 	err := s.writeConfig(ctx, func(tx *Tx) error {
@@ -120,9 +118,6 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignListing, name str
 			return ErrNotFound
 		}
 		if group.ID != c.GroupID {
-			if err := tx.bumpFireVersions(c.ID, 0); err != nil {
-				return err
-			}
 			return tx.RefreshCampaignFires(c.WorkspaceID, c.ID, now)
 		}
 		return nil
@@ -132,15 +127,6 @@ func (s *Store) UpdateCampaign(ctx context.Context, c *CampaignListing, name str
 	}
 	c.Name, c.GroupID, c.GroupUUID, c.GroupName, c.ModifiedOn = name, group.ID, group.UUID, group.Name, now
 	return nil
-}
-
-// bumpFireVersions moves on the fire version of a campaign's active events, or of one of them (eventID ≠ 0).
-func (tx *Tx) bumpFireVersions(campaignID, eventID int64) error {
-	db := tx.db.Model(&CampaignEvent{}).Where("campaign_id = ? AND is_active", campaignID)
-	if eventID != 0 {
-		db = db.Where("id = ?", eventID)
-	}
-	return db.Update("fire_version", gorm.Expr("fire_version + 1")).Error
 }
 
 // EventListing is an active campaign event with its campaign, its date (a field, or a system date) and its flow.
@@ -239,7 +225,7 @@ func (tx *Tx) activeCampaignOf(workspaceID, campaignID int64) error {
 }
 
 // CreateCampaignEvent makes an event of one of the workspace's campaigns from ev (its campaign, date, timing,
-// flow or message and start mode), at fire version 1.
+// flow or message and start mode), with its fires.
 func (s *Store) CreateCampaignEvent(ctx context.Context, workspaceID int64, ev *CampaignEvent) (*EventListing, error) {
 	var out *EventListing
 	err := s.writeConfig(ctx, func(tx *Tx) error {
@@ -257,7 +243,7 @@ func (s *Store) CreateCampaignEvent(ctx context.Context, workspaceID int64, ev *
 // it takes the place of) from now.
 func (tx *Tx) insertEvent(workspaceID, campaignID int64, ev *CampaignEvent, replaced []int64) (*EventListing, error) {
 	row := *ev
-	row.ID, row.UUID, row.CampaignID, row.IsActive, row.CreatedOn, row.FireVersion = 0, tx.s.NewUUID(), campaignID, true, tx.s.now(), 1
+	row.ID, row.UUID, row.CampaignID, row.IsActive, row.CreatedOn = 0, tx.s.NewUUID(), campaignID, true, tx.s.now()
 	if err := tx.db.Create(&row).Error; err != nil {
 		return nil, err
 	}
@@ -267,7 +253,7 @@ func (tx *Tx) insertEvent(workspaceID, campaignID int64, ev *CampaignEvent, repl
 	return tx.getEvent(workspaceID, row.ID)
 }
 
-// UpdateCampaignEvent changes an event's date, timing, flow or message in place. Its fire version moves on
+// UpdateCampaignEvent changes an event's date, timing, flow or message in place. Its fires are worked out again
 // when its timing changes (a new date, offset, unit or delivery hour), not when only what it sends does.
 func (s *Store) UpdateCampaignEvent(ctx context.Context, workspaceID int64, old *EventListing, ev *CampaignEvent) (*EventListing, error) {
 	var out *EventListing
@@ -275,15 +261,11 @@ func (s *Store) UpdateCampaignEvent(ctx context.Context, workspaceID int64, old 
 		if err := tx.activeCampaignOf(workspaceID, old.CampaignID); err != nil {
 			return err
 		}
-		version := gorm.Expr("fire_version")
 		retimed := timingChanged(&old.CampaignEvent, ev)
-		if retimed {
-			version = gorm.Expr("fire_version + 1")
-		}
 		res := tx.db.Model(&CampaignEvent{}).Where("id = ? AND campaign_id = ? AND is_active", old.ID, old.CampaignID).Updates(map[string]any{
 			"relative_to_id": ev.RelativeToID, "relative_to_system": ev.RelativeToSystem, "event_offset": ev.Offset,
 			"unit": ev.Unit, "delivery_hour": ev.DeliveryHour, "event_type": ev.EventType, "flow_id": ev.FlowID,
-			"message": ev.Message, "fire_version": version,
+			"message": ev.Message,
 		})
 		if res.Error != nil {
 			return res.Error

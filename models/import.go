@@ -27,9 +27,8 @@ import (
 //     kept; otherwise a new one is made and the triggers it conflicts with are archived
 //   - resthooks: every slug a flow calls gets a row
 //
-// Campaign events keep the export's start mode (interrupt, RapidPro's default, when it gives none), and their
-// fire version moves on when an import changes their timing or their campaign's group; a message event's
-// translations are stored as a JSON object whose first key is its base language.
+// Campaign events keep the export's start mode (interrupt, RapidPro's default, when it gives none), and an
+// imported campaign's fires are worked out again from now; a message event's translations are stored as a JSON object whose first key is its base language.
 
 // ImportError is an export that can't be imported as it is. Its message says why, for people.
 type ImportError struct{ Msg string }

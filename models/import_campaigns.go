@@ -24,7 +24,6 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	var c *Campaign
 	if len(found) > 0 {
 		c = &found[0]
-		groupChanged := c.GroupID != group.ID
 		c.Name, c.GroupID, c.ModifiedOn = name, group.ID, imp.now
 		if !c.IsActive {
 			c.IsActive, c.IsArchived = true, false
@@ -34,11 +33,6 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 		}).Error
 		if err != nil {
 			return err
-		}
-		if groupChanged { // every event now fires for other contacts
-			if err := imp.tx.bumpFireVersions(c.ID, 0); err != nil {
-				return err
-			}
 		}
 	} else {
 		uuid := spec.UUID
@@ -63,7 +57,7 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 	for i := range spec.Events {
 		e := &spec.Events[i]
 		row := CampaignEvent{CampaignID: c.ID, Offset: e.Offset, Unit: e.Unit, DeliveryHour: e.DeliveryHour, IsActive: true,
-			StartMode: e.StartMode, FireVersion: 1}
+			StartMode: e.StartMode}
 		if row.StartMode == "" {
 			row.StartMode = StartInterrupt
 		}
@@ -89,14 +83,10 @@ func (imp *importer) campaign(spec *ImportCampaign) error {
 		}
 		if existing := byUUID[e.UUID]; e.UUID != "" && existing != nil {
 			kept[existing.ID] = true
-			version := existing.FireVersion
-			if timingChanged(existing, &row) || !existing.IsActive {
-				version++
-			}
 			err := imp.tx.db.Model(&CampaignEvent{}).Where("id = ?", existing.ID).Updates(map[string]any{
 				"relative_to_id": row.RelativeToID, "relative_to_system": row.RelativeToSystem, "event_offset": row.Offset,
 				"unit": row.Unit, "delivery_hour": row.DeliveryHour, "event_type": row.EventType, "flow_id": row.FlowID,
-				"message": row.Message, "start_mode": row.StartMode, "fire_version": version, "is_active": true,
+				"message": row.Message, "start_mode": row.StartMode, "is_active": true,
 			}).Error
 			if err != nil {
 				return err

@@ -3,8 +3,6 @@
 --   relative_to_system names a system date of contacts (created_on or last_seen_on) for events relative to one,
 --   which have no contact_fields row; every event has exactly one of relative_to_id and relative_to_system
 --   start_mode is how a fire starts its flow or sends its message: I interrupt, S skip, P passive
---   fire_version moves on when the event's timing (offset, unit, delivery_hour, relative_to) or its campaign's
---   group changes, so fires computed for an older version can be told apart and skipped
 -- SQLite can't make a column nullable in place, so the table is rebuilt (no table refers to it), its columns in
 -- the order PostgreSQL's ALTER TABLE leaves them.
 CREATE TABLE campaign_events_new (
@@ -22,7 +20,6 @@ CREATE TABLE campaign_events_new (
     created_on         DATETIME NOT NULL,
     relative_to_system VARCHAR(16),
     start_mode         VARCHAR(1) NOT NULL DEFAULT 'I',
-    fire_version       INTEGER NOT NULL DEFAULT 1,
     CONSTRAINT campaign_events_relative_to CHECK ((relative_to_id IS NULL) <> (relative_to_system IS NULL))
 );
 INSERT INTO campaign_events_new (id, uuid, campaign_id, relative_to_id, event_offset, unit, delivery_hour, event_type,
