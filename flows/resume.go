@@ -66,10 +66,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 
 	now := h.Store.Now().UTC()
 	urn := string(in.URN.Identity())
-	if in.Channel != nil {
+	if in.Channel != nil && in.ExternalID == "" {
 		// a gateway that sends a message again (a retry, a user pressing send twice) gets the first one back, as
-		// courier's dedup answers: nothing is written, and no flow sees it twice
-		dup, err := h.Store.Reader(ctx).DuplicateIncoming(contact.ID, in.Channel.ID, urn, in.ExternalID, in.Text, nonNil(in.Attachments), now)
+		// courier's dedup answers: nothing is written, and no flow sees it twice (messages with a gateway's id
+		// are the types' own to recognise: EX has none)
+		dup, err := h.Store.Reader(ctx).DuplicateIncoming(contact.ID, in.Channel.ID, urn, in.Text, nonNil(in.Attachments), now)
 		if err != nil || dup != nil {
 			return dup, err
 		}

@@ -160,28 +160,15 @@ func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, exte
 	return changed, err
 }
 
-// DuplicateWindow is how long an incoming message without an id of its gateway's counts as a repeat of the one
-// before it, as courier's dedup keeps it (2 to 4 seconds); ExternalIDWindow is how long a gateway's id of a
-// message does (24 to 48 hours).
-const (
-	DuplicateWindow  = 3 * time.Second
-	ExternalIDWindow = 24 * time.Hour
-)
+// DuplicateWindow is how long an incoming message counts as a repeat of the one before it, as courier's dedup
+// keeps it (2 to 4 seconds) for messages without an id of their gateway's.
+const DuplicateWindow = 3 * time.Second
 
-// DuplicateIncoming is the message an incoming one repeats, nil when it repeats none, as courier finds it: with
-// an external id, the contact's message with that id on the channel from the URN in the last day; without, their
-// last message on the channel from the URN, when it came in a moment ago with the same text and attachments and
-// no message to them has been taken for sending since. Read under the contact's lock.
-func (r *Reader) DuplicateIncoming(contactID, channelID int64, urn, externalID, text string, attachments []string, now time.Time) (*Msg, error) {
+// DuplicateIncoming is the message an incoming one repeats, nil when it repeats none, as courier finds it: the
+// contact's last message on the channel from the URN, when it came in a moment ago with the same text and
+// attachments and no message to them has been taken for sending since. Read under the contact's lock.
+func (r *Reader) DuplicateIncoming(contactID, channelID int64, urn, text string, attachments []string, now time.Time) (*Msg, error) {
 	var found []Msg
-	if externalID != "" {
-		err := r.db.Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ? AND external_id = ? AND created_on >= ?",
-			contactID, channelID, urn, MsgIn, externalID, now.Add(-ExternalIDWindow)).Order("id DESC").Limit(1).Find(&found).Error
-		if err != nil || len(found) == 0 {
-			return nil, err
-		}
-		return &found[0], nil
-	}
 	err := r.db.Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ?", contactID, channelID, urn, MsgIn).
 		Order("id DESC").Limit(1).Find(&found).Error
 	if err != nil || len(found) == 0 {

@@ -93,7 +93,7 @@ func newDeliveryLease(d Dialect) *work.Lease {
 
 // DueDelivery is a leased delivery with what its retry needs.
 type DueDelivery struct {
-	*ResthookDelivery
+	ResthookDelivery
 	Payload          string
 	Slug             string
 	SubscriberActive bool
@@ -110,35 +110,14 @@ func (s *Store) LeaseDueDeliveries(ctx context.Context, now, until time.Time, n 
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	var rows []*ResthookDelivery
-	if err := s.read(ctx).Where("id IN ?", ids).Order("next_attempt_on, id").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	var extra []struct {
-		ID       int64
-		Data     string
-		Slug     string
-		IsActive bool
-	}
+	var due []*DueDelivery
 	err = s.read(ctx).Table("resthook_deliveries AS d").
-		Select("d.id AS id, e.data AS data, r.slug AS slug, (s.is_active AND r.is_active) AS is_active").
+		Select("d.*, e.data AS payload, r.slug AS slug, (sub.is_active AND r.is_active) AS subscriber_active").
 		Joins("JOIN resthook_events e ON e.id = d.event_id").
-		Joins("JOIN resthook_subscribers s ON s.id = d.subscriber_id").
-		Joins("JOIN resthooks r ON r.id = s.resthook_id").
-		Where("d.id IN ?", ids).Scan(&extra).Error
-	if err != nil {
-		return nil, err
-	}
-	byID := map[int64]int{}
-	for i, e := range extra {
-		byID[e.ID] = i
-	}
-	out := make([]*DueDelivery, 0, len(rows))
-	for _, r := range rows {
-		e := extra[byID[r.ID]]
-		out = append(out, &DueDelivery{ResthookDelivery: r, Payload: e.Data, Slug: e.Slug, SubscriberActive: e.IsActive})
-	}
-	return out, nil
+		Joins("JOIN resthook_subscribers sub ON sub.id = d.subscriber_id").
+		Joins("JOIN resthooks r ON r.id = sub.resthook_id").
+		Where("d.id IN ?", ids).Order("d.next_attempt_on, d.id").Scan(&due).Error
+	return due, err
 }
 
 // DeliveryOutcome is what became of one leased delivery's attempt.
