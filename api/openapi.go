@@ -269,9 +269,14 @@ func (b *openAPIBuilder) answerSchema(a *ExampleAnswer) object {
 		return ref
 	}
 	link := object{"type": []string{"string", "null"}, "format": "uri"}
-	return object{"type": "object", "required": []string{"next", "previous", "results"}, "properties": object{
+	envelope := object{"type": "object", "required": []string{"next", "previous", "results"}, "properties": object{
 		"next": link, "previous": link, "results": object{"type": "array", "items": ref},
 	}}
+	if a.counted {
+		envelope["required"] = []string{"count", "next", "previous", "results"}
+		envelope["properties"].(object)["count"] = object{"type": "integer"}
+	}
+	return envelope
 }
 
 func schemaName(t reflect.Type) string {

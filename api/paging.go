@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -122,4 +123,62 @@ func convertEach[T any, R any](fn func(*T) R) func([]T) ([]R, error) {
 		}
 		return out, nil
 	}
+}
+
+// offsetPage is the envelope of a limit/offset listing (DRF's LimitOffsetPagination): archives and Weni's
+// channel_stats page this way, with a count of every row.
+type offsetPage[T any] struct {
+	Count    int64   `json:"count"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  []T     `json:"results"`
+}
+
+// offsetWindow is the rows a limit/offset request asks for: ?limit= (PageSize when absent or not a positive
+// integer, as DRF reads it) from ?offset= (0 when absent or not a positive integer).
+type offsetWindow struct{ limit, offset int }
+
+// maxOffsetWindow bounds limit and offset (DRF has no bound) so that their sum can't overflow.
+const maxOffsetWindow = 1 << 31
+
+func readOffsetWindow(c *Ctx) offsetWindow {
+	w := offsetWindow{limit: PageSize}
+	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
+		w.limit = min(n, maxOffsetWindow)
+	}
+	if n, err := strconv.Atoi(c.query.Get("offset")); err == nil && n > 0 {
+		w.offset = min(n, maxOffsetWindow)
+	}
+	return w
+}
+
+// respondOffsetPage answers with a window of a listing of count rows: next and previous are the request's
+// absolute URL with limit and offset moved, as DRF writes them (previous drops offset on reaching 0).
+func respondOffsetPage[R any](c *Ctx, w offsetWindow, count int64, results []R) error {
+	out := offsetPage[R]{Count: count, Results: results}
+	if out.Results == nil {
+		out.Results = []R{}
+	}
+	link := func(offset int) *string {
+		q := url.Values{}
+		for k, v := range c.query {
+			q[k] = v
+		}
+		q.Set("limit", strconv.Itoa(w.limit))
+		if offset > 0 {
+			q.Set("offset", strconv.Itoa(offset))
+		} else {
+			q.Del("offset")
+		}
+		u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
+		s := u.String()
+		return &s
+	}
+	if int64(w.offset+w.limit) < count {
+		out.Next = link(w.offset + w.limit)
+	}
+	if w.offset > 0 {
+		out.Previous = link(max(w.offset-w.limit, 0))
+	}
+	return c.respond(200, out)
 }
