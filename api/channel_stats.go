@@ -11,7 +11,7 @@ import (
 // by month. It pages with limit/offset and a count, as Weni's view has no cursor paginator. flowsd has no
 // voice, so IVR counts are always 0 and the IVR series Weni adds for voice channels never appear.
 
-var exampleChannelStats = channelStats{channel: exampleChannel, now: time.Date(2025, 2, 10, 0, 0, 0, 0, time.UTC), days: []models.ChannelStatDay{
+var exampleChannelStats = channelStats{Channel: exampleChannel, now: time.Date(2025, 2, 10, 0, 0, 0, 0, time.UTC), days: []models.ChannelStatDay{
 	{Day: "2025-01-06", Kind: models.StatMsgsIn, Count: 3}, {Day: "2025-01-06", Kind: models.StatMsgsOut, Count: 5},
 	{Day: "2025-02-03", Kind: models.StatErrors, Count: 1},
 }}
@@ -26,9 +26,9 @@ var channelStatsDocs = OperationDocs{Title: "List Channel Statistics",
 
 // channelStats is a channel with its counts, and the time its monthly totals run up to.
 type channelStats struct {
-	channel models.Channel
-	days    []models.ChannelStatDay
-	now     time.Time
+	models.Channel
+	days []models.ChannelStatDay
+	now  time.Time
 }
 
 type channelStatsItemOut struct {
@@ -63,7 +63,7 @@ type monthlyTotalsOut struct {
 }
 
 func convertChannelStats(_ *Ctx, s *channelStats) any {
-	ch := &s.channel
+	ch := &s.Channel
 	out := channelStatsItemOut{UUID: ch.UUID, Name: ch.Name, ChannelType: ch.ChannelType, DailyCount: []dailySeriesOut{
 		{Name: "Incoming", Type: "msg", Data: []dayCountOut{}},
 		{Name: "Outgoing", Type: "msg", Data: []dayCountOut{}},
@@ -141,7 +141,7 @@ func listChannelStats(c *Ctx) error {
 	now := c.store().Now().UTC()
 	results := make([]any, len(channels))
 	for i := range channels {
-		results[i] = convertChannelStats(c, &channelStats{channel: channels[i], days: byChannel[channels[i].ID], now: now})
+		results[i] = convertChannelStats(c, &channelStats{Channel: channels[i], days: byChannel[channels[i].ID], now: now})
 	}
 	return respondOffsetPage(c, w, count, results)
 }

@@ -10,7 +10,7 @@ import (
 // they were made, one object rather than a page.
 
 var exampleContactAnalytics = contactAnalytics{
-	counts: models.ContactStatusCounts{Total: 100, Active: 90, Blocked: 4, Stopped: 5, Archived: 1},
+	ContactStatusCounts: models.ContactStatusCounts{Total: 100, Active: 90, Blocked: 4, Stopped: 5, Archived: 1},
 	days:   []models.ContactDayCount{{Day: "2025-01-06", Count: 60}, {Day: "2025-01-07", Count: 40}},
 }
 
@@ -24,8 +24,8 @@ var contactAnalyticsDocs = OperationDocs{Title: "View Contact Analytics",
 	Example: Example{Status: http.StatusOK, Answer: objectAnswer(convertContactAnalytics, exampleContactAnalytics)}}
 
 type contactAnalytics struct {
-	counts models.ContactStatusCounts
-	days   []models.ContactDayCount
+	models.ContactStatusCounts
+	days []models.ContactDayCount
 }
 
 type contactAnalyticsOut struct {
@@ -40,8 +40,8 @@ type contactAnalyticsOut struct {
 }
 
 func convertContactAnalytics(_ *Ctx, a *contactAnalytics) any {
-	out := contactAnalyticsOut{Total: a.counts.Total, ByDate: map[string]int64{}}
-	out.Current.Actives, out.Current.Blocked, out.Current.Stopped, out.Current.Archived = a.counts.Active, a.counts.Blocked, a.counts.Stopped, a.counts.Archived
+	out := contactAnalyticsOut{Total: a.Total, ByDate: map[string]int64{}}
+	out.Current.Actives, out.Current.Blocked, out.Current.Stopped, out.Current.Archived = a.Active, a.Blocked, a.Stopped, a.Archived
 	for _, d := range a.days {
 		out.ByDate[d.Day] = d.Count
 	}
@@ -65,5 +65,5 @@ func getContactAnalytics(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.respond(http.StatusOK, convertContactAnalytics(c, &contactAnalytics{counts: *counts, days: days}))
+	return c.respond(http.StatusOK, convertContactAnalytics(c, &contactAnalytics{ContactStatusCounts: *counts, days: days}))
 }

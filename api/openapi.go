@@ -135,7 +135,7 @@ func errorResponses(maxBodyBytes int64) object {
 func (b *openAPIBuilder) operation(ep *Endpoint, op MethodOperation) object {
 	d := op.Docs
 	out := object{
-		"operationId": ep.Name + "_" + strings.ToLower(op.Method),
+		"operationId": strings.ReplaceAll(ep.Name, "/", "_") + "_" + strings.ToLower(op.Method),
 		"summary":     d.Title,
 		"description": fmt.Sprintf("Allowed for: %s. Throttle scope: `%s`. Documentation: [/api/v2/%s](/api/v2/%s).",
 			roleNames(op.Roles), ep.Scope, ep.Name, ep.Name),

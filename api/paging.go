@@ -104,11 +104,16 @@ func respondPage[T any, R any](c *Ctx, ord order, read func(context.Context, mod
 
 // pageLink is the request's absolute URL with its cursor replaced.
 func (c *Ctx) pageLink(cur cursor) *string {
+	return c.linkWith(func(q url.Values) { q.Set("cursor", cur.encode()) })
+}
+
+// linkWith is the request's absolute URL with its query parameters changed by change.
+func (c *Ctx) linkWith(change func(url.Values)) *string {
 	q := url.Values{}
 	for k, v := range c.query {
 		q[k] = v
 	}
-	q.Set("cursor", cur.encode())
+	change(q)
 	u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
 	s := u.String()
 	return &s
@@ -160,19 +165,14 @@ func respondOffsetPage[R any](c *Ctx, w offsetWindow, count int64, results []R) 
 		out.Results = []R{}
 	}
 	link := func(offset int) *string {
-		q := url.Values{}
-		for k, v := range c.query {
-			q[k] = v
-		}
-		q.Set("limit", strconv.Itoa(w.limit))
-		if offset > 0 {
-			q.Set("offset", strconv.Itoa(offset))
-		} else {
-			q.Del("offset")
-		}
-		u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
-		s := u.String()
-		return &s
+		return c.linkWith(func(q url.Values) {
+			q.Set("limit", strconv.Itoa(w.limit))
+			if offset > 0 {
+				q.Set("offset", strconv.Itoa(offset))
+			} else {
+				q.Del("offset")
+			}
+		})
 	}
 	if int64(w.offset+w.limit) < count {
 		out.Next = link(w.offset + w.limit)

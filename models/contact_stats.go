@@ -35,7 +35,7 @@ func (q *ContactQuery) CountByCreationDay(ctx context.Context) ([]ContactDayCoun
 	l := q.l
 	l.sel = q.s.dayOf("c.created_on") + " AS day, COUNT(*) AS count"
 	var rows []ContactDayCount
-	return rows, l.query(q.s.read(ctx)).Group("1").Order("1").Scan(&rows).Error
+	return rows, l.query(q.s.read(ctx)).Group("day").Order("day").Scan(&rows).Error
 }
 
 // CreatedIn keeps the contacts made within a range.
@@ -48,4 +48,22 @@ func (q *ContactQuery) CreatedIn(r TimeRange) *ContactQuery {
 func (q *ContactQuery) WithURNPathContaining(text string) *ContactQuery {
 	q.l.and(`EXISTS (SELECT 1 FROM contact_urns u WHERE u.contact_id = c.id AND u.path LIKE ? ESCAPE '\')`, "%"+EscapeLike(strings.TrimSpace(text))+"%")
 	return q
+}
+
+// ContactMatches are a window of a contacts listing and how many contacts the whole listing holds.
+type ContactMatches struct {
+	Contacts []Contact
+	Total    int64
+}
+
+// Window reads up to limit of the listing's contacts after skipping offset, newest change first, and
+// counts them all.
+func (q *ContactQuery) Window(ctx context.Context, limit, offset int) (*ContactMatches, error) {
+	m := &ContactMatches{}
+	var err error
+	if m.Total, err = q.Count(ctx); err != nil {
+		return nil, err
+	}
+	m.Contacts, err = q.Slice(ctx, limit, offset)
+	return m, err
 }

@@ -74,16 +74,19 @@ type TemplateSend struct {
 	URNDisplay  *string
 }
 
+// TemplateSends are templated messages in the order they were read.
+type TemplateSends []TemplateSend
+
 // TemplateSends reads a page of the messages of a workspace's active contacts sent with a template, made
 // within a range, in contact order (then message order), skipping offset rows.
-func (s *Store) TemplateSends(ctx context.Context, workspaceID int64, name string, made TimeRange, limit, offset int) ([]TemplateSend, error) {
+func (s *Store) TemplateSends(ctx context.Context, workspaceID int64, name string, made TimeRange, limit, offset int) (TemplateSends, error) {
 	l := newListing("msgs AS m", "m.created_on", "m.id")
 	l.sel = `m.*, c.uuid AS contact_uuid, c.name AS contact_name, u.scheme AS urn_scheme, u.path AS urn_path, u.display AS urn_display`
 	l.joins = []string{"JOIN contacts c ON c.id = m.contact_id AND c.is_active",
 		`LEFT JOIN contact_urns u ON u.id = (SELECT x.id FROM contact_urns x WHERE x.contact_id = c.id ORDER BY x.priority DESC, x.id LIMIT 1)`}
 	l.and("m.workspace_id = ? AND m.template_name = ?", workspaceID, name)
 	l.within("m.created_on", made)
-	var rows []TemplateSend
+	var rows TemplateSends
 	err := l.query(s.read(ctx)).Order("c.id, m.id").Limit(limit).Offset(offset).Scan(&rows).Error
 	return rows, err
 }

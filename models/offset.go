@@ -8,7 +8,9 @@ import "context"
 // Count counts the listing's rows.
 func (q *query[T]) Count(ctx context.Context) (int64, error) {
 	var n int64
-	return n, q.l.query(q.s.read(ctx)).Count(&n).Error
+	l := q.l
+	l.sel = "" // COUNT(*), whatever the listing selects
+	return n, l.query(q.s.read(ctx)).Count(&n).Error
 }
 
 // Slice reads up to limit rows of the listing after skipping offset, newest first.
