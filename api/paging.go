@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -148,13 +150,23 @@ const maxOffsetWindow = 1 << 31
 
 func readOffsetWindow(c *Ctx) offsetWindow {
 	w := offsetWindow{limit: PageSize}
-	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
-		w.limit = min(n, maxOffsetWindow)
+	if n, ok := positiveInt(c.query.Get("limit")); ok {
+		w.limit = n
 	}
-	if n, err := strconv.Atoi(c.query.Get("offset")); err == nil && n > 0 {
-		w.offset = min(n, maxOffsetWindow)
+	if n, ok := positiveInt(c.query.Get("offset")); ok {
+		w.offset = n
 	}
 	return w
+}
+
+// positiveInt reads a positive integer, at most maxOffsetWindow (a larger one is taken as that, as Python's
+// integers have no bound to overflow).
+func positiveInt(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		return maxOffsetWindow, true
+	}
+	return min(n, maxOffsetWindow), err == nil && n > 0
 }
 
 // respondOffsetPage answers with a window of a listing of count rows: next and previous are the request's

@@ -91,15 +91,15 @@ func (s *Store) TemplateSends(ctx context.Context, workspaceID int64, name strin
 	return rows, err
 }
 
-// TemplateMsgQuery builds a listing of a workspace's messages sent with a template, newest first, each with
-// its contact's UUID (filter_templates_new).
+// TemplateMsgQuery builds a listing of the messages of a workspace's active contacts sent with a template,
+// newest first, each with its contact's UUID (filter_templates_new).
 type TemplateMsgQuery struct{ query[TemplateSend] }
 
 // TemplateMsgs starts a listing of the workspace's templated messages.
 func (s *Store) TemplateMsgs(workspaceID int64) *TemplateMsgQuery {
 	q := newQuery(s, "msgs AS m", "m.created_on", "m.id", func(x *TemplateSend) Position { return Position{Time: x.CreatedOn, ID: x.ID} })
 	q.l.sel = "m.*, c.uuid AS contact_uuid"
-	q.l.joins = []string{"JOIN contacts c ON c.id = m.contact_id"}
+	q.l.joins = []string{"JOIN contacts c ON c.id = m.contact_id AND c.is_active"}
 	q.l.and("m.workspace_id = ? AND m.template_name IS NOT NULL", workspaceID)
 	return &TemplateMsgQuery{q}
 }
