@@ -11,7 +11,7 @@ import (
 
 var exampleContactAnalytics = contactAnalytics{
 	ContactStatusCounts: models.ContactStatusCounts{Total: 100, Active: 90, Blocked: 4, Stopped: 5, Archived: 1},
-	days:   []models.ContactDayCount{{Day: "2025-01-06", Count: 60}, {Day: "2025-01-07", Count: 40}},
+	days:                []models.ContactDayCount{{Day: "2025-01-06", Count: 60}, {Day: "2025-01-07", Count: 40}},
 }
 
 var contactAnalyticsDocs = OperationDocs{Title: "View Contact Analytics",

@@ -35,6 +35,8 @@ func convertProduct(_ *Ctx, p *models.Product) any {
 
 // listProducts answers an empty page: no workspace has a catalog.
 func listProducts(c *Ctx) error {
-	none := func(context.Context, models.PageSpec) (*models.Page[models.Product], error) { return &models.Page[models.Product]{}, nil }
+	none := func(context.Context, models.PageSpec) (*models.Page[models.Product], error) {
+		return &models.Page[models.Product]{}, nil
+	}
 	return respondPage(c, order{}, none, convertEach(func(p *models.Product) any { return convertProduct(c, p) }))
 }

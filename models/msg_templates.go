@@ -105,7 +105,13 @@ func (s *Store) TemplateMsgs(workspaceID int64) *TemplateMsgQuery {
 }
 
 // Named keeps the messages sent with one template.
-func (q *TemplateMsgQuery) Named(name string) *TemplateMsgQuery { q.l.and("m.template_name = ?", name); return q }
+func (q *TemplateMsgQuery) Named(name string) *TemplateMsgQuery {
+	q.l.and("m.template_name = ?", name)
+	return q
+}
 
 // MadeIn keeps the messages made within a range.
-func (q *TemplateMsgQuery) MadeIn(r TimeRange) *TemplateMsgQuery { q.l.within("m.created_on", r); return q }
+func (q *TemplateMsgQuery) MadeIn(r TimeRange) *TemplateMsgQuery {
+	q.l.within("m.created_on", r)
+	return q
+}
