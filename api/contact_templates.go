@@ -76,7 +76,7 @@ type contactTemplateNewOut struct {
 	Status    string   `json:"status"`
 }
 
-// weniMsgStatuses are the words Weni's contact_templates writes a message's status with: ours, but that a
+// weniMsgStatus is the word Weni's contact_templates writes a message's status with: ours, but that a
 // pending message is queued to users.
 func weniMsgStatus(s models.MsgStatus) string {
 	if s == models.MsgPending {
