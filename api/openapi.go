@@ -45,7 +45,11 @@ func buildOpenAPI(maxBodyBytes int64) object {
 			item[strings.ToLower(op.Method)] = b.operation(ep, op)
 		}
 		paths["/"+ep.Name+".json"] = item
-		tags = append(tags, object{"name": ep.Title, "description": fmt.Sprintf("`/api/v2/%s.json` %s.", ep.Name, ep.Summary)})
+		description := fmt.Sprintf("`/api/v2/%s.json` %s.", ep.Name, ep.Summary)
+		if ep.TrailingSlash {
+			description += fmt.Sprintf(" Also served at `/api/v2/%s/`, the URL Weni's clients call.", ep.Name)
+		}
+		tags = append(tags, object{"name": ep.Title, "description": description})
 	}
 
 	return object{
