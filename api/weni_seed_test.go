@@ -127,6 +127,11 @@ func seedWeniWorld(e *env) *weniWorld {
 	e.step(weniDay(10, 9, 2), 1130)
 	e.must(e.store.DeleteContacts(context.Background(), e.ws["weni"].ID, []int64{w.dora.ID}))
 
+	// an agent of the Weni workspace, who may read contacts but not channels, flows or products
+	key, err := e.store.CreateToken(context.Background(), e.ws["weni"].ID, "agent@weni.ai", models.RoleAgent)
+	e.must(err)
+	e.tokens["weniagent"], e.emails["weniagent"] = key, "agent@weni.ai"
+
 	// what the truth files' requests do starts a day later
 	e.step(weniDay(11, 9, 0), 9001)
 	return w
