@@ -78,11 +78,7 @@ func listContactsLean(c *Ctx) error {
 }
 
 func convertLeanContact(_ *Ctx, ct *models.Contact) any {
-	out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn)}
-	if ct.LastSeenOn != nil {
-		t := apiTime(*ct.LastSeenOn)
-		out.LastSeenOn = &t
-	}
+	out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn), LastSeenOn: optionalTime(ct.LastSeenOn)}
 	if ct.IsActive {
 		b, s := ct.Status == models.ContactBlocked, ct.Status == models.ContactStopped
 		out.Name, out.Language, out.Blocked, out.Stopped = ct.Name, ct.Language, &b, &s
