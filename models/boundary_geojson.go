@@ -170,7 +170,10 @@ func multiPolygon(f geoFeature) (*string, error) {
 	default:
 		return nil, fmt.Errorf("geometry of type %q: only Polygon and MultiPolygon are boundaries", g.Type)
 	}
-	out, _ := json.Marshal(map[string]any{"type": "MultiPolygon", "coordinates": coords})
+	out, _ := json.Marshal(struct {
+		Type        string          `json:"type"`
+		Coordinates [][][][]float64 `json:"coordinates"`
+	}{"MultiPolygon", coords})
 	s := string(out)
 	return &s, nil
 }

@@ -4,7 +4,7 @@
 CREATE TABLE boundaries (
     id           BIGSERIAL PRIMARY KEY,
     workspace_id BIGINT NOT NULL REFERENCES workspaces (id),
-    osm_id       TEXT NOT NULL,
+    osm_id       TEXT COLLATE "C" NOT NULL, -- listed in byte order, as SQLite orders it
     name         TEXT NOT NULL,
     level        INTEGER NOT NULL,
     parent_id    BIGINT REFERENCES boundaries (id),
