@@ -34,3 +34,7 @@ func (e *env) importBoundaries(ws string, files ...string) {
 	_, err := e.store.ImportBoundaries(context.Background(), e.ws[ws].ID, specs)
 	e.must(err)
 }
+
+func init() {
+	truthSeeds["contacts_locations"] = truthSeeds["boundaries"]
+}
