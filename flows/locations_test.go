@@ -175,3 +175,48 @@ func TestLocationFields(t *testing.T) {
 		}
 	})
 }
+
+// TestLocationsInFlows: a flow's has_state and has_district tests and its set_contact_field actions resolve
+// against the workspace's boundaries, and what they set is stored as the API writes it: paths, queryable.
+func TestLocationsInFlows(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		importTestBoundaries(t, e.store, e.ws)
+		e.importFile("locations.json")
+		ann := e.contact("Ann", "tel:+250788000011")
+		e.send("tel:+250788000011", "home")
+		e.wantLast(ann, "Which province do you live in?")
+		e.send("tel:+250788000011", "Mars")
+		e.wantLast(ann, "Which province do you live in?")
+		e.send("tel:+250788000011", "I live in Kigari")
+		e.wantLast(ann, "Which district of Rwanda > Kigali City?")
+		e.send("tel:+250788000011", "gasabo")
+		e.wantLast(ann, "Saved: Rwanda > Kigali City > Gasabo in Rwanda > Kigali City.")
+
+		details, err := e.store.LoadContactDetails(e.ctx, []int64{ann.ID})
+		must(t, err)
+		var fields []models.Field
+		must(t, e.db.Raw.Where("workspace_id = ?", e.ws.ID).Find(&fields).Error)
+		for _, f := range fields {
+			v := details[ann.ID].Fields[f.ID]
+			switch f.Key {
+			case "state":
+				if v == nil || v.State != "Rwanda > Kigali City" {
+					t.Errorf("state is %+v", v)
+				}
+			case "district":
+				if v == nil || v.Text != "gasabo" || v.District != "Rwanda > Kigali City > Gasabo" {
+					t.Errorf("district is %+v", v)
+				}
+			}
+		}
+		q, err := ParseQuery(e.ctx, e.store, e.ws, `district = gasabo AND state = "kigali city"`)
+		must(t, err)
+		cond, err := q.Condition()
+		must(t, err)
+		var found []string
+		must(t, e.db.Raw.Raw("SELECT c.uuid FROM contacts c WHERE c.workspace_id = ? AND ("+cond.SQL+")", append([]any{e.ws.ID}, cond.Args...)...).Scan(&found).Error)
+		if len(found) != 1 || found[0] != ann.UUID {
+			t.Errorf("the query found %v, want Ann", found)
+		}
+	})
+}
