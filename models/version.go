@@ -5,7 +5,7 @@ import (
 )
 
 // A workspace's config version moves on in the same transaction as every change to its configuration or
-// access: fields, groups, labels, globals, topics, members, tokens. A cache of any of those, in any process,
+// access: fields, groups, labels, globals, topics, boundaries, members, tokens. A cache of any of those, in any process,
 // is current exactly when it was filled at the version the database holds now. Reading the version before
 // loading what is cached makes that safe: what is loaded is at least as new as the version it is kept under.
 
