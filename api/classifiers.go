@@ -21,12 +21,7 @@ type classifier struct {
 var exampleClassifier = classifier{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Booking", Type: "wit",
 	Intents: []string{"book_car", "book_flight"}, CreatedOn: time.Date(2025, 6, 8, 12, 18, 7, 671000000, time.UTC)}
 
-var classifiersListDocs = OperationDocs{Title: "List Classifiers",
-	Params: []Param{
-		{Name: "uuid", Help: "A classifier UUID to filter by"},
-		{Name: "before", Help: "Only return classifiers created before this date, e.g. 2015-01-28T18:00:00.000"},
-		{Name: "after", Help: "Only return classifiers created after this date, e.g. 2015-01-28T18:00:00.000"},
-	},
+var classifiersListDocs = OperationDocs{Title: "List Classifiers", Params: unconfiguredParams("classifier"),
 	Example: Example{Status: http.StatusOK, Answer: listAnswer(convertClassifier, exampleClassifier)}}
 
 type classifierOut struct {
@@ -43,6 +38,15 @@ func convertClassifier(_ *Ctx, x *classifier) any {
 
 func listClassifiers(c *Ctx) error {
 	return listUnconfigured(c, convertClassifier)
+}
+
+// unconfiguredParams are the filters of a listing of things flowsd can't configure yet, as RapidPro 8.3 has them.
+func unconfiguredParams(noun string) []Param {
+	return []Param{
+		{Name: "uuid", Help: "A " + noun + " UUID to filter by"},
+		{Name: "before", Help: "Only return " + noun + "s created before this date, e.g. 2015-01-28T18:00:00.000"},
+		{Name: "after", Help: "Only return " + noun + "s created after this date, e.g. 2015-01-28T18:00:00.000"},
+	}
 }
 
 // listUnconfigured answers the page of a listing of things flowsd can't configure yet (classifiers,

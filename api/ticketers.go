@@ -17,12 +17,7 @@ type ticketer struct {
 var exampleTicketer = ticketer{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Email (bob@acme.com)", Type: "mailgun",
 	CreatedOn: time.Date(2025, 6, 8, 12, 18, 7, 671000000, time.UTC)}
 
-var ticketersListDocs = OperationDocs{Title: "List Ticketers",
-	Params: []Param{
-		{Name: "uuid", Help: "A ticketer UUID to filter by"},
-		{Name: "before", Help: "Only return ticketers created before this date, e.g. 2015-01-28T18:00:00.000"},
-		{Name: "after", Help: "Only return ticketers created after this date, e.g. 2015-01-28T18:00:00.000"},
-	},
+var ticketersListDocs = OperationDocs{Title: "List Ticketers", Params: unconfiguredParams("ticketer"),
 	Example: Example{Status: http.StatusOK, Answer: listAnswer(convertTicketer, exampleTicketer)}}
 
 type ticketerOut struct {

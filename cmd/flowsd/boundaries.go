@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/flowsd/flowsd/models"
@@ -44,7 +43,7 @@ func boundariesCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	var specs []models.BoundarySpec
 	for _, name := range files {
-		data, err := readBoundaryFile(name)
+		data, err := readUpTo(name, models.MaxBoundaryFileSize) // ParseBoundaryFile refuses more
 		if err != nil {
 			return err
 		}
@@ -73,18 +72,4 @@ func boundariesCommand(args []string, stdout, stderr io.Writer) error {
 		out.Levels[strconv.Itoa(int(level))] = n
 	}
 	return printJSON(stdout, out)
-}
-
-// readBoundaryFile reads a GeoJSON file, refusing files over models.MaxBoundaryFileSize.
-func readBoundaryFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, models.MaxBoundaryFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return data, nil
 }
