@@ -8,17 +8,7 @@ import (
 	"github.com/flowsd/flowsd/models"
 )
 
-// classifier is an NLU service a flow's classify action calls (RapidPro 8.3, Weni). flowsd has no way to add
-// one yet, so classifiers.json always answers an empty page; the shape is here for its docs and clients.
-type classifier struct {
-	UUID      string
-	Name      string
-	Type      string
-	Intents   []string
-	CreatedOn time.Time
-}
-
-var exampleClassifier = classifier{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Booking", Type: "wit",
+var exampleClassifier = models.Classifier{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Booking", Type: "wit",
 	Intents: []string{"book_car", "book_flight"}, CreatedOn: time.Date(2025, 6, 8, 12, 18, 7, 671000000, time.UTC)}
 
 var classifiersListDocs = OperationDocs{Title: "List Classifiers", Params: unconfiguredParams("classifier"),
@@ -32,7 +22,7 @@ type classifierOut struct {
 	CreatedOn apiTime  `json:"created_on"`
 }
 
-func convertClassifier(_ *Ctx, x *classifier) any {
+func convertClassifier(_ *Ctx, x *models.Classifier) any {
 	return classifierOut{UUID: x.UUID, Name: x.Name, Type: x.Type, Intents: x.Intents, CreatedOn: apiTime(x.CreatedOn)}
 }
 

@@ -3,18 +3,11 @@ package api
 import (
 	"net/http"
 	"time"
+
+	"github.com/flowsd/flowsd/models"
 )
 
-// ticketer is a ticketing service tickets are opened on (RapidPro 8.3, Weni). flowsd has no way to add one
-// yet, so ticketers.json always answers an empty page; the shape is here for its docs and clients.
-type ticketer struct {
-	UUID      string
-	Name      string
-	Type      string
-	CreatedOn time.Time
-}
-
-var exampleTicketer = ticketer{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Email (bob@acme.com)", Type: "mailgun",
+var exampleTicketer = models.Ticketer{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "Email (bob@acme.com)", Type: "mailgun",
 	CreatedOn: time.Date(2025, 6, 8, 12, 18, 7, 671000000, time.UTC)}
 
 var ticketersListDocs = OperationDocs{Title: "List Ticketers", Params: unconfiguredParams("ticketer"),
@@ -27,7 +20,7 @@ type ticketerOut struct {
 	CreatedOn apiTime `json:"created_on"`
 }
 
-func convertTicketer(_ *Ctx, x *ticketer) any {
+func convertTicketer(_ *Ctx, x *models.Ticketer) any {
 	return ticketerOut{UUID: x.UUID, Name: x.Name, Type: x.Type, CreatedOn: apiTime(x.CreatedOn)}
 }
 
