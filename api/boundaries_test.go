@@ -50,7 +50,8 @@ func TestBoundariesPaging(t *testing.T) {
 		}
 		var got []string
 		var pages []pageOf
-		path := "/api/v2/boundaries.json"
+		const path0 = "/api/v2/boundaries.json"
+		path := path0
 		for path != "" {
 			p := e.getPage(path, "admin")
 			pages = append(pages, p)
@@ -70,6 +71,19 @@ func TestBoundariesPaging(t *testing.T) {
 		}
 		if !slices.Equal(back, want[:500]) {
 			t.Fatalf("backwards from the last page: %d boundaries, want the first 500 in order", len(back))
+		}
+
+		// importing again replaces this workspace's tree, never another's
+		res, err := e.store.ImportBoundaries(ctx, e.ws["nyaruka"].ID, specs[:2])
+		e.must(err)
+		if res.Updated != 2 || res.Removed != 598 || res.Added != 0 {
+			t.Fatalf("re-import: %+v", res)
+		}
+		if n := e.countRows("boundaries", "workspace_id = ?", e.ws["trileet"].ID); n != 2 {
+			t.Fatalf("another workspace's boundaries: %d, want its 2", n)
+		}
+		if got := osmIDs(e.getPage(path0, "admin")); !slices.Equal(got, []string{"R1", "R2"}) {
+			t.Fatalf("after the re-import: %v", got)
 		}
 	})
 }
