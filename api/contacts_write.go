@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/urns"
 	"github.com/nyaruka/gocommon/i18n"
@@ -188,7 +187,7 @@ func readContactSpec(c *Ctx, in *input, contact *models.Contact, urnInURL bool) 
 	}
 
 	if entries, present, ok := in.dict(v, "fields", 100); present && ok {
-		if err := readFieldValues(ctx, c, entries, v, &spec); err != nil {
+		if err := readFieldValues(ctx, c, contact, entries, v, &spec); err != nil {
 			return spec, nil, err
 		}
 	}
@@ -201,8 +200,9 @@ func isNumber(v any) bool {
 }
 
 // readFieldValues reads the fields of a contact write: values are strings (numbers read as text), "" or
-// null clears, every key must be a field the caller may edit.
-func readFieldValues(ctx context.Context, c *Ctx, entries map[string]any, v *validation, spec *models.ContactSpec) error {
+// null clears, every key must be a field the caller may edit. Values are read as the engine reads them, with
+// the workspace's boundaries for location fields (a district is looked up in the contact's state).
+func readFieldValues(ctx context.Context, c *Ctx, contact *models.Contact, entries map[string]any, v *validation, spec *models.ContactSpec) error {
 	fields, err := c.store().Fields(c.ws().ID).All(ctx)
 	if err != nil {
 		return err
@@ -239,8 +239,8 @@ func readFieldValues(ctx context.Context, c *Ctx, entries map[string]any, v *val
 		return nil
 	}
 
-	env := flows.Environment(c.ws())
-	spec.Fields = map[int64]*models.FieldValue{}
+	given := map[int64]*string{}
+	needsParent := false // a district or ward is looked up under the contact's state or district
 	for _, key := range sortedKeys(values) {
 		field := byKey[key]
 		isAgent := c.principal.Role == models.RoleAgent
@@ -252,13 +252,22 @@ func readFieldValues(ctx context.Context, c *Ctx, entries map[string]any, v *val
 			v.add("fields", fmt.Sprintf("Editing of '%s' values disallowed for current user.", key))
 			return nil
 		}
-		if s := values[key]; s == nil || *s == "" {
-			spec.Fields[field.ID] = nil
-		} else {
-			fv := flows.ParseFieldValue(env, *s)
-			spec.Fields[field.ID] = &fv
-		}
+		given[field.ID] = values[key]
+		needsParent = needsParent || field.ValueType == models.FieldDistrict || field.ValueType == models.FieldWard
 	}
+	assets, err := c.flows().Assets.Get(ctx, c.ws())
+	if err != nil {
+		return err
+	}
+	var current map[int64]*models.FieldValue
+	if contact != nil && needsParent {
+		details, err := c.store().LoadEngineDetails(ctx, []int64{contact.ID})
+		if err != nil {
+			return err
+		}
+		current = details[contact.ID].Fields
+	}
+	spec.Fields = assets.ParseFieldValues(current, given)
 	return nil
 }
 

@@ -199,6 +199,8 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		e.seedMessagingExample(endpoint)
 	case "analytics/contacts", "contacts_elastic":
 		e.seedWeniExample(endpoint)
+	case "boundaries":
+		e.importBoundaries("nyaruka", "R171496admin0_simplified.json", "R171496admin1_simplified.json")
 	case "messages":
 		// the send example goes out on the example channel, which the channels example may have made already
 		e.must(e.db.Raw.Exec(`INSERT INTO channels (uuid, workspace_id, channel_type, name, address, country, schemes, role, config, is_active, created_on, modified_on)

@@ -34,6 +34,7 @@ type order struct {
 // cursor is a position in a listing. It travels base64-encoded, opaque to clients.
 type cursor struct {
 	Time     time.Time `json:"t"`
+	Key      string    `json:"k,omitempty"`
 	ID       int64     `json:"i"`
 	Backward bool      `json:"b,omitempty"`
 }
@@ -71,7 +72,7 @@ func respondPage[T any, R any](c *Ctx, ord order, read func(context.Context, mod
 		if cur, err = decodeCursor(s); err != nil {
 			return errInvalidCursor
 		}
-		spec.After = &models.Position{Time: cur.Time, ID: cur.ID}
+		spec.After = &models.Position{Time: cur.Time, ID: cur.ID, Key: cur.Key}
 		spec.Backward = cur.Backward
 	}
 
@@ -86,10 +87,10 @@ func respondPage[T any, R any](c *Ctx, ord order, read func(context.Context, mod
 			hasNext, hasPrev = true, p.More
 		}
 		if hasNext {
-			out.Next = c.pageLink(cursor{Time: p.Last.Time, ID: p.Last.ID})
+			out.Next = c.pageLink(cursor{Time: p.Last.Time, Key: p.Last.Key, ID: p.Last.ID})
 		}
 		if hasPrev {
-			out.Previous = c.pageLink(cursor{Time: p.First.Time, ID: p.First.ID, Backward: true})
+			out.Previous = c.pageLink(cursor{Time: p.First.Time, Key: p.First.Key, ID: p.First.ID, Backward: true})
 		}
 	}
 

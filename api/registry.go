@@ -120,6 +120,8 @@ var (
 
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
+	{Name: "boundaries", Title: "Administrative Boundaries", Summary: "to list the administrative boundaries of your workspace's country", Scope: throttle.ScopeV2, List: true, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: listBoundaries, Docs: boundariesListDocs, Cacheable: true}},
 	{Name: "broadcasts", Title: "Broadcasts", Summary: "to list and send message broadcasts", Scope: throttle.ScopeV2,
 		WeniScope: throttle.ScopeBroadcasts, List: true,
 		Get:  &Operation{Roles: editors, Handle: listBroadcasts, Docs: broadcastsListDocs},
@@ -135,6 +137,8 @@ var Registry = []*Endpoint{
 		Get: &Operation{Roles: editors, Handle: listChannels, Docs: channelsListDocs}},
 	{Name: "channel_events", Title: "Channel Events", Summary: "to list channel events (deprecated)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
 		Get: &Operation{Roles: editors, Handle: listChannelEvents, Docs: channelEventsListDocs}},
+	{Name: "classifiers", Title: "Classifiers", Summary: "to list the NLU classifiers flows can call (RapidPro 8.3)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: listClassifiers, Docs: classifiersListDocs}},
 	{Name: "contacts", Title: "Contacts", Summary: "to list, create, update or delete contacts", Scope: throttle.ScopeContacts, List: true,
 		Get:    &Operation{Roles: anyRole, Handle: listContacts, Docs: contactsListDocs},
 		Post:   &Operation{Roles: anyRole, Handle: writeContact, Docs: contactsWriteDocs},
@@ -183,6 +187,8 @@ var Registry = []*Endpoint{
 		Get: &Operation{Roles: editors, Handle: listRuns, Docs: runsListDocs}},
 	{Name: "statistics", Title: "Statistics", Summary: "to count messages by day and channel", Scope: throttle.ScopeV2, Unlisted: true,
 		Get: &Operation{Roles: editors, Handle: getStatistics, Docs: statisticsDocs}},
+	{Name: "ticketers", Title: "Ticketers", Summary: "to list the ticketing services tickets open on (RapidPro 8.3)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: listTicketers, Docs: ticketersListDocs}},
 	{Name: "topics", Title: "Topics", Summary: "to list, create or update ticket topics", Scope: throttle.ScopeV2, List: true,
 		Get:  &Operation{Roles: anyRole, Handle: listTopics, Docs: topicsListDocs, Cacheable: true},
 		Post: &Operation{Roles: editors, Handle: writeTopic, Docs: topicsWriteDocs}},

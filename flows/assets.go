@@ -20,7 +20,8 @@ import (
 )
 
 // Assets are what the engine runs a workspace's flows with: its environment and its session assets (flows,
-// fields, groups, labels, globals, resthooks and their subscribers, topics, users).
+// fields, groups, labels, globals, resthooks and their subscribers, topics, users, and its boundaries as the
+// location hierarchy).
 type Assets struct {
 	Workspace *models.Workspace
 	Env       envs.Environment
@@ -212,6 +213,16 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	}
 
 	env := Environment(ws)
+	tree, err := store.BoundaryTree(ctx, ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	if h, err := locationHierarchy(env, tree); err != nil {
+		return nil, err
+	} else if h != nil {
+		src.locations = []assets.LocationHierarchy{h}
+	}
+
 	sa, err := engine.NewSessionAssets(env, src, nil)
 	if err != nil {
 		return nil, err
@@ -231,6 +242,7 @@ type source struct {
 	topics    []assets.Topic
 	resthooks []assets.Resthook
 	channels  []assets.Channel
+	locations []assets.LocationHierarchy
 }
 
 var errNoSuchFlow = errors.New("no such flow")
@@ -258,7 +270,7 @@ func (s *source) Globals() ([]assets.Global, error)              { return s.glob
 func (s *source) Groups() ([]assets.Group, error)                { return s.groups, nil }
 func (s *source) Labels() ([]assets.Label, error)                { return s.labels, nil }
 func (s *source) LLMs() ([]assets.LLM, error)                    { return nil, nil }
-func (s *source) Locations() ([]assets.LocationHierarchy, error) { return nil, nil }
+func (s *source) Locations() ([]assets.LocationHierarchy, error) { return s.locations, nil }
 func (s *source) Resthooks() ([]assets.Resthook, error)          { return s.resthooks, nil }
 func (s *source) Templates() ([]assets.Template, error)          { return nil, nil }
 func (s *source) Topics() ([]assets.Topic, error)                { return s.topics, nil }

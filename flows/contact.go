@@ -8,7 +8,6 @@ import (
 	"github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/core"
-	"github.com/nyaruka/goflow/excellent/types"
 )
 
 // EngineContact is a contact as the engine holds it: its URNs (with the channels they are tied to), groups and
@@ -29,15 +28,7 @@ func EngineContact(a *Assets, c *models.Contact, d *models.ContactDetails, field
 		if f == nil {
 			continue
 		}
-		value := &core.Value{Text: types.NewXText(v.Text)}
-		if v.Number != nil {
-			// NewXNumber answers an error value for numbers the engine can't hold, which then has none
-			value.Number, _ = types.NewXNumber(*v.Number).(*types.XNumber)
-		}
-		if v.Datetime != nil {
-			value.Datetime = types.NewXDateTime(*v.Datetime)
-		}
-		values[f.Key] = value
+		values[f.Key] = engineValue(v)
 	}
 	name, language := "", i18n.NilLanguage
 	if c.Name != nil {

@@ -177,7 +177,7 @@ func (h *Host) writeContact(ctx context.Context, tx *models.Tx, a *Assets, sc *s
 		if f == nil {
 			continue
 		}
-		spec.Fields[f.ID] = fieldValue(v)
+		spec.Fields[f.ID] = storedValue(v)
 	}
 	if ch.groups {
 		spec.SetGroup = true
@@ -206,23 +206,6 @@ func (h *Host) writeContact(ctx context.Context, tx *models.Tx, a *Assets, sc *s
 		return tx.SetStatus(ctx, a.Workspace, []int64{sc.contact.ID}, models.ContactStatus(ec.Status()))
 	}
 	return nil
-}
-
-// fieldValue is the engine's value of a field as we store it; nil clears.
-func fieldValue(v *core.Value) *models.FieldValue {
-	if v == nil || v.Text == nil || v.Text.Native() == "" {
-		return nil
-	}
-	fv := &models.FieldValue{Text: v.Text.Native()}
-	if v.Number != nil {
-		n := v.Number.Native()
-		fv.Number = &n
-	}
-	if v.Datetime != nil {
-		t := v.Datetime.Native().UTC()
-		fv.Datetime = &t
-	}
-	return fv
 }
 
 // subscriberOf is the subscriber a resthook's call was made to: the one whose delivery's key the request

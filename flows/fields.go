@@ -11,9 +11,9 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// ParseFieldValue reads a contact field value as the engine does: the text as given, and, where it reads as
-// one, a number and a datetime (in the workspace's date style and timezone). Locations need boundaries,
-// which flowsd doesn't have yet, so state, district and ward values are text only.
+// ParseFieldValue reads a contact field value as the engine does without locations: the text as given, and,
+// where it reads as one, a number and a datetime (in the workspace's date style and timezone). Writes to
+// contacts use Assets.ParseFieldValues, which resolves locations too.
 func ParseFieldValue(env envs.Environment, text string) models.FieldValue {
 	v := models.FieldValue{Text: text}
 	xtext := types.NewXText(text)
@@ -48,8 +48,12 @@ func FormatFieldValue(env envs.Environment, fieldType string, v *models.FieldVal
 			return nil
 		}
 		s = dates.FormatISO(v.Datetime.In(env.Timezone()))
-	default:
-		return nil // a location: only set when it matches a boundary
+	default: // a location: its boundary's name, only set when it matched one
+		path := map[string]string{models.FieldState: v.State, models.FieldDistrict: v.District, models.FieldWard: v.Ward}[fieldType]
+		if path == "" {
+			return nil
+		}
+		s = models.LocationName(path)
 	}
 	return &s
 }

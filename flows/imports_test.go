@@ -77,6 +77,7 @@ func TestTestdataExports(t *testing.T) {
 		"Legacy Cheese Survey": {models.FlowMessage, 10080, func(f models.ImportFlow) bool { return len(f.Fields) == 1 && f.Fields[0].Key == "likes_cheese" }},
 		"Reporter Follow Up":   {models.FlowMessage, 10080, nil},
 		"Hello":                {models.FlowMessage, 10080, nil},
+		"Where You Live":       {models.FlowMessage, 10080, func(f models.ImportFlow) bool { return len(f.Fields) == 2 }},
 	}
 	for name, w := range want {
 		f, ok := byName[name]

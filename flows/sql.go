@@ -85,15 +85,14 @@ func (b *sqlBuilder) fieldCondition(c *contactql.Condition) (string, []any, erro
 	args := []any{field.ID}
 	typ := assets.FieldType(field.ValueType)
 
+	// a location is set when it matched a boundary (its path), and matched by the boundary's name, lowercased,
+	// as goflow's Elasticsearch query matches <type>_keyword
 	column := map[assets.FieldType]string{
 		assets.FieldTypeText: "v.text_lower", assets.FieldTypeNumber: "v.number_value", assets.FieldTypeDatetime: "v.datetime_value",
+		assets.FieldTypeState: "v.state_value", assets.FieldTypeDistrict: "v.district_value", assets.FieldTypeWard: "v.ward_value",
 	}[typ]
 	if column == "" {
-		// locations are only set when they match a boundary, and flowsd has no boundaries yet
-		if isSetCheck(c) || c.Operator() == contactql.OpNotEqual {
-			return sqlTrue, nil, nil
-		}
-		return sqlFalse, nil, nil
+		return "", nil, fmt.Errorf("unsupported field type %s", typ)
 	}
 	if isSetCheck(c) {
 		return exists(value+" AND "+column+" IS NOT NULL", c.Operator() == contactql.OpEqual), args, nil
@@ -115,6 +114,10 @@ func (b *sqlBuilder) fieldCondition(c *contactql.Condition) (string, []any, erro
 			op, negate = "=", true
 		}
 		return exists(value+" AND v.number_value "+op+" ?", negate), args, nil
+
+	case assets.FieldTypeState, assets.FieldTypeDistrict, assets.FieldTypeWard:
+		args = append(args, strings.ToLower(c.Value()))
+		return exists(value+" AND v."+string(typ)+"_key = ?", c.Operator() == contactql.OpNotEqual), args, nil
 
 	case assets.FieldTypeDatetime:
 		cond, dayArgs, negate, err := b.dayComparison(c, "v.datetime_value")

@@ -126,32 +126,46 @@ func TestSQLMatchesEngine(t *testing.T) {
 		}
 
 		for _, text := range differentialQueries {
-			q, err := ParseQuery(ctx, store, ws, text)
-			if err != nil {
-				t.Fatalf("%s: %v", text, err)
-			}
-			cond, err := q.Condition()
-			if err != nil {
-				t.Fatalf("%s: %v", text, err)
-			}
-			var bySQL []string
-			err = db.Raw.Raw("SELECT c.uuid FROM contacts c WHERE c.workspace_id = ? AND c.is_active AND ("+cond.SQL+") ORDER BY c.uuid",
-				append([]any{ws.ID}, cond.Args...)...).Scan(&bySQL).Error
-			if err != nil {
-				t.Fatalf("%s: %v", text, err)
-			}
+			q, bySQL := sqlPicks(t, db, ws, text)
 			var byEngine []string
 			for uuid, contact := range goflowContacts {
 				if contactql.EvaluateQuery(env, q.parsed, contact) {
 					byEngine = append(byEngine, uuid)
 				}
 			}
-			sort.Strings(byEngine)
-			if strings.Join(bySQL, ",") != strings.Join(byEngine, ",") {
-				t.Errorf("%q: SQL picks %d contacts, the engine %d\n  sql    %v\n  engine %v", text, len(bySQL), len(byEngine), bySQL, byEngine)
-			}
+			sameContacts(t, text, bySQL, byEngine)
 		}
 	})
+}
+
+// sqlPicks parses a contact query in a workspace and gives it with the UUIDs of the active contacts its SQL
+// picks, sorted.
+func sqlPicks(t *testing.T, db *testdb.DB, ws *models.Workspace, text string) (*Query, []string) {
+	t.Helper()
+	q, err := ParseQuery(context.Background(), db.Store, ws, text)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	cond, err := q.Condition()
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	var uuids []string
+	err = db.Raw.Raw("SELECT c.uuid FROM contacts c WHERE c.workspace_id = ? AND c.is_active AND ("+cond.SQL+") ORDER BY c.uuid",
+		append([]any{ws.ID}, cond.Args...)...).Scan(&uuids).Error
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return q, uuids
+}
+
+// sameContacts fails the test unless SQL and the engine picked the same contacts.
+func sameContacts(t *testing.T, query string, bySQL, byEngine []string) {
+	t.Helper()
+	sort.Strings(byEngine)
+	if strings.Join(bySQL, ",") != strings.Join(byEngine, ",") {
+		t.Errorf("%q: SQL picks %d contacts, the engine %d\n  sql    %v\n  engine %v", query, len(bySQL), len(byEngine), bySQL, byEngine)
+	}
 }
 
 func sessionAssets(t *testing.T, env interface{}, fields map[string]*models.Field) core.Assets {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	gurns "github.com/nyaruka/gocommon/urns"
@@ -65,11 +66,37 @@ type ContactURN struct {
 
 func (ContactURN) TableName() string { return "contact_urns" }
 
-// FieldValue is a contact's value for a field: the text as given, and what it reads as.
+// FieldValue is a contact's value for a field: the text as given, and what it reads as. State, District and
+// Ward are the paths of the boundaries it resolved to ("Rwanda > Kigali City"), "" when none: a district's
+// value has its state's path too, a ward's both, as the engine and RapidPro keep them.
 type FieldValue struct {
 	Text     string
 	Number   *decimal.Decimal
 	Datetime *time.Time
+	State    string
+	District string
+	Ward     string
+}
+
+// LocationName is the name a location path ends with, the boundary's own: "Kigali City" of "Rwanda > Kigali City".
+func LocationName(path string) string {
+	return strings.TrimSpace(path[strings.LastIndex(path, ">")+1:])
+}
+
+// locationKey is what queries match a location path by: its name, lowercased; nil for no path.
+func locationKey(path string) *string {
+	if path == "" {
+		return nil
+	}
+	k := strings.ToLower(LocationName(path))
+	return &k
+}
+
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // fieldValueRow is how a field value is stored: its typed columns make field queries plain SQL.
@@ -80,6 +107,12 @@ type fieldValueRow struct {
 	TextLower     string
 	NumberValue   decimal.NullDecimal
 	DatetimeValue *time.Time
+	StateValue    *string
+	StateKey      *string
+	DistrictValue *string
+	DistrictKey   *string
+	WardValue     *string
+	WardKey       *string
 }
 
 func (fieldValueRow) TableName() string { return "contact_field_values" }

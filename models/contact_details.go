@@ -109,7 +109,7 @@ type contactFieldValue struct {
 }
 
 func (s *Store) loadFieldValues(ctx context.Context, contactIDs []int64) ([]contactFieldValue, error) {
-	rows, err := s.read(ctx).Table("contact_field_values").Select("contact_id, field_id, text_value, number_value, datetime_value").
+	rows, err := s.read(ctx).Table("contact_field_values").Select("contact_id, field_id, text_value, number_value, datetime_value, state_value, district_value, ward_value").
 		Where("contact_id IN ?", contactIDs).Rows()
 	if err != nil {
 		return nil, err
@@ -119,8 +119,14 @@ func (s *Store) loadFieldValues(ctx context.Context, contactIDs []int64) ([]cont
 	for rows.Next() {
 		v := contactFieldValue{value: &FieldValue{}}
 		var number decimal.NullDecimal
-		if err := rows.Scan(&v.contactID, &v.fieldID, &v.value.Text, &number, &v.value.Datetime); err != nil {
+		var state, district, ward *string
+		if err := rows.Scan(&v.contactID, &v.fieldID, &v.value.Text, &number, &v.value.Datetime, &state, &district, &ward); err != nil {
 			return nil, err
+		}
+		for _, p := range []struct{ to, from *string }{{&v.value.State, state}, {&v.value.District, district}, {&v.value.Ward, ward}} {
+			if p.from != nil {
+				*p.to = *p.from
+			}
 		}
 		if number.Valid {
 			v.value.Number = &number.Decimal

@@ -181,7 +181,9 @@ func (tx *Tx) applySpec(ctx context.Context, ws *Workspace, c *Contact, spec Con
 		if v == nil || v.Text == "" {
 			continue
 		}
-		row := &fieldValueRow{ContactID: c.ID, FieldID: fieldID, TextValue: v.Text, TextLower: strings.ToLower(v.Text), DatetimeValue: v.Datetime}
+		row := &fieldValueRow{ContactID: c.ID, FieldID: fieldID, TextValue: v.Text, TextLower: strings.ToLower(v.Text), DatetimeValue: v.Datetime,
+			StateValue: nullText(v.State), StateKey: locationKey(v.State), DistrictValue: nullText(v.District), DistrictKey: locationKey(v.District),
+			WardValue: nullText(v.Ward), WardKey: locationKey(v.Ward)}
 		if v.Number != nil {
 			row.NumberValue = decimal.NullDecimal{Decimal: *v.Number, Valid: true}
 		}

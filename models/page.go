@@ -8,10 +8,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// Position is a row's place in a listing: the value of its ordering column and its id, the tie-breaker.
+// Position is a row's place in a listing: the value of its ordering column and its id, the tie-breaker. Key
+// holds the value for the few listings ordered by a text column (boundaries by OSM id).
 type Position struct {
 	Time time.Time
 	ID   int64
+	Key  string
 }
 
 // PageSpec says which page of a listing to read. Listings are ordered by a time column then id, newest first
@@ -49,6 +51,7 @@ type listing struct {
 	args     []any
 	column   string // qualified time column, e.g. "c.modified_on"
 	idColumn string
+	textKey  bool // column is text, compared with Position.Key
 }
 
 func newListing(from, column, idColumn string) listing {
@@ -134,7 +137,11 @@ func readPage[T any](ctx context.Context, db *gorm.DB, l listing, spec PageSpec,
 	q := l.query(db.WithContext(ctx))
 	if spec.After != nil {
 		// a row value comparison, which both databases can answer from an index on (column, id)
-		q = q.Where("("+l.column+", "+l.idColumn+") "+cmp+" (?, ?)", spec.After.Time.UTC(), spec.After.ID)
+		var at any = spec.After.Time.UTC()
+		if l.textKey {
+			at = spec.After.Key
+		}
+		q = q.Where("("+l.column+", "+l.idColumn+") "+cmp+" (?, ?)", at, spec.After.ID)
 	}
 	var rows []T
 	if err := q.Order(l.column + " " + dir).Order(l.idColumn + " " + dir).Limit(spec.Size + 1).Find(&rows).Error; err != nil {

@@ -5,9 +5,10 @@ import (
 )
 
 // A workspace's config version moves on in the same transaction as every change to its configuration or
-// access: fields, groups, labels, globals, topics, members, tokens. A cache of any of those, in any process,
-// is current exactly when it was filled at the version the database holds now. Reading the version before
-// loading what is cached makes that safe: what is loaded is at least as new as the version it is kept under.
+// access: fields, groups, labels, globals, topics, boundaries, members, tokens. A cache of any of those, in any
+// process, is current exactly when it was filled at the version the database holds now. Reading the version
+// before loading what is cached makes that safe: what is loaded is at least as new as the version it is kept
+// under.
 
 // writeConfig runs fn in one transaction that also moves the config version of each workspace on.
 func (s *Store) writeConfig(ctx context.Context, fn func(tx *Tx) error, workspaceIDs ...int64) error {

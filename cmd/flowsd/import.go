@@ -88,17 +88,26 @@ func parseFlagsAndFiles(fs *flag.FlagSet, args []string, stderr io.Writer) ([]st
 
 // readExportFile reads an export, refusing files over flows.MaxExportBytes.
 func readExportFile(name string) ([]byte, error) {
+	data, err := readUpTo(name, flows.MaxExportBytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > flows.MaxExportBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes, the most an export may be", name, flows.MaxExportBytes)
+	}
+	return data, nil
+}
+
+// readUpTo reads a file, at most one byte more than limit: the caller refuses it if there was more.
+func readUpTo(name string, limit int) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, flows.MaxExportBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(data) > flows.MaxExportBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes, the most an export may be", name, flows.MaxExportBytes)
 	}
 	return data, nil
 }

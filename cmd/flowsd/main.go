@@ -9,6 +9,7 @@
 //	flowsd channel create|list --workspace UUID …
 //	flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status S]
 //	flowsd schedule create|list|delete --workspace UUID …
+//	flowsd boundaries import --workspace UUID [--db URL] FILE...
 package main
 
 import (
@@ -50,6 +51,9 @@ Usage:
                                                   a workspace's schedules, oldest first
   flowsd schedule delete --workspace UUID --uuid UUID [--db URL]
                                                   remove a schedule: it never fires again
+  flowsd boundaries import --workspace UUID [--db URL] FILE...
+                                                  a workspace's boundaries (states, districts, wards) from
+                                                  GeoJSON; prints the count per level
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -108,6 +112,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return resthookCommand(rest, stdout, stderr)
 	case "schedule":
 		return scheduleCommand(rest, stdout, stderr)
+	case "boundaries":
+		return boundariesCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
