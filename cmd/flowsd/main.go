@@ -50,6 +50,7 @@ Usage:
                                                   a workspace's schedules, oldest first
   flowsd schedule delete --workspace UUID --uuid UUID [--db URL]
                                                   remove a schedule: it never fires again
+  flowsd status [--db URL]                        the queues of background work: how many wait, the oldest
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -108,6 +109,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return resthookCommand(rest, stdout, stderr)
 	case "schedule":
 		return scheduleCommand(rest, stdout, stderr)
+	case "status":
+		return status(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
