@@ -30,6 +30,7 @@ func (s *server) throttle(c *Ctx) error {
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(res.ResetAfter).Add(time.Second-1).Unix(), 10))
 
 	if !res.Allowed {
+		s.rt.Metrics.Throttled(c.endpoint.Name, string(scope))
 		wait := res.RetryAfterSeconds()
 		h.Set("Retry-After", strconv.Itoa(wait))
 		unit := "seconds"

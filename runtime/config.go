@@ -17,12 +17,16 @@ import (
 
 // Config is every setting, from flags and FLOWSD_* environment variables (flags win).
 type Config struct {
-	Addr            string
-	DB              string
-	RedisURL        string
-	RedisPrefix     string
-	Rates           map[throttle.Scope]throttle.Rate
-	LogLevel        slog.Level
+	Addr        string
+	DB          string
+	RedisURL    string
+	RedisPrefix string
+	Rates       map[throttle.Scope]throttle.Rate
+	LogLevel    slog.Level
+	LogFormat   string // "text" (slog's key=value lines) or "json"
+	// MetricsAddr is where /metrics is served: "" on Addr beside the API, HOST:PORT on a listener of its own,
+	// "off" nowhere.
+	MetricsAddr     string
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
 
@@ -63,6 +67,8 @@ var settings = []setting{
 	{"redis-prefix", "FLOWSD_REDIS_PREFIX", "", "flowsd:", "prefix of the rate limit keys in Redis: give deployments sharing a Redis server different ones"},
 	{"rates", "FLOWSD_RATES", "", "", "request rates per throttle scope, e.g. v2=2500/hour,v2.contacts=2500/hour (units second, minute, hour, day); unset scopes keep " + throttle.FormatRates(throttle.DefaultRates)},
 	{"log-level", "FLOWSD_LOG_LEVEL", "", "info", "log level: debug, info, warn, error"},
+	{"log-format", "FLOWSD_LOG_FORMAT", "", "text", "log format: text (key=value lines) or json (one object a line); every request's lines carry its request_id, also answered as X-Request-Id"},
+	{"metrics-addr", "FLOWSD_METRICS_ADDR", "", "", "where GET /metrics (Prometheus, no auth) is served: empty on --addr beside the API, HOST:PORT on a listener of its own, off for nowhere"},
 	{"shutdown-timeout", "FLOWSD_SHUTDOWN_TIMEOUT", "", "30s", "how long in-flight requests may take to finish on SIGTERM/SIGINT"},
 	{"max-body", "FLOWSD_MAX_BODY", "", "1048576", "largest request body accepted, in bytes"},
 	{"start-workers", "FLOWSD_START_WORKERS", "", "4", "goroutines starting contacts in flows in this process; 0 leaves flow starts to other processes"},
@@ -135,6 +141,12 @@ func build(values map[string]*string) (*Config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return nil, fmt.Errorf("invalid log level %q", get("log-level"))
 	}
+	switch cfg.LogFormat = get("log-format"); cfg.LogFormat {
+	case "text", "json":
+	default:
+		return nil, fmt.Errorf("invalid log format %q: text or json", cfg.LogFormat)
+	}
+	cfg.MetricsAddr = get("metrics-addr")
 	if cfg.ShutdownTimeout, err = time.ParseDuration(get("shutdown-timeout")); err != nil {
 		return nil, fmt.Errorf("invalid shutdown timeout %q", get("shutdown-timeout"))
 	}

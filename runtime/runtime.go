@@ -7,11 +7,13 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/flowsd/flowsd/metrics"
 	"github.com/flowsd/flowsd/netguard"
 	"github.com/flowsd/flowsd/throttle"
 	"github.com/flowsd/flowsd/work"
@@ -43,6 +45,9 @@ type Runtime struct {
 	// timeout and the deny list (Config.WebhooksDeny, checked as each connection is dialed) apply to every caller.
 	HTTP *http.Client
 
+	// Metrics are what this process tells Prometheus (package metrics), served at /metrics.
+	Metrics *metrics.Metrics
+
 	// Work runs this process's background work; Signals wake its workers (see package work).
 	Work    *work.Group
 	Signals *work.Signals
@@ -63,9 +68,9 @@ type Options struct {
 
 // New builds the runtime cfg describes, connecting to Redis when cfg names it.
 func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
-	rt := &Runtime{Config: cfg, Log: opts.Logger, Now: opts.Clock, NewUUID: opts.UUIDs, Signals: work.NewSignals()}
+	rt := &Runtime{Config: cfg, Log: opts.Logger, Now: opts.Clock, NewUUID: opts.UUIDs, Signals: work.NewSignals(), Metrics: metrics.New()}
 	if rt.Log == nil {
-		rt.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		rt.Log = NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	}
 	if rt.Now == nil {
 		rt.Now = RealClock
@@ -90,6 +95,15 @@ func New(ctx context.Context, cfg *Config, opts Options) (*Runtime, error) {
 		rt.Throttle = throttle.NewMemory(nil)
 	}
 	return rt, nil
+}
+
+// NewLogger is slog writing to w as format says: "json", one object a line, else slog's key=value text.
+func NewLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // newHTTPClient is the client of every outgoing call: bounded in time (the default client waits for ever),

@@ -26,6 +26,9 @@ type Worker struct {
 	MinBackoff, MaxBackoff time.Duration // defaults 100ms and 30s
 
 	Log *slog.Logger // nil: slog.Default(); errors are logged with Name unless ctx is done
+
+	// Observe, when set, is told of every call of Do that found work or failed, and how long it took (metrics).
+	Observe func(worker string, worked bool, took time.Duration, err error)
 }
 
 // Run works until ctx ends, and then returns nil. A panic in Do is taken for an error, so the worker lives
@@ -42,7 +45,11 @@ func (w *Worker) Run(ctx context.Context, signals *Signals) error {
 
 	var backoff time.Duration
 	for ctx.Err() == nil {
+		start := time.Now()
 		worked, err := w.do(ctx)
+		if w.Observe != nil && (worked || err != nil) && ctx.Err() == nil {
+			w.Observe(w.Name, worked, time.Since(start), err)
+		}
 		if ctx.Err() != nil {
 			return nil // whatever Do said, it was cut short by the shutdown
 		}

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/gateway"
+	"github.com/flowsd/flowsd/metrics"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/work"
@@ -22,6 +24,8 @@ type app struct {
 	store   *models.Store
 	flows   *flows.Host
 	gateway *gateway.Gateway
+
+	watchOnce sync.Once // the metrics' database collectors, registered once
 }
 
 // open builds the app cfg describes and brings its database up to date.
@@ -64,11 +68,38 @@ func (a *app) services() api.Services {
 }
 
 // handler serves everything: channels' gateways under /c/, the API everywhere else.
+// Every request is observed (observe.go); /metrics is served beside them unless --metrics-addr puts it on a
+// listener of its own or turns it off.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/c/", a.gateway)
 	mux.Handle("/", api.New(a.services()))
-	return mux
+	if a.rt.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", a.metricsHandler())
+	}
+	return observe(a.rt, mux)
+}
+
+// metricsHandler serves the process's metrics, with the queues of work read from the database and the
+// database pool's statistics at each scrape.
+func (a *app) metricsHandler() http.Handler {
+	a.watchOnce.Do(func() {
+		a.rt.Metrics.WatchQueues(func(ctx context.Context) ([]metrics.Queue, error) {
+			queues, err := a.store.Queues(ctx)
+			out := make([]metrics.Queue, len(queues))
+			for i, q := range queues {
+				out[i] = metrics.Queue{Name: q.Name, Depth: q.Depth}
+				if q.Oldest != nil {
+					out[i].Oldest = *q.Oldest
+				}
+			}
+			return out, err
+		}, a.rt.Now)
+		if db, err := a.store.SQLDB(); err == nil {
+			a.rt.Metrics.WatchDB(db, "flowsd")
+		}
+	})
+	return a.rt.Metrics.Handler()
 }
 
 // checkConfig refuses settings no store can be opened with, as mistakes on the command line.

@@ -84,8 +84,20 @@ func serve(args []string, stderr io.Writer) error {
 	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
 		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(api.Listener(listener)) }()
+	if addr := cfg.MetricsAddr; addr != "" && addr != "off" {
+		metricsListener, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.metricsHandler())
+		metricsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		defer metricsSrv.Close()
+		rt.Log.Info("metrics listening", "url", "http://"+metricsListener.Addr().String()+"/metrics")
+		go func() { served <- metricsSrv.Serve(metricsListener) }()
+	}
 
 	select {
 	case err := <-served:

@@ -54,6 +54,7 @@ Usage:
   flowsd boundaries import --workspace UUID [--db URL] FILE...
                                                   a workspace's boundaries (states, districts, wards) from
                                                   GeoJSON; prints the count per level
+  flowsd status [--db URL]                        the queues of background work: how many wait, the oldest
 
 Run "flowsd <command> --help" for a command's settings.
 `
@@ -114,6 +115,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return scheduleCommand(rest, stdout, stderr)
 	case "boundaries":
 		return boundariesCommand(rest, stdout, stderr)
+	case "status":
+		return status(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

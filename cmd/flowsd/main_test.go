@@ -211,7 +211,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var listening = regexp.MustCompile(`url=http://(127\.0\.0\.1:\d+)/api/v2/`)
+var listening = regexp.MustCompile(`url"?[=:]"?http://(127\.0\.0\.1:\d+)/api/v2/`) // text or JSON logs
 
 // startServer starts flowsd serve on a free port and waits until it listens.
 func startServer(t testing.TB, env []string, args ...string) *server {

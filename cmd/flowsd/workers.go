@@ -53,6 +53,9 @@ func (a *app) workers() []*work.Worker {
 	for i := 0; i < cfg.SendWorkers; i++ {
 		ws = append(ws, &work.Worker{Name: "message sends", Kind: models.WorkSends, Poll: cfg.WorkerPoll, Do: sender.WorkOnce, Siblings: true, Log: log})
 	}
+	for _, w := range ws {
+		w.Observe = a.rt.Metrics.ObserveBatch // flowsd_worker_batch_duration_seconds
+	}
 	return ws
 }
 
