@@ -11,8 +11,8 @@ import (
 	"github.com/nyaruka/goflow/excellent/types"
 )
 
-// EngineContact is a contact as the engine holds it: its URNs (with the channels they are tied to), groups and
-// field values.
+// EngineContact is a contact as the engine holds it: its URNs (with the channels they are tied to), groups,
+// field values and open ticket (what @contact.tickets shows).
 func EngineContact(a *Assets, c *models.Contact, d *models.ContactDetails, fields map[int64]*models.Field) (*core.Contact, error) {
 	sa := a.Session
 	urnList := make([]urns.URN, len(d.URNs))
@@ -46,8 +46,12 @@ func EngineContact(a *Assets, c *models.Contact, d *models.ContactDetails, field
 	if c.Language != nil {
 		language = i18n.Language(*c.Language)
 	}
+	tickets := make([]*core.Ticket, len(d.Tickets))
+	for i := range d.Tickets {
+		tickets[i] = engineTicket(a, &d.Tickets[i])
+	}
 	contact, err := core.NewContact(sa, core.ContactUUID(c.UUID), core.ContactID(c.ID), name, language, core.ContactStatus(c.Status),
-		nil, c.CreatedOn, c.LastSeenOn, urnList, groups, values, nil, assets.IgnoreMissing)
+		nil, c.CreatedOn, c.LastSeenOn, urnList, groups, values, tickets, assets.IgnoreMissing)
 	if err != nil {
 		return nil, fmt.Errorf("reading contact %s for the engine: %w", c.UUID, err)
 	}
@@ -62,4 +66,14 @@ func (a *Assets) engineURN(u *models.ContactURN) urns.URN {
 		}
 	}
 	return urns.URN(u.Identity)
+}
+
+// engineTicket is a ticket as the engine holds it, with its topic and assignee from the assets (an assignee no
+// longer a member is none).
+func engineTicket(a *Assets, t *models.EngineTicket) *core.Ticket {
+	var assignee *core.User
+	if t.AssigneeUUID != nil {
+		assignee = a.Session.Users().Get(assets.UserUUID(*t.AssigneeUUID))
+	}
+	return core.NewTicket(core.TicketUUID(t.UUID), core.TicketStatus(t.Status), a.Session.Topics().Get(assets.TopicUUID(t.TopicUUID)), assignee)
 }

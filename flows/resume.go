@@ -107,14 +107,24 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	receivedEvt := events.NewMsgReceived(msgIn, "")
 
 	var sc *scene
+	var ticket *models.Ticket
 	if contact.Status == models.ContactBlocked {
 		msg.Visibility = models.MsgArchived // kept, but no flow hears from a blocked contact
 	} else {
-		waiting, err := h.Store.Reader(ctx).WaitingSession(contact.ID)
+		r := h.Store.Reader(ctx)
+		waiting, err := r.WaitingSession(contact.ID)
 		if err != nil {
 			return nil, err
 		}
-		if sc, err = h.sceneForMsg(ctx, a, contact, ec, waiting, receivedEvt); err != nil {
+		// a contact with an open ticket is talking to a person: the message is kept on the ticket, and a
+		// catch-all trigger doesn't take it (keywords and a waiting flow still do), as in RapidPro
+		if ticket, err = r.OpenTicketOf(contact.ID); err != nil {
+			return nil, err
+		}
+		if ticket != nil {
+			msg.TicketID = &ticket.ID
+		}
+		if sc, err = h.sceneForMsg(ctx, a, contact, ec, waiting, ticket != nil, receivedEvt); err != nil {
 			return nil, err
 		}
 	}
@@ -137,6 +147,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		}
 		if err := tx.SetURNAffinity(contact.ID, urn, in.Channel); err != nil {
 			return err
+		}
+		if ticket != nil {
+			if err := tx.TouchTicket(ticket.ID, now); err != nil {
+				return err
+			}
 		}
 		if sc == nil {
 			return nil
@@ -165,9 +180,10 @@ func (sc *scene) inputFlowID(a *Assets) *int64 {
 }
 
 // sceneForMsg decides what an incoming message does: start a keyword trigger's flow, resume the waiting
-// session, or start a catch-all trigger's flow. nil when it does none of those.
-func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, waiting *models.FlowSession, received *events.MsgReceived) (*scene, error) {
-	trigger, match, err := h.matchTrigger(ctx, a, contact, ec, received.Msg.Text(), waiting != nil)
+// session, or (for a contact with no open ticket) start a catch-all trigger's flow. nil when it does none of
+// those.
+func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, waiting *models.FlowSession, ticketed bool, received *events.MsgReceived) (*scene, error) {
+	trigger, match, err := h.matchTrigger(ctx, a, contact, ec, received.Msg.Text(), waiting != nil || ticketed)
 	if err != nil {
 		return nil, err
 	}
@@ -196,9 +212,9 @@ func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Conta
 }
 
 // matchTrigger finds the keyword trigger a message's first word (or only word) matches, or with no keyword
-// matched and no waiting session, a catch-all trigger. Triggers limited to groups only fire for their
-// members.
-func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, waiting bool) (*models.Trigger, *triggers.KeywordMatch, error) {
+// matched and a catch-all allowed (no waiting session, no open ticket), a catch-all trigger. Triggers limited
+// to groups only fire for their members.
+func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, noCatchAll bool) (*models.Trigger, *triggers.KeywordMatch, error) {
 	candidates, err := h.Store.MessageTriggers(ctx, a.Workspace.ID)
 	if err != nil || len(candidates) == 0 {
 		return nil, nil, err
@@ -236,7 +252,7 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 			}
 		}
 	}
-	if !waiting {
+	if !noCatchAll {
 		for _, t := range candidates {
 			if t.TriggerType == models.TriggerCatchAll && applies(t) {
 				return t, nil, nil
