@@ -16,7 +16,7 @@ var ticketActionsDocs = OperationDocs{Title: "Update Multiple Tickets", Fields: 
 	{Name: "note", Help: "The note to add to the tickets, for add_note"},
 	{Name: "topic", Help: "The UUID of the topic to move the tickets to, for change_topic"},
 },
-	Example: Example{Body: map[string]any{"tickets": []any{exampleTicket.UUID}, "action": "assign", "assignee": "bob@example.com"},
+	Example: Example{Body: map[string]any{"tickets": []any{exampleTicket.UUID}, "action": "add_note", "note": "Called back, waiting for the invoice"},
 		Status: http.StatusNoContent},
 	Failures: true}
 

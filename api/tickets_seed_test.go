@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -38,7 +39,7 @@ type ticketSeed struct {
 	uuid              string
 	contact           *models.Contact
 	topic             *models.Topic
-	assignee, opener  string // fixture token names, "" for none
+	assignee, opener  string // emails of fixture users, "" for none
 	flow              *models.Flow
 	opened, modified  time.Time
 	closed            *time.Time
@@ -50,11 +51,11 @@ func (e *env) seedTicket(s ticketSeed) *models.Ticket {
 	t := &models.Ticket{UUID: s.uuid, WorkspaceID: s.contact.WorkspaceID, ContactID: s.contact.ID, TopicID: s.topic.ID,
 		Status: models.TicketOpen, OpenedOn: s.opened, ModifiedOn: s.modified, LastActivityOn: s.modified.Add(s.lastActivityDelta)}
 	if s.assignee != "" {
-		id := e.userID(s.assignee)
+		id := e.userIDByEmail(s.assignee)
 		t.AssigneeID = &id
 	}
 	if s.opener != "" {
-		id := e.userID(s.opener)
+		id := e.userIDByEmail(s.opener)
 		t.OpenedByID = &id
 	}
 	if s.flow != nil {
@@ -74,6 +75,25 @@ func (e *env) seedTicket(s ticketSeed) *models.Ticket {
 			SELECT id, ? FROM contact_groups WHERE workspace_id = ? AND is_system AND name = ?`, t.ContactID, t.WorkspaceID, models.OpenTicketsGroupName).Error)
 	}
 	return t
+}
+
+func (e *env) userIDByEmail(email string) int64 {
+	e.t.Helper()
+	var u models.User
+	e.must(e.db.Raw.Where("email = ?", email).Take(&u).Error)
+	return u.ID
+}
+
+// seedExampleTicket adds the ticket the docs examples name: the example contact's, opened by the example flow
+// (the flow_starts example's) and assigned to the example user.
+func (e *env) seedExampleTicket() {
+	e.t.Helper()
+	_, err := e.store.AddMember(context.Background(), e.ws["nyaruka"].ID, "bob@example.com", models.RoleAgent)
+	e.must(err)
+	var flow models.Flow
+	e.must(e.db.Raw.Where("uuid = ?", "f5901b62-ba76-4003-9c62-72fdacc1b7b7").Take(&flow).Error)
+	e.seedTicket(ticketSeed{uuid: "01968a3e-a4c2-7a5a-8d50-5c3f5d3cbe0e", contact: e.seedExampleContact(), topic: e.systemTopic("nyaruka"),
+		assignee: "bob@example.com", flow: &flow, opened: seedAt(12, 0), modified: seedAt(12, 0)})
 }
 
 // systemTopic is a workspace's "General".
@@ -103,9 +123,9 @@ func seedTicketWorld(e *env) {
 	dan := e.seedContact("nyaruka", "c2000000-0000-4000-8000-000000000004", "Dan", "tel:+250788000104")
 	closedAt := func(h, m int) *time.Time { t := seedAt(h, m); return &t }
 
-	e.seedTicket(ticketSeed{uuid: ticketAnn, contact: ann, topic: general, assignee: "agent", flow: support,
+	e.seedTicket(ticketSeed{uuid: ticketAnn, contact: ann, topic: general, assignee: "agent@nyaruka.com", flow: support,
 		opened: seedAt(9, 0), modified: seedAt(9, 30), lastActivityDelta: 5 * time.Minute})
-	e.seedTicket(ticketSeed{uuid: ticketBob, contact: bob, topic: billing, opener: "admin",
+	e.seedTicket(ticketSeed{uuid: ticketBob, contact: bob, topic: billing, opener: "admin@nyaruka.com",
 		opened: seedAt(9, 5), modified: seedAt(10, 0), closed: closedAt(10, 0)})
 	e.seedTicket(ticketSeed{uuid: ticketCatClosed, contact: cat, topic: general, flow: support,
 		opened: seedAt(8, 30), modified: seedAt(8, 45), closed: closedAt(8, 45)})
@@ -118,10 +138,10 @@ func seedTicketWorld(e *env) {
 	tom := e.seedContact("trileet", "c2000000-0000-4000-8000-000000000005", "Tom", "tel:+12025550101")
 	var trileetTopic models.Topic
 	e.must(e.db.Raw.Where("workspace_id = ? AND name = ?", e.ws["trileet"].ID, "Trileet Topic").Take(&trileetTopic).Error)
-	e.seedTicket(ticketSeed{uuid: ticketTom, contact: tom, topic: &trileetTopic, assignee: "admin2",
+	e.seedTicket(ticketSeed{uuid: ticketTom, contact: tom, topic: &trileetTopic, assignee: "admin2@trileet.com",
 		opened: seedAt(9, 20), modified: seedAt(9, 20)})
 
 	wes := e.seedContact("weni", "c2000000-0000-4000-8000-000000000006", "Wes", "whatsapp:5511999990001")
-	e.seedTicket(ticketSeed{uuid: ticketWes, contact: wes, topic: e.systemTopic("weni"), assignee: "weni",
+	e.seedTicket(ticketSeed{uuid: ticketWes, contact: wes, topic: e.systemTopic("weni"), assignee: "weni@weni.ai",
 		opened: seedAt(9, 25), modified: seedAt(9, 25)})
 }
