@@ -41,16 +41,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	if err != nil {
 		return nil, err
 	}
-	release, err := h.Store.Locks.Lock(ctx, []int64{contact.ID}, h.LockWait)
+	release, a, err := h.lockWithAssets(ctx, ws, []int64{contact.ID})
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-
-	a, err := h.Assets.Get(ctx, ws)
-	if err != nil {
-		return nil, err
-	}
 	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.Reader(ctx), []int64{contact.ID})
 	if err != nil {
 		return nil, err

@@ -57,16 +57,11 @@ func (h *Host) ModifyTickets(ctx context.Context, ws *models.Workspace, spec Tic
 			contactIDs = append(contactIDs, t.ContactID)
 		}
 	}
-	release, err := h.Store.Locks.Lock(ctx, contactIDs, h.LockWait)
+	release, a, err := h.lockWithAssets(ctx, ws, contactIDs)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-
-	a, err := h.Assets.Get(ctx, ws)
-	if err != nil {
-		return nil, err
-	}
 	// read again under the locks: what the tickets are now
 	r := h.Store.Reader(ctx)
 	if found, err = r.TicketsByUUID(ws.ID, spec.Tickets); err != nil {
