@@ -36,10 +36,10 @@ var campaignEventsWriteDocs = OperationDocs{Title: "Add or Update Campaign Event
 	Fields: []Param{
 		{Name: "campaign", Required: true, Help: "The UUID of the campaign the event belongs to (it can't change)"},
 		{Name: "relative_to", Required: true, Help: "The key of the date field the event is relative to: a datetime contact field, created_on or last_seen_on"},
-		{Name: "offset", Required: true, Help: "How many units before (negative) or after the date the event fires"},
+		{Name: "offset", Required: true, Help: "How many units before (negative) or after the date the event fires", Type: "integer"},
 		{Name: "unit", Required: true, Help: "The unit of the offset: minutes, hours, days or weeks"},
-		{Name: "delivery_hour", Required: true, Help: "The hour of the day (0 to 23) the event fires at, or -1 for the hour of the date"},
-		{Name: "message", Help: "The message to send: text, or text by language, which must include the workspace's default language (4096 characters each at most)"},
+		{Name: "delivery_hour", Required: true, Help: "The hour of the day (0 to 23) the event fires at, or -1 for the hour of the date", Type: "integer"},
+		{Name: "message", Help: "The message to send: text, or text by language, which must include the workspace's default language (4096 characters each at most)", Type: "string,object"},
 		{Name: "flow", Help: "The UUID of the flow to start; give either a message or a flow"},
 	},
 	Example: Example{Body: map[string]any{"campaign": exampleCampaign.UUID, "relative_to": exampleEventField, "offset": 12,

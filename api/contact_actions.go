@@ -9,7 +9,7 @@ import (
 )
 
 var contactActionsDocs = OperationDocs{Title: "Update Multiple Contacts", Fields: []Param{
-	{Name: "contacts", Required: true, Help: "The UUIDs or URNs of the contacts to act on (up to 100)"},
+	{Name: "contacts", Required: true, Help: "The UUIDs or URNs of the contacts to act on (up to 100)", Type: "array"},
 	{Name: "action", Required: true, Help: "One of add, remove, block, unblock, interrupt, archive_messages, delete (archive is an old name of archive_messages)"},
 	{Name: "group", Help: "The UUID or name of a manual group, for add and remove"},
 },

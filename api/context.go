@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
@@ -24,7 +23,7 @@ type Ctx struct {
 	svc       *Services
 	endpoint  *Endpoint
 	principal *models.Principal
-	query     url.Values
+	query     query
 
 	answers   *answerCache // set when the operation's answers may be cached
 	answerKey string

@@ -11,7 +11,7 @@ import (
 )
 
 var messageActionsDocs = OperationDocs{Title: "Update Multiple Messages", Fields: []Param{
-	{Name: "messages", Required: true, Help: "The UUIDs or ids of the incoming messages to act on (up to 100)"},
+	{Name: "messages", Required: true, Help: "The UUIDs or ids of the incoming messages to act on (up to 100)", Type: "array"},
 	{Name: "action", Required: true, Help: "One of label, unlabel, archive, restore, delete"},
 	{Name: "label", Help: "The UUID or name of an existing label, for label and unlabel"},
 	{Name: "label_name", Help: "The name of a label, for label (made when there is none) and unlabel (ignored when there is none)"},

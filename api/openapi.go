@@ -165,16 +165,15 @@ func (b *openAPIBuilder) parameters(d OperationDocs) []object {
 	return params
 }
 
-// requestBody describes a write's body from its documented fields; a field's type is that of its value in
-// the example body (text when the example leaves it out).
+// requestBody describes a write's body from its documented fields, each typed as the endpoint reads it.
 func requestBody(d OperationDocs) object {
 	properties, required := object{}, []string{}
 	for _, f := range d.Fields {
-		kind := "string"
-		if v, ok := d.Example.Body[f.Name]; ok {
-			kind = jsonKind(v)
+		prop := object{"description": f.Help}
+		if types := f.jsonTypes(); types != nil {
+			prop["type"] = types
 		}
-		properties[f.Name] = object{"type": kind, "description": f.Help}
+		properties[f.Name] = prop
 		if f.Required {
 			required = append(required, f.Name)
 		}
@@ -195,6 +194,20 @@ func requestBody(d OperationDocs) object {
 		content["application/json"].(object)["example"] = d.Example.Body
 	}
 	return object{"required": true, "content": content}
+}
+
+// jsonTypes are the JSON Schema types of a body field: one name, a list of them, or nil for any value.
+func (p Param) jsonTypes() any {
+	switch p.Type {
+	case "":
+		return "string"
+	case "any":
+		return nil
+	}
+	if types := strings.Split(p.Type, ","); len(types) > 1 {
+		return types
+	}
+	return p.Type
 }
 
 func (b *openAPIBuilder) responses(ep *Endpoint, op MethodOperation) object {

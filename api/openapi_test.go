@@ -244,3 +244,84 @@ func TestOpenAPIServing(t *testing.T) {
 		t.Errorf("the 413 example doesn't name the configured body limit %s", limit)
 	}
 }
+
+// typeMessages are what the endpoints' readers say of a body value of the wrong JSON type (a choice's of any
+// value that isn't one of its strings).
+var typeMessages = []string{"Not a valid string.", "Expected a list of items", "Expected a dictionary of items",
+	"Must be a valid boolean.", "A valid integer is required.", "Must be a string or integer", "Must be a valid JSON object",
+	"is not a valid choice.", "must be a list.", "must be an object.", "is not a version."}
+
+// TestOpenAPIBodyTypesAreTheInputRules proves that the types openapi.json gives body fields are those the
+// endpoints read: every documented field of every write, set in the example request to each JSON type, is
+// refused for its type exactly when the document doesn't allow that type, and each example request validates
+// against the document. A field typed as a string alone may also be given a number or a boolean, which DRF's
+// fields read as text (CharField takes numbers, lookups any scalar).
+func TestOpenAPIBodyTypesAreTheInputRules(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newEnv(t, d, envOptions{})
+		doc, _ := loadOpenAPI(t, e)
+		for _, ep := range api.Registry {
+			op := ep.Post
+			if op == nil || op.Docs.Upload {
+				continue
+			}
+			schema := doc.Paths.Value("/" + ep.Name + ".json").Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+			example := decode(t, op.Docs.Example.BodyJSON()).(map[string]any)
+			if err := schema.VisitJSON(example); err != nil {
+				t.Errorf("%s POST: the example request doesn't validate against openapi.json: %v", ep.Name, err)
+			}
+			for _, f := range op.Docs.Fields {
+				types := schema.Properties[f.Name].Value.Type
+				text, ok := example[f.Name].(string)
+				if !ok {
+					text = "x"
+				}
+				samples := map[string]any{"string": text, "integer": 5, "boolean": true, "array": []any{}, "object": map[string]any{}}
+				for kind, value := range samples {
+					lenient := types.Is("string") && (kind == "integer" || kind == "boolean")
+					if lenient {
+						continue
+					}
+					body := map[string]any{}
+					for k, v := range example {
+						body[k] = v
+					}
+					body[f.Name] = value
+					raw, _ := json.Marshal(body)
+					resp := e.do(request{method: "POST", path: "/api/v2/" + ep.Name + ".json", auth: exampleToken(ep), body: raw, contentType: "application/json"})
+					if resp.status >= 500 {
+						t.Fatalf("%s POST %s: %d %s", ep.Name, raw, resp.status, resp.body)
+					}
+					refused := resp.status == http.StatusBadRequest && typeRefused(resp.body, f.Name)
+					if allowed := types == nil || types.Includes(kind); refused == allowed {
+						t.Errorf("%s POST: field %s typed %v, given %s %s: %d %.300s", ep.Name, f.Name, types.Slice(), kind, mustJSON(value), resp.status, resp.body)
+					}
+				}
+			}
+		}
+	})
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// typeRefused reports whether an error answer refuses field for its type: in the field's messages, or in the
+// detail of a document read whole (definitions), which names the field in quotes.
+func typeRefused(body []byte, field string) bool {
+	var errs map[string]any
+	if json.Unmarshal(body, &errs) != nil {
+		return false
+	}
+	msgs, _ := json.Marshal(errs[field])
+	if detail, ok := errs["detail"].(string); ok && strings.Contains(detail, `"`+field+`"`) {
+		msgs = []byte(detail)
+	}
+	for _, m := range typeMessages {
+		if strings.Contains(string(msgs), m) {
+			return true
+		}
+	}
+	return false
+}

@@ -13,10 +13,28 @@ import (
 	"github.com/google/uuid"
 )
 
+// query is a request's query string as Django's QueryDict holds it: a parameter given more than once reads
+// as its last value (Get), as RapidPro's views read it; the lists filters that take many values index it.
+type query url.Values
+
+// Get is a parameter's last value, "" when absent.
+func (q query) Get(name string) string {
+	if vs := q[name]; len(vs) > 0 {
+		return vs[len(vs)-1]
+	}
+	return ""
+}
+
+// Has reports whether the parameter was given, even empty.
+func (q query) Has(name string) bool {
+	_, ok := q[name]
+	return ok
+}
+
 // cleanQuery reads the query string as Django does, invalid UTF-8 replaced by U+FFFD. A null character,
 // which no stored value can hold and PostgreSQL refuses to compare, is refused with a 400.
-func cleanQuery(raw url.Values) (url.Values, error) {
-	q := make(url.Values, len(raw))
+func cleanQuery(raw url.Values) (query, error) {
+	q := make(query, len(raw))
 	for k, vs := range raw {
 		clean := make([]string, len(vs))
 		for i, v := range vs {
@@ -32,7 +50,7 @@ func cleanQuery(raw url.Values) (url.Values, error) {
 
 // queryBool reads a query-string boolean as RapidPro's str_to_bool does: true, y, yes or 1 (any case) are
 // true; anything else is false, never an error.
-func queryBool(q url.Values, name string) bool {
+func queryBool(q query, name string) bool {
 	switch strings.ToLower(q.Get(name)) {
 	case "true", "y", "yes", "1":
 		return true
@@ -50,7 +68,7 @@ func normalizeUUID(s string) (string, bool) {
 }
 
 // uuidParams reads a repeatable UUID filter: at most 100 values, each a valid UUID.
-func uuidParams(q url.Values, name string) ([]string, error) {
+func uuidParams(q query, name string) ([]string, error) {
 	vals := q[name]
 	if len(vals) > 100 {
 		return nil, errQuery(fmt.Sprintf("Param '%s' can have a maximum of 100 values.", name))
@@ -66,17 +84,17 @@ func uuidParams(q url.Values, name string) ([]string, error) {
 	return out, nil
 }
 
-// uuidParam reads a single UUID filter (the first value, after checking them all); "" when absent.
-func uuidParam(q url.Values, name string) (string, error) {
+// uuidParam reads a single UUID filter (the last value, after checking them all); "" when absent.
+func uuidParam(q query, name string) (string, error) {
 	vals, err := uuidParams(q, name)
 	if err != nil || len(vals) == 0 {
 		return "", err
 	}
-	return vals[0], nil
+	return vals[len(vals)-1], nil
 }
 
 // exclusiveParams fails when more than one of names has a non-empty value.
-func exclusiveParams(q url.Values, names ...string) error {
+func exclusiveParams(q query, names ...string) error {
 	n := 0
 	for _, name := range names {
 		if q.Get(name) != "" {
@@ -91,7 +109,7 @@ func exclusiveParams(q url.Values, names ...string) error {
 
 // lookup reads the parameter that names the object a POST updates or a DELETE removes: at most one of
 // names may be given, and a uuid must be valid. name is "" when none was given.
-func lookup(q url.Values, names ...string) (name, value string, err error) {
+func lookup(q query, names ...string) (name, value string, err error) {
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)
 	found := 0
@@ -116,7 +134,7 @@ func lookup(q url.Values, names ...string) (name, value string, err error) {
 }
 
 // requireLookup is lookup for DELETE, where one parameter must be given.
-func requireLookup(q url.Values, names ...string) (name, value string, err error) {
+func requireLookup(q query, names ...string) (name, value string, err error) {
 	name, value, err = lookup(q, names...)
 	if err == nil && name == "" {
 		sorted := append([]string(nil), names...)
@@ -128,7 +146,7 @@ func requireLookup(q url.Values, names ...string) (name, value string, err error
 
 // timeRange reads the inclusive before/after filters. An unparseable value is not an error: the listing is
 // empty, as in RapidPro.
-func timeRange(q url.Values) models.TimeRange {
+func timeRange(q query) models.TimeRange {
 	var r models.TimeRange
 	for _, p := range []struct {
 		name string
@@ -194,7 +212,7 @@ var pythonInt = regexp.MustCompile(`^[+-]?[0-9]+(_[0-9]+)*$`)
 
 // intParam reads an integer filter as RapidPro's get_int_param does: the last value given, 0 when absent, a
 // 400 when it isn't an integer. One too big for any id gives -1, which matches nothing.
-func intParam(q url.Values, name string) (int64, error) {
+func intParam(q query, name string) (int64, error) {
 	vals := q[name]
 	if len(vals) == 0 {
 		return 0, nil
@@ -216,8 +234,8 @@ func parseIntParam(name, value string) (int64, error) {
 }
 
 // requireIDLookup reads the ?id= that names the object a DELETE removes: required as any DELETE lookup is,
-// and an integer as any id parameter is. The value is read as other lookups read theirs (the first given).
-func requireIDLookup(q url.Values) (int64, error) {
+// and an integer as any id parameter is. The value is read as other lookups read theirs (the last given).
+func requireIDLookup(q query) (int64, error) {
 	_, value, err := requireLookup(q, "id")
 	if err != nil {
 		return 0, err

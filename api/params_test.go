@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/url"
 	"testing"
 	"time"
 )
@@ -41,21 +40,21 @@ func TestParseISO8601(t *testing.T) {
 }
 
 func TestTimeRange(t *testing.T) {
-	r := timeRange(url.Values{"before": {"2017-05-15"}, "after": {"2017-05-01T00:00:00Z"}})
+	r := timeRange(query{"before": {"2017-05-15"}, "after": {"2017-05-01T00:00:00Z"}})
 	if r.Empty || r.Before == nil || r.After == nil || !r.After.Before(*r.Before) {
 		t.Fatalf("range %+v", r)
 	}
-	if r := timeRange(url.Values{"after": {"soon"}}); !r.Empty {
+	if r := timeRange(query{"after": {"soon"}}); !r.Empty {
 		t.Fatal("an unparseable bound must empty the listing")
 	}
-	if r := timeRange(url.Values{}); r.Empty || r.Before != nil || r.After != nil {
+	if r := timeRange(query{}); r.Empty || r.Before != nil || r.After != nil {
 		t.Fatalf("no bounds: %+v", r)
 	}
 }
 
 func TestQueryBool(t *testing.T) {
 	for in, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "y": true, "Yes": true, "false": false, "0": false, "no": false, "t": false, "": false, "on": false} {
-		if got := queryBool(url.Values{"x": {in}}, "x"); got != want {
+		if got := queryBool(query{"x": {in}}, "x"); got != want {
 			t.Errorf("queryBool(%q) = %v", in, got)
 		}
 	}

@@ -61,6 +61,10 @@ type Param struct {
 	Name     string
 	Required bool
 	Help     string
+	// Type is the JSON types a body field takes, as the endpoint reads it, comma-separated ("array",
+	// "string,object" for text or its translations); "" is a string, "any" any value. openapi.json types the field with it, and
+	// a test sends each field every other type to prove the endpoint refuses them.
+	Type string
 }
 
 // operation gives the endpoint's operation for an HTTP method (HEAD is GET), nil when it has none.

@@ -83,24 +83,3 @@ func nullable(s object) object {
 	}
 	return object{"oneOf": []any{s, object{"type": "null"}}}
 }
-
-// jsonKind is the JSON type of a decoded value, for the schema of an example body field.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case int, int32, int64:
-		return "integer"
-	case float32, float64:
-		return "number"
-	case []any, []string, []int:
-		return "array"
-	case map[string]any:
-		return "object"
-	case nil:
-		return "null"
-	}
-	return "string"
-}

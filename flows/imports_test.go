@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -595,6 +597,135 @@ func TestImportDetails(t *testing.T) {
 		must(t, json.Unmarshal([]byte(f.Definition), &def))
 		if def.Name != "Labeller 2" || def.Revision != 2 || f.Revision != 2 {
 			t.Errorf("the stored definition says %+v, the row revision %d", def, f.Revision)
+		}
+	})
+}
+
+// TestImportFlowUUIDsUniqueOnServer: an export imported into a second workspace gives its flows UUIDs of that
+// workspace's own, as RapidPro's flow UUIDs are unique on the server, with the flows that call them, campaign
+// events and triggers following; importing it again there finds them, and the first workspace keeps its own.
+func TestImportFlowUUIDsUniqueOnServer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newImportEnv(t, d)
+		ctx := context.Background()
+		first, err := e.importFiles(t, allExports...)
+		must(t, err)
+		other, _, _, err := e.store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: "Other", Timezone: "UTC", Languages: []string{"eng", "fra"}}, "o@b.co")
+		must(t, err)
+		e2 := &importEnv{store: e.store, db: e.db, ws: other}
+		second, err := e2.importFiles(t, allExports...)
+		must(t, err)
+
+		exportUUIDs := map[string]string{} // name -> the export's UUID, which the first workspace keeps
+		for _, f := range first.Flows {
+			exportUUIDs[f.Name] = f.UUID
+		}
+		secondUUIDs := map[string]string{}
+		for _, f := range second.Flows {
+			secondUUIDs[f.Name] = f.UUID
+			if f.UUID == exportUUIDs[f.Name] {
+				t.Errorf("flow %q kept the UUID the first workspace holds", f.Name)
+			}
+		}
+		if len(second.Flows) != len(first.Flows) {
+			t.Fatalf("second import: %d flows, first %d", len(second.Flows), len(first.Flows))
+		}
+		var shared int64
+		must(t, e.db.Raw.Raw("SELECT COUNT(*) FROM flows a JOIN flows b ON a.uuid = b.uuid AND a.workspace_id < b.workspace_id").Scan(&shared).Error)
+		if shared != 0 {
+			t.Errorf("%d flow UUIDs are held by two workspaces", shared)
+		}
+
+		// the flow that calls Age Question calls the second workspace's, and the engine finds all it uses
+		reg, err := e.store.GetFlow(ctx, other.ID, secondUUIDs["Registration"])
+		must(t, err)
+		if strings.Contains(reg.Definition, exportUUIDs["Age Question"]) || !strings.Contains(reg.Definition, secondUUIDs["Age Question"]) ||
+			!strings.Contains(reg.Definition, `"uuid":"`+secondUUIDs["Registration"]+`"`) {
+			t.Errorf("Registration still refers to the export's flow UUIDs: %s", reg.Definition)
+		}
+		a, err := LoadAssets(ctx, e.store, other)
+		must(t, err)
+		for _, ref := range second.Flows {
+			f, err := a.Session.Flows().Get(assetsFlowUUID(ref.UUID))
+			must(t, err)
+			for _, dep := range f.Inspect(a.Session).Dependencies {
+				if dep.Missing() {
+					t.Errorf("%s: missing %s", ref.Name, dep.Reference().Identity())
+				}
+			}
+		}
+		// the campaign event and the triggers start the second workspace's flows
+		for what, q := range map[string]string{
+			"campaign events": "SELECT COUNT(*) FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id JOIN flows f ON f.id = e.flow_id WHERE c.workspace_id = ? AND f.workspace_id = c.workspace_id AND f.uuid = ?",
+			"triggers":        "SELECT COUNT(*) FROM triggers t JOIN flows f ON f.id = t.flow_id WHERE t.workspace_id = ? AND f.workspace_id = t.workspace_id AND f.uuid = ?",
+		} {
+			flow := map[string]string{"campaign events": "Reporter Follow Up", "triggers": "Registration"}[what]
+			var n int64
+			must(t, e.db.Raw.Raw(q, other.ID, secondUUIDs[flow]).Scan(&n).Error)
+			if n != 1 {
+				t.Errorf("%s starting the second workspace's %q: %d", what, flow, n)
+			}
+		}
+
+		// importing again finds what each import made
+		before, beforeFirst := e2.counts(t), e.counts(t)
+		again, err := e2.importFiles(t, allExports...)
+		must(t, err)
+		for _, f := range again.Flows {
+			if f.UUID != secondUUIDs[f.Name] {
+				t.Errorf("again: %q is %s, was %s", f.Name, f.UUID, secondUUIDs[f.Name])
+			}
+		}
+		again, err = e.importFiles(t, allExports...)
+		must(t, err)
+		for _, f := range again.Flows {
+			if f.UUID != exportUUIDs[f.Name] {
+				t.Errorf("again in the first: %q is %s, was %s", f.Name, f.UUID, exportUUIDs[f.Name])
+			}
+		}
+		after, afterFirst := e2.counts(t), e.counts(t)
+		for _, c := range []struct{ before, after map[string]int64 }{{before, after}, {beforeFirst, afterFirst}} {
+			c.after["version"], c.before["version"] = 0, 0
+			if !mapsEqual(c.before, c.after) {
+				t.Errorf("importing again made more: %v -> %v", c.before, c.after)
+			}
+		}
+	})
+}
+
+// TestImportFlowUUIDsRacing: workspaces importing one export at the same moment still end with flow UUIDs of
+// their own (on PostgreSQL the imports take turns deciding them).
+func TestImportFlowUUIDsRacing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newImportEnv(t, d)
+		ctx := context.Background()
+		envs := []*importEnv{e}
+		for i := 0; i < 3; i++ {
+			ws, _, _, err := e.store.CreateWorkspace(ctx, models.WorkspaceSpec{Name: fmt.Sprintf("W%d", i), Timezone: "UTC", Languages: []string{"eng", "fra"}}, fmt.Sprintf("w%d@b.co", i))
+			must(t, err)
+			envs = append(envs, &importEnv{store: e.store, db: e.db, ws: ws})
+		}
+		specs := make([]*models.ImportSpec, len(envs))
+		for i := range specs {
+			specs[i] = parseExport(t, "subflows.json")
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(envs))
+		for i, env := range envs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = Import(ctx, env.store, env.ws, specs[i])
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			must(t, err)
+		}
+		var flows, distinct int64
+		must(t, e.db.Raw.Raw("SELECT COUNT(*), COUNT(DISTINCT uuid) FROM flows").Row().Scan(&flows, &distinct))
+		if flows != 12 || distinct != 12 {
+			t.Errorf("%d flows with %d UUIDs, want 12 of each", flows, distinct)
 		}
 	})
 }

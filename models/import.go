@@ -14,8 +14,9 @@ import (
 // matches it against what the workspace has and writes the difference. Importing the same file again matches
 // everything it made the first time, so nothing is duplicated:
 //
-//   - flows by UUID (the export's UUIDs are kept): name, type, definition and expiry are replaced and the
-//     revision moves on; an archived or deleted flow comes back
+//   - flows by UUID: name, type, definition and expiry are replaced and the revision moves on; an archived or
+//     deleted flow comes back. The export's UUIDs are kept unless another workspace holds one: that flow gets
+//     a UUID of the workspace's own and every reference to it follows (import_flow_uuids.go)
 //   - fields by key: the name and type the export's fields (or a campaign event's date field) give replace
 //     the field's, as RapidPro's get_or_create does; the names in flows' references only name new fields
 //   - groups, labels and topics by UUID, else by name ignoring case; an existing group keeps its query. A new
@@ -185,6 +186,7 @@ type importer struct {
 	s      *Store
 	tx     *Tx
 	ws     int64
+	wsUUID string
 	now    time.Time
 	result *ImportResult
 
@@ -202,6 +204,9 @@ type importer struct {
 }
 
 func (imp *importer) load() error {
+	if err := imp.tx.db.Raw("SELECT uuid FROM workspaces WHERE id = ?", imp.ws).Scan(&imp.wsUUID).Error; err != nil {
+		return err
+	}
 	var fields []*Field
 	if err := imp.tx.db.Where("workspace_id = ? AND is_active", imp.ws).Find(&fields).Error; err != nil {
 		return err
@@ -232,6 +237,9 @@ func (imp *importer) run(spec *ImportSpec) error {
 	imp.specFlows = map[string]bool{}
 	for _, f := range spec.Flows {
 		imp.specFlows[f.UUID] = true
+	}
+	if err := imp.mapFlowUUIDs(spec); err != nil {
+		return err
 	}
 
 	// fields, then groups, then flows and what they use, then campaigns and triggers, which use flows

@@ -46,13 +46,13 @@ func (imp *importer) flowExists(uuid string) bool {
 	if imp.specFlows[uuid] {
 		return true
 	}
-	f := imp.flows[uuid]
+	f := imp.flows[imp.flowUUID(uuid)]
 	return f != nil && f.IsActive
 }
 
 // flow writes one of the export's flows: a new row, or the row with its UUID updated (and restored).
 func (imp *importer) flow(spec *ImportFlow) error {
-	f := imp.flows[spec.UUID]
+	f := imp.flows[imp.flowUUID(spec.UUID)]
 	var exceptID int64
 	if f != nil {
 		exceptID = f.ID
@@ -67,7 +67,7 @@ func (imp *importer) flow(spec *ImportFlow) error {
 		return importErrorf("Flow %q (%s) can't be read: %v", spec.Name, spec.UUID, err)
 	}
 	if f == nil {
-		f = &Flow{UUID: spec.UUID, WorkspaceID: imp.ws, Name: name, FlowType: spec.FlowType, SpecVersion: spec.SpecVersion,
+		f = &Flow{UUID: imp.flowUUID(spec.UUID), WorkspaceID: imp.ws, Name: name, FlowType: spec.FlowType, SpecVersion: spec.SpecVersion,
 			Revision: revision, Definition: definition, ExpiresMinutes: spec.ExpiresMinutes, IsActive: true,
 			CreatedOn: imp.now, ModifiedOn: imp.now}
 		if err := imp.tx.db.Create(f).Error; err != nil {
@@ -122,7 +122,7 @@ func (imp *importer) resthook(slug string) error {
 // flowFor finds the flow a campaign event or trigger names: one of the export's or an active one of the
 // workspace's.
 func (imp *importer) flowFor(ref Ref, what string) (*Flow, error) {
-	f := imp.flows[ref.UUID]
+	f := imp.flows[imp.flowUUID(ref.UUID)]
 	if f == nil || !f.IsActive {
 		return nil, importErrorf("%s uses the flow %q (%s), which is neither in the export nor in the workspace.", what, ref.Name, ref.UUID)
 	}
