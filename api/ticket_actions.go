@@ -10,7 +10,7 @@ import (
 )
 
 var ticketActionsDocs = OperationDocs{Title: "Update Multiple Tickets", Fields: []Param{
-	{Name: "tickets", Required: true, Help: "The UUIDs of the tickets to act on (up to 100)"},
+	{Name: "tickets", Required: true, Help: "The UUIDs of the tickets to act on (up to 100)", Type: "array"},
 	{Name: "action", Required: true, Help: "One of assign, add_note, change_topic, close, reopen"},
 	{Name: "assignee", Help: "The email of the workspace user to assign the tickets to, or null to unassign them, for assign"},
 	{Name: "note", Help: "The note to add to the tickets, for add_note"},

@@ -97,7 +97,3 @@ func TestTicketsEndToEnd(t *testing.T) {
 	})
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
