@@ -96,4 +96,3 @@ func TestTicketsEndToEnd(t *testing.T) {
 		}
 	})
 }
-
