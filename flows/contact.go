@@ -7,6 +7,7 @@ import (
 	"github.com/nyaruka/gocommon/i18n"
 	"github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/assets"
+	"github.com/nyaruka/goflow/assets/static"
 	"github.com/nyaruka/goflow/core"
 	"github.com/nyaruka/goflow/excellent/types"
 )
@@ -68,12 +69,24 @@ func (a *Assets) engineURN(u *models.ContactURN) urns.URN {
 	return urns.URN(u.Identity)
 }
 
-// engineTicket is a ticket as the engine holds it, with its topic and assignee from the assets (an assignee no
-// longer a member is none).
+// engineTicket is a ticket as the engine holds it, with its topic and assignee from the assets. An assignee no
+// longer a member isn't among the assets' users but is still the ticket's: the engine is given them as they
+// are, so that @contact.tickets shows them and unassigning the ticket changes it.
 func engineTicket(a *Assets, t *models.EngineTicket) *core.Ticket {
 	var assignee *core.User
 	if t.AssigneeUUID != nil {
-		assignee = a.Session.Users().Get(assets.UserUUID(*t.AssigneeUUID))
+		uuid := assets.UserUUID(*t.AssigneeUUID)
+		if assignee = a.Session.Users().Get(uuid); assignee == nil {
+			u := models.User{Email: deref(t.AssigneeEmail), FirstName: deref(t.AssigneeFirst), LastName: deref(t.AssigneeLast)}
+			assignee = core.NewUser(static.NewUser(uuid, u.Name(), u.Email))
+		}
 	}
 	return core.NewTicket(core.TicketUUID(t.UUID), core.TicketStatus(t.Status), a.Session.Topics().Get(assets.TopicUUID(t.TopicUUID)), assignee)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -39,7 +39,7 @@ type TicketActionSpec struct {
 	Assignee *models.User
 	Note     string
 	Topic    *models.Topic
-	By       int64
+	By       int64 // the user acting; 0 for none
 }
 
 // ModifyTickets does an action to tickets as RapidPro does: with the engine's ticket modifiers, each
@@ -100,10 +100,14 @@ func (h *Host) ModifyTickets(ctx context.Context, ws *models.Workspace, spec Tic
 		return changed, nil
 	}
 	now := h.Store.Now().UTC()
+	var by *int64
+	if spec.By != 0 {
+		by = &spec.By
+	}
 	err = h.Store.Write(ctx, func(tx *models.Tx) error {
 		var touched []int64
 		for _, id := range contactIDs {
-			wrote, err := writeTicketEvents(tx, a, id, evts[id], nil, &spec.By, now)
+			wrote, err := writeTicketEvents(tx, a, id, evts[id], nil, by, now)
 			if err != nil {
 				return err
 			}

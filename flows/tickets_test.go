@@ -190,3 +190,34 @@ func mustParse(t *testing.T, e *hostEnv, query string) *Query {
 	must(t, err)
 	return q
 }
+
+// A ticket whose assignee has left the workspace still shows them, and unassigning it changes it; assigning it
+// to a member then works as ever.
+func TestTicketOfAFormerMember(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
+		must(t, err)
+		e.importExport(helpDeskExport)
+		ann := e.contact("Ann", "tel:+250788000001")
+		e.send("tel:+250788000001", "help")
+		e.send("tel:+250788000001", "thanks") // the flow ends
+		tk := e.tickets(ann)[0]
+		must(t, e.store.RemoveMember(e.ctx, e.ws.ID, agent.ID))
+
+		// the keyword flow's @contact.tickets still names the assignee
+		e.send("tel:+250788000001", "help")
+		e.wantLast(ann, "ticket=none open=1 topic=Billing assignee=agent@nyaruka.com")
+
+		changed, err := e.host.ModifyTickets(e.ctx, e.ws, TicketActionSpec{Action: TicketAssign, Tickets: []string{tk.UUID}})
+		must(t, err)
+		if !changed[tk.UUID] {
+			t.Fatal("unassigning a former member's ticket changed nothing")
+		}
+		if got := e.tickets(ann)[0]; got.AssigneeID != nil {
+			t.Errorf("assignee %d, want none", *got.AssigneeID)
+		}
+		if n := e.count("ticket_events", "ticket_id = ? AND event_type = 'assigned' AND assignee_id IS NULL", tk.ID); n != 1 {
+			t.Errorf("%d unassigned events", n)
+		}
+	})
+}

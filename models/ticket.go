@@ -149,11 +149,15 @@ func (s *Store) TopicCounts(ctx context.Context, workspaceID int64, topicIDs []i
 	return counts, err
 }
 
-// EngineTicket is a ticket as the engine is given it: with its topic's and assignee's UUIDs.
+// EngineTicket is a ticket as the engine is given it: with its topic's UUID and its assignee's UUID, email and
+// name.
 type EngineTicket struct {
 	Ticket
-	TopicUUID    string
-	AssigneeUUID *string
+	TopicUUID     string
+	AssigneeUUID  *string
+	AssigneeEmail *string
+	AssigneeFirst *string
+	AssigneeLast  *string
 }
 
 // OpenTickets reads the open tickets of contacts (one each at most), by contact id: what @contact.tickets
@@ -174,7 +178,7 @@ func (r *Reader) TicketsByUUID(workspaceID int64, uuids []string) ([]EngineTicke
 
 func (r *Reader) engineTickets(cond string, args ...any) (map[int64][]EngineTicket, error) {
 	var rows []EngineTicket
-	err := r.db.Table("tickets AS t").Select("t.*, tp.uuid AS topic_uuid, u.uuid AS assignee_uuid").
+	err := r.db.Table("tickets AS t").Select("t.*, tp.uuid AS topic_uuid, u.uuid AS assignee_uuid, u.email AS assignee_email, u.first_name AS assignee_first, u.last_name AS assignee_last").
 		Joins("JOIN contacts c ON c.id = t.contact_id AND c.is_active").
 		Joins("JOIN topics tp ON tp.id = t.topic_id").
 		Joins("LEFT JOIN users u ON u.id = t.assignee_id").
