@@ -32,7 +32,8 @@ type Incoming struct {
 
 // HandleIncoming takes a message from a contact: it is stored, and then, as in RapidPro, a keyword trigger it
 // matches starts that flow (ending the one the contact was in), or else it is the reply the contact's waiting
-// session wanted, or else a catch-all trigger starts a flow. A contact is created for a URN nobody has, and a
+// session wanted, or else (unless the contact has an open ticket, which keeps the message) a catch-all trigger
+// starts a flow. A contact is created for a URN nobody has, and a
 // stopped contact who writes in is active again; a blocked contact's message is kept, archived, and goes to no
 // flow. The URN it came in on becomes the contact's first, tied to its channel, so the answers go back the way
 // it came.
