@@ -215,18 +215,7 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 	if err != nil || len(candidates) == 0 {
 		return nil, nil, err
 	}
-	inGroups := map[int64]bool{}
-	for _, g := range ec.Groups().All() {
-		if row := a.Group(g.UUID()); row != nil {
-			inGroups[row.ID] = true
-		}
-	}
-	applies := func(t *models.Trigger) bool {
-		if len(t.GroupIDs) > 0 && !slices.ContainsFunc(t.GroupIDs, func(id int64) bool { return inGroups[id] }) {
-			return false
-		}
-		return !slices.ContainsFunc(t.ExcludeIDs, func(id int64) bool { return inGroups[id] })
-	}
+	applies := triggerApplies(a, ec)
 	words := utils.TokenizeString(strings.ToLower(text))
 	if len(words) > 0 {
 		for _, t := range candidates {
@@ -256,6 +245,23 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 		}
 	}
 	return nil, nil, nil
+}
+
+// triggerApplies says whether a trigger fires for a contact: one limited to groups only for their members, and
+// never for the members of the groups it excludes.
+func triggerApplies(a *Assets, ec *core.Contact) func(t *models.Trigger) bool {
+	inGroups := map[int64]bool{}
+	for _, g := range ec.Groups().All() {
+		if row := a.Group(g.UUID()); row != nil {
+			inGroups[row.ID] = true
+		}
+	}
+	return func(t *models.Trigger) bool {
+		if len(t.GroupIDs) > 0 && !slices.ContainsFunc(t.GroupIDs, func(id int64) bool { return inGroups[id] }) {
+			return false
+		}
+		return !slices.ContainsFunc(t.ExcludeIDs, func(id int64) bool { return inGroups[id] })
+	}
 }
 
 // resumeScene reads a stored session back into the engine and resumes it.

@@ -12,6 +12,7 @@ import (
 	"github.com/nyaruka/goflow/core/events"
 	"github.com/nyaruka/goflow/flows"
 	"github.com/nyaruka/goflow/flows/modifiers"
+	"github.com/nyaruka/goflow/flows/triggers"
 )
 
 // Tickets are opened by flows (goflow's open_ticket) and changed by ticket_actions; both go through the
@@ -67,7 +68,7 @@ func (h *Host) ModifyTickets(ctx context.Context, ws *models.Workspace, spec Tic
 	if found, err = r.TicketsByUUID(ws.ID, spec.Tickets); err != nil {
 		return nil, err
 	}
-	_, contacts, err := h.loadContacts(ctx, a, r, contactIDs)
+	rows, contacts, err := h.loadContacts(ctx, a, r, contactIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +100,10 @@ func (h *Host) ModifyTickets(ctx context.Context, ws *models.Workspace, spec Tic
 	if len(changed) == 0 {
 		return changed, nil
 	}
+	scenes, err := h.closedTicketScenes(ctx, a, rows, contacts, evts)
+	if err != nil {
+		return nil, err
+	}
 	now := h.Store.Now().UTC()
 	var by *int64
 	if spec.By != 0 {
@@ -115,9 +120,76 @@ func (h *Host) ModifyTickets(ctx context.Context, ws *models.Workspace, spec Tic
 				touched = append(touched, id)
 			}
 		}
-		return tx.RefreshGroups(ctx, ws, touched)
+		if err := tx.RefreshGroups(ctx, ws, touched); err != nil {
+			return err
+		}
+		for _, sc := range scenes {
+			if sc.session.Type() != flows.FlowTypeMessagingBackground {
+				if err := tx.InterruptWaiting([]int64{sc.contact.ID}, now); err != nil {
+					return err
+				}
+			}
+		}
+		return h.commit(ctx, tx, a, scenes)
 	})
 	return changed, err
+}
+
+// closedTicketScenes start the flows of closed-ticket triggers for the contacts whose tickets were closed, as
+// mailroom does once a close commits (here in its transaction): the first trigger that applies to the contact
+// (its groups as the close left them), with the ticket as @trigger.ticket.
+func (h *Host) closedTicketScenes(ctx context.Context, a *Assets, rows []*models.Contact, contacts map[int64]*core.Contact, evts map[int64][]events.Event) ([]*scene, error) {
+	var candidates []*models.Trigger
+	var scenes []*scene
+	for _, row := range rows {
+		for _, e := range evts[row.ID] {
+			closed, ok := e.(*events.TicketClosed)
+			if !ok {
+				continue
+			}
+			if candidates == nil {
+				var err error
+				if candidates, err = h.Store.ClosedTicketTriggers(ctx, a.Workspace.ID); err != nil || len(candidates) == 0 {
+					return nil, err
+				}
+			}
+			ec := contacts[row.ID]
+			sc, err := h.triggeredScene(ctx, a, row, ec, candidates, func(b *triggers.Builder) flows.Trigger {
+				return b.TicketClosed(closed, ec.Tickets().Find(closed.TicketUUID)).Build()
+			})
+			if err != nil {
+				return nil, err
+			}
+			if sc != nil {
+				scenes = append(scenes, sc)
+				break // one flow a contact
+			}
+		}
+	}
+	return scenes, nil
+}
+
+// triggeredScene starts the flow of the first of triggers that applies to a contact, with the trigger build
+// makes; nil when none applies (or its flow is gone).
+func (h *Host) triggeredScene(ctx context.Context, a *Assets, row *models.Contact, ec *core.Contact, candidates []*models.Trigger, build func(*triggers.Builder) flows.Trigger) (*scene, error) {
+	applies := triggerApplies(a, ec)
+	for _, t := range candidates {
+		flowRow := a.flowByID(t.FlowID)
+		if flowRow == nil || !applies(t) {
+			continue
+		}
+		flow, err := a.Session.Flows().Get(assets.FlowUUID(flowRow.UUID))
+		if err != nil {
+			continue
+		}
+		began := time.Now()
+		session, sprint, err := h.Engine.NewSession(ctx, a.Session, a.Env, ec, build(triggers.NewBuilder(flow.Reference(false))), nil)
+		if err != nil {
+			return nil, err
+		}
+		return &scene{contact: row, session: session, sprint: sprint, began: began}, nil
+	}
+	return nil, nil
 }
 
 // ticketModifier is the engine's modifier for an action on one ticket.

@@ -221,3 +221,54 @@ func TestTicketOfAFormerMember(t *testing.T) {
 		}
 	})
 }
+
+// feedbackExport has a closed-ticket trigger start a flow that asks about the ticket.
+const feedbackExport = `{"version": "13", "site": "https://rapidpro.example.com", "flows": [
+	{"uuid": "d1000000-0000-4000-8000-000000000003", "name": "Feedback", "spec_version": "13.5.0", "language": "eng",
+	 "type": "messaging", "revision": 1, "expire_after_minutes": 720, "localization": {},
+	 "nodes": [{"uuid": "d1000000-0000-4000-8000-000000000050", "actions": [
+		{"uuid": "d1000000-0000-4000-8000-000000000051", "type": "send_msg", "text": "How did we do with @trigger.ticket.topic.name? open=@(count(contact.tickets))"}],
+		"exits": [{"uuid": "d1000000-0000-4000-8000-000000000052", "destination_uuid": null}]}]}],
+	"campaigns": [], "fields": [], "groups": [],
+	"triggers": [{"trigger_type": "T", "flow": {"uuid": "d1000000-0000-4000-8000-000000000003", "name": "Feedback"},
+		"groups": [], "exclude_groups": [], "channel": null}]}`
+
+// Closing a ticket starts the flow of a closed-ticket trigger, as mailroom does; a close that changes nothing
+// starts nothing.
+func TestClosedTicketTriggers(t *testing.T) {
+	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
+		agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
+		must(t, err)
+		e.importExport(helpDeskExport)
+		e.importExport(feedbackExport)
+		if n := e.count("triggers", "workspace_id = ? AND trigger_type = ?", e.ws.ID, models.TriggerClosedTicket); n != 1 {
+			t.Fatalf("%d closed-ticket triggers imported", n)
+		}
+		ann := e.contact("Ann", "tel:+250788000001")
+		e.send("tel:+250788000001", "help") // the flow waits for a reply
+		tk := e.tickets(ann)[0]
+
+		changed, err := e.host.ModifyTickets(e.ctx, e.ws, TicketActionSpec{Action: TicketClose, Tickets: []string{tk.UUID}, By: agent.ID})
+		must(t, err)
+		if !changed[tk.UUID] {
+			t.Fatal("close changed nothing")
+		}
+		e.wantLast(ann, "How did we do with Billing? open=0")
+		feedback := e.flow("d1000000-0000-4000-8000-000000000003")
+		if n := e.count("flow_runs", "contact_id = ? AND flow_id = ? AND status = 'completed'", ann.ID, feedback.ID); n != 1 {
+			t.Errorf("%d feedback runs", n)
+		}
+		// the help desk flow that waited was interrupted by the trigger's flow, as a new flow always does
+		helpDesk := e.flow("d1000000-0000-4000-8000-000000000001")
+		if n := e.count("flow_runs", "contact_id = ? AND flow_id = ? AND status = 'interrupted'", ann.ID, helpDesk.ID); n != 1 {
+			t.Errorf("%d interrupted help desk runs", n)
+		}
+
+		sent := len(e.texts(ann))
+		_, err = e.host.ModifyTickets(e.ctx, e.ws, TicketActionSpec{Action: TicketClose, Tickets: []string{tk.UUID}, By: agent.ID})
+		must(t, err)
+		if got := len(e.texts(ann)); got != sent {
+			t.Errorf("closing a closed ticket sent %v", e.texts(ann)[sent:])
+		}
+	})
+}
