@@ -104,16 +104,8 @@ func contactsListing(c *Ctx) (*models.ContactQuery, order, error) {
 		}
 		q = q.WithURN(identity)
 	}
-	if groupRef := c.query.Get("group"); groupRef != "" {
-		group, err := findGroupForFilter(c, groupRef)
-		if err != nil {
-			return nil, ord, err
-		}
-		if group == nil {
-			q = q.Nothing()
-		} else {
-			q = q.InGroup(group.ID)
-		}
+	if q, err = filterContactGroup(c, q); err != nil {
+		return nil, ord, err
 	}
 	if text := c.query.Get("query"); text != "" {
 		parsed, err := flows.ParseQuery(ctx, c.store(), c.ws(), text)
@@ -130,6 +122,20 @@ func contactsListing(c *Ctx) (*models.ContactQuery, order, error) {
 		q, ord = weniContactFilters(c, q, ord)
 	}
 	return q, ord, nil
+}
+
+// filterContactGroup narrows a contacts listing to the members of the ?group= (a UUID or a name); a group
+// that doesn't exist keeps none.
+func filterContactGroup(c *Ctx, q *models.ContactQuery) (*models.ContactQuery, error) {
+	ref := c.query.Get("group")
+	if ref == "" {
+		return q, nil
+	}
+	group, err := findGroupForFilter(c, ref)
+	if err != nil || group == nil {
+		return q.Nothing(), err
+	}
+	return q.InGroup(group.ID), nil
 }
 
 // queryError answers a contact query that doesn't parse with the parser's message.

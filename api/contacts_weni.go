@@ -45,10 +45,16 @@ func weniContactFilters(c *Ctx, q *models.ContactQuery, ord order) (*models.Cont
 	case "modified_on":
 		ord.ascending = true
 	}
-	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
-		ord.pageSize = min(n, maxWeniPageSize)
-	}
+	ord.pageSize = weniPageSize(c)
 	return q, ord
+}
+
+// weniPageSize is the page size a Weni listing's ?limit= asks for, 0 (the default) when it asks for none.
+func weniPageSize(c *Ctx) int {
+	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
+		return min(n, maxWeniPageSize)
+	}
+	return 0
 }
 
 type contactLeanOut struct {
@@ -72,11 +78,7 @@ func listContactsLean(c *Ctx) error {
 }
 
 func convertLeanContact(_ *Ctx, ct *models.Contact) any {
-	out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn)}
-	if ct.LastSeenOn != nil {
-		t := apiTime(*ct.LastSeenOn)
-		out.LastSeenOn = &t
-	}
+	out := contactLeanOut{UUID: ct.UUID, CreatedOn: apiTime(ct.CreatedOn), ModifiedOn: apiTime(ct.ModifiedOn), LastSeenOn: optionalTime(ct.LastSeenOn)}
 	if ct.IsActive {
 		b, s := ct.Status == models.ContactBlocked, ct.Status == models.ContactStopped
 		out.Name, out.Language, out.Blocked, out.Stopped = ct.Name, ct.Language, &b, &s

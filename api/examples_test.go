@@ -112,7 +112,11 @@ func checkAnswerFromModels(t *testing.T, a *ExampleAnswer) {
 		for _, item := range a.items {
 			results = append(results, a.convert(c, item))
 		}
-		want = map[string]any{"next": nil, "previous": nil, "results": results}
+		envelope := map[string]any{"next": nil, "previous": nil, "results": results}
+		if a.counted {
+			envelope["count"] = len(results)
+		}
+		want = envelope
 	} else {
 		want = a.convert(c, a.items[0])
 	}

@@ -199,6 +199,8 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		e.seedResthookEvent(&hook, examplePayload(e), seedAt(9, 5)) // a payload of the example's shape, as a flow gives one
 	case "channels", "channel_events", "message_actions":
 		e.seedMessagingExample(endpoint)
+	case "analytics/contacts", "contacts_elastic":
+		e.seedWeniExample(endpoint)
 	case "messages":
 		// the send example goes out on the example channel, which the channels example may have made already
 		e.must(e.db.Raw.Exec(`INSERT INTO channels (uuid, workspace_id, channel_type, name, address, country, schemes, role, config, is_active, created_on, modified_on)

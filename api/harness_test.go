@@ -93,7 +93,9 @@ func (e *env) serve(cfg *runtime.Config, store *models.Store, limiter throttle.L
 	store.Signals, store.Rules = rt.Signals, flows.NewRules()
 	e.rt, e.store = rt, store
 	e.host = flows.NewHost(store, rt.Log, flows.EngineOptions{HTTPClient: rt.HTTP})
-	e.server = httptest.NewServer(api.New(api.Services{Runtime: rt, Store: store, Flows: e.host}))
+	e.server = httptest.NewUnstartedServer(api.New(api.Services{Runtime: rt, Store: store, Flows: e.host}))
+	e.server.Listener = api.Listener(e.server.Listener) // as flowsd serve listens
+	e.server.Start()
 	e.t.Cleanup(e.server.Close)
 	e.t.Cleanup(func() { rt.Close() })
 }

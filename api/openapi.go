@@ -45,7 +45,11 @@ func buildOpenAPI(maxBodyBytes int64) object {
 			item[strings.ToLower(op.Method)] = b.operation(ep, op)
 		}
 		paths["/"+ep.Name+".json"] = item
-		tags = append(tags, object{"name": ep.Title, "description": fmt.Sprintf("`/api/v2/%s.json` %s.", ep.Name, ep.Summary)})
+		description := fmt.Sprintf("`/api/v2/%s.json` %s.", ep.Name, ep.Summary)
+		if ep.TrailingSlash {
+			description += fmt.Sprintf(" Also served at `/api/v2/%s/`, the URL Weni's clients call.", ep.Name)
+		}
+		tags = append(tags, object{"name": ep.Title, "description": description})
 	}
 
 	return object{
@@ -135,7 +139,7 @@ func errorResponses(maxBodyBytes int64) object {
 func (b *openAPIBuilder) operation(ep *Endpoint, op MethodOperation) object {
 	d := op.Docs
 	out := object{
-		"operationId": ep.Name + "_" + strings.ToLower(op.Method),
+		"operationId": strings.ReplaceAll(ep.Name, "/", "_") + "_" + strings.ToLower(op.Method),
 		"summary":     d.Title,
 		"description": fmt.Sprintf("Allowed for: %s. Throttle scope: `%s`. Documentation: [/api/v2/%s](/api/v2/%s).",
 			roleNames(op.Roles), ep.Scope, ep.Name, ep.Name),
@@ -282,9 +286,14 @@ func (b *openAPIBuilder) answerSchema(a *ExampleAnswer) object {
 		return ref
 	}
 	link := object{"type": []string{"string", "null"}, "format": "uri"}
-	return object{"type": "object", "required": []string{"next", "previous", "results"}, "properties": object{
+	envelope := object{"type": "object", "required": []string{"next", "previous", "results"}, "properties": object{
 		"next": link, "previous": link, "results": object{"type": "array", "items": ref},
 	}}
+	if a.counted {
+		envelope["required"] = []string{"count", "next", "previous", "results"}
+		envelope["properties"].(object)["count"] = object{"type": "integer"}
+	}
+	return envelope
 }
 
 func schemaName(t reflect.Type) string {

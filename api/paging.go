@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -103,11 +106,16 @@ func respondPage[T any, R any](c *Ctx, ord order, read func(context.Context, mod
 
 // pageLink is the request's absolute URL with its cursor replaced.
 func (c *Ctx) pageLink(cur cursor) *string {
+	return c.linkWith(func(q url.Values) { q.Set("cursor", cur.encode()) })
+}
+
+// linkWith is the request's absolute URL with its query parameters changed by change.
+func (c *Ctx) linkWith(change func(url.Values)) *string {
 	q := url.Values{}
 	for k, v := range c.query {
 		q[k] = v
 	}
-	q.Set("cursor", cur.encode())
+	change(q)
 	u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
 	s := u.String()
 	return &s
@@ -122,4 +130,67 @@ func convertEach[T any, R any](fn func(*T) R) func([]T) ([]R, error) {
 		}
 		return out, nil
 	}
+}
+
+// offsetPage is the envelope of a limit/offset listing (DRF's LimitOffsetPagination): archives and Weni's
+// channel_stats page this way, with a count of every row.
+type offsetPage[T any] struct {
+	Count    int64   `json:"count"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  []T     `json:"results"`
+}
+
+// offsetWindow is the rows a limit/offset request asks for: ?limit= (PageSize when absent or not a positive
+// integer, as DRF reads it) from ?offset= (0 when absent or not a positive integer).
+type offsetWindow struct{ limit, offset int }
+
+// maxOffsetWindow bounds limit and offset (DRF has no bound) so that their sum can't overflow.
+const maxOffsetWindow = 1 << 31
+
+func readOffsetWindow(c *Ctx) offsetWindow {
+	w := offsetWindow{limit: PageSize}
+	if n, ok := positiveInt(c.query.Get("limit")); ok {
+		w.limit = n
+	}
+	if n, ok := positiveInt(c.query.Get("offset")); ok {
+		w.offset = n
+	}
+	return w
+}
+
+// positiveInt reads a positive integer, at most maxOffsetWindow (a larger one is taken as that, as Python's
+// integers have no bound to overflow).
+func positiveInt(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+		return maxOffsetWindow, true
+	}
+	return min(n, maxOffsetWindow), err == nil && n > 0
+}
+
+// respondOffsetPage answers with a window of a listing of count rows: next and previous are the request's
+// absolute URL with limit and offset moved, as DRF writes them (previous drops offset on reaching 0).
+func respondOffsetPage[R any](c *Ctx, w offsetWindow, count int64, results []R) error {
+	out := offsetPage[R]{Count: count, Results: results}
+	if out.Results == nil {
+		out.Results = []R{}
+	}
+	link := func(offset int) *string {
+		return c.linkWith(func(q url.Values) {
+			q.Set("limit", strconv.Itoa(w.limit))
+			if offset > 0 {
+				q.Set("offset", strconv.Itoa(offset))
+			} else {
+				q.Del("offset")
+			}
+		})
+	}
+	if int64(w.offset+w.limit) < count {
+		out.Next = link(w.offset + w.limit)
+	}
+	if w.offset > 0 {
+		out.Previous = link(max(w.offset-w.limit, 0))
+	}
+	return c.respond(200, out)
 }

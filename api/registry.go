@@ -25,6 +25,8 @@ type Endpoint struct {
 
 	// Unlisted keeps the endpoint out of the /api/v2.json index, as RapidPro's index leaves out some it serves.
 	Unlisted bool
+	// TrailingSlash also answers data at /api/v2/<Name>/, as Weni's rapidpro-apps routes are written.
+	TrailingSlash bool
 }
 
 // Operation is one method of an endpoint.
@@ -193,6 +195,25 @@ var Registry = []*Endpoint{
 		Get: &Operation{Roles: anyRole, Handle: listUsers, Docs: usersListDocs, Cacheable: true}},
 	{Name: "contacts_lean", Title: "Contacts (lean)", Summary: "to list contacts without their URNs, groups and fields (Weni profile)", Scope: throttle.ScopeContacts, List: true, Profile: models.ProfileWeni,
 		Get: &Operation{Roles: anyRole, Handle: listContactsLean, Docs: contactsLeanDocs}},
+	// the rest of the Weni profile's extras (docs/api.md lists those left to Weni's cloud)
+	{Name: "analytics/contacts", Title: "Contact Analytics", Summary: "to count contacts by status and by the day they were made (Weni profile)", Scope: throttle.ScopeV2, Profile: models.ProfileWeni,
+		TrailingSlash: true, Get: &Operation{Roles: anyRole, Handle: getContactAnalytics, Docs: contactAnalyticsDocs}},
+	{Name: "channel_stats", Title: "Channel Statistics", Summary: "to count each channel's messages by day and month (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: editors, Handle: listChannelStats, Docs: channelStatsDocs}},
+	{Name: "contact_templates", Title: "Contact Templates", Summary: "to list contacts sent templates, with those messages (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: listContactTemplates, Docs: contactTemplatesDocs}},
+	{Name: "contact_templates_new", Title: "Contact Templates (by name)", Summary: "to list contacts sent templates, by template name (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: listContactTemplatesNew, Docs: contactTemplatesNewDocs}},
+	{Name: "contacts_elastic", Title: "Contact Search", Summary: "to search contacts by name or number (Weni profile)", Scope: throttle.ScopeV2, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: searchContacts, Docs: contactsElasticDocs}},
+	{Name: "filter_templates", Title: "Filter Templates", Summary: "to list the messages sent with a template, by contact (Weni profile)", Scope: throttle.ScopeV2, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: getFilterTemplates, Docs: filterTemplatesDocs}},
+	{Name: "filter_templates_new", Title: "Filter Templates (paged)", Summary: "to list the messages sent with templates, newest first (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: anyRole, Handle: listFilterTemplatesNew, Docs: filterTemplatesNewDocs}},
+	{Name: "flows_labels", Title: "Flow Labels", Summary: "to list the labels flows are filed under (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: editors, Handle: listFlowsLabels, Docs: flowsLabelsDocs}},
+	{Name: "products", Title: "Products", Summary: "to list the products of the WhatsApp catalog; flowsd syncs none (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: editors, Handle: listProducts, Docs: productsDocs}},
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: throttle.ScopeV2,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }

@@ -21,6 +21,15 @@ func (t apiTime) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(apiTimeLayout) + `"`), nil
 }
 
+// optionalTime is a time that may be unset, written as null when it is.
+func optionalTime(t *time.Time) *apiTime {
+	if t == nil {
+		return nil
+	}
+	v := apiTime(*t)
+	return &v
+}
+
 // ref is the reference to another object: {"uuid", "name"}.
 type ref struct {
 	UUID string `json:"uuid"`

@@ -53,6 +53,9 @@ func New(svc Services) *echo.Echo {
 			e.Any("/api/v2/"+name+".json", s.serveData(ep))
 			e.Any("/api/v2/"+name, s.serveDocs(ep))
 		}
+		if ep.TrailingSlash {
+			e.Any("/api/v2/"+ep.Name+"/", s.serveData(ep))
+		}
 	}
 
 	e.RouteNotFound("/*", func(c echo.Context) error { return errNotFound() })

@@ -20,6 +20,7 @@ type Outgoing struct {
 	URN           string // the URN identity it goes to, "" when none
 	Channel       *models.Channel
 	Content       *core.MsgContent
+	Templating    *core.MsgTemplating // the template a flow sends it with, kept on the row
 	Unsendable    core.UnsendableReason
 	FlowID        *int64
 	BroadcastID   *int64
@@ -47,6 +48,10 @@ func (o *Outgoing) Msg(a *Assets, uuid func() string) *models.Msg {
 	}
 	for _, att := range o.Content.Attachments {
 		m.Attachments = append(m.Attachments, string(att))
+	}
+	if t := o.Templating; t != nil && t.Template != nil {
+		uuid, name := string(t.Template.UUID), t.Template.Name
+		m.TemplateUUID, m.TemplateName = &uuid, &name
 	}
 	if len(o.Content.QuickReplies) > 0 {
 		m.QuickReplies = quickRepliesJSON(o.Content.QuickReplies)

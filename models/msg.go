@@ -71,6 +71,9 @@ type Msg struct {
 	CreatedOn     time.Time
 	ModifiedOn    time.Time
 	SentOn        *time.Time
+	// the template it was sent with, when a flow sent it with one (goflow's msg templating)
+	TemplateUUID *string
+	TemplateName *string
 }
 
 func (Msg) TableName() string { return "msgs" }

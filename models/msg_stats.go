@@ -21,10 +21,7 @@ type ChannelDays []ChannelDayCount
 // by day (of when they were made, in UTC), channel and direction, days ascending. As RapidPro's channel
 // counts, every message counts, whatever became of it since.
 func (s *Store) ChannelDayCounts(ctx context.Context, workspaceID int64, since, until time.Time) (ChannelDays, error) {
-	day := "strftime('%Y-%m-%d', m.created_on)"
-	if s.Dialect == Postgres {
-		day = "to_char(m.created_on AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
+	day := s.dayOf("m.created_on")
 	var counts ChannelDays
 	err := s.read(ctx).Table("msgs AS m").
 		Select(day+" AS day, ch.uuid AS channel_uuid, ch.channel_type, m.direction, COUNT(*) AS count").

@@ -9,12 +9,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/throttle"
@@ -85,7 +85,7 @@ func serve(args []string, stderr io.Writer) error {
 		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(listener) }()
+	go func() { served <- srv.Serve(api.Listener(listener)) }()
 
 	select {
 	case err := <-served:

@@ -296,6 +296,21 @@ func TestServeOnEmptyDatabase(t *testing.T) {
 		if code, _ := srv.get(t, "/ready", ""); code != 200 {
 			t.Fatalf("ready: %d", code)
 		}
+		// what net/http refuses itself is answered in RapidPro's JSON shape too (api.Listener)
+		raw, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(raw, "GET /api/v2/fields.json HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n")
+		refused, err := http.ReadResponse(bufio.NewReader(raw), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refusal, _ := io.ReadAll(refused.Body)
+		raw.Close()
+		if refused.StatusCode != 400 || string(refusal) != `{"detail":"Bad Request."}` {
+			t.Fatalf("a NUL byte in a header: %d %s", refused.StatusCode, refusal)
+		}
 
 		// a POST whose body is still arriving when SIGTERM comes
 		host := strings.TrimPrefix(srv.url, "http://")
