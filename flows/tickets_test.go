@@ -44,6 +44,14 @@ const helpDeskExport = `{"version": "13", "site": "https://rapidpro.example.com"
 		{"trigger_type": "C", "flow": {"uuid": "d1000000-0000-4000-8000-000000000002", "name": "Catch All"},
 		 "groups": [], "exclude_groups": [], "channel": null}]}`
 
+// helpDesk gives the workspace the agent and the help desk flows, and Ann: the start of every ticket test.
+func (e *hostEnv) helpDesk() (*models.User, *models.Contact) {
+	agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
+	must(e.t, err)
+	e.importExport(helpDeskExport)
+	return agent, e.contact("Ann", "tel:+250788000001")
+}
+
 func (e *hostEnv) importExport(export string) {
 	spec, err := ParseExport([]byte(export))
 	must(e.t, err)
@@ -63,10 +71,7 @@ func (e *hostEnv) inOpenTickets(c *models.Contact) bool {
 
 func TestTicketsThroughFlows(t *testing.T) {
 	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
-		agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
-		must(t, err)
-		e.importExport(helpDeskExport)
-		ann := e.contact("Ann", "tel:+250788000001")
+		agent, ann := e.helpDesk()
 
 		// the keyword opens a ticket: topic, assignee and note as the action says, in the flow it was opened in
 		e.send("tel:+250788000001", "help my bill is wrong")
@@ -170,10 +175,8 @@ func TestTicketsThroughFlows(t *testing.T) {
 // Starts to many contacts are batches, which can't open tickets.
 func TestBatchStartsOpenNoTickets(t *testing.T) {
 	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
-		_, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
-		must(t, err)
-		e.importExport(helpDeskExport)
-		ann, bob := e.contact("Ann", "tel:+250788000001"), e.contact("Bob", "tel:+250788000002")
+		_, ann := e.helpDesk()
+		bob := e.contact("Bob", "tel:+250788000002")
 		e.startNow("d1000000-0000-4000-8000-000000000001", ann, bob)
 		if n := e.count("tickets", "workspace_id = ?", e.ws.ID); n != 0 {
 			t.Errorf("%d tickets from a batch start", n)
@@ -195,10 +198,7 @@ func mustParse(t *testing.T, e *hostEnv, query string) *Query {
 // to a member then works as ever.
 func TestTicketOfAFormerMember(t *testing.T) {
 	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
-		agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
-		must(t, err)
-		e.importExport(helpDeskExport)
-		ann := e.contact("Ann", "tel:+250788000001")
+		agent, ann := e.helpDesk()
 		e.send("tel:+250788000001", "help")
 		e.send("tel:+250788000001", "thanks") // the flow ends
 		tk := e.tickets(ann)[0]
@@ -237,14 +237,11 @@ const feedbackExport = `{"version": "13", "site": "https://rapidpro.example.com"
 // starts nothing.
 func TestClosedTicketTriggers(t *testing.T) {
 	eachHostDialect(t, func(t *testing.T, e *hostEnv) {
-		agent, err := e.store.AddMember(e.ctx, e.ws.ID, "agent@nyaruka.com", models.RoleAgent)
-		must(t, err)
-		e.importExport(helpDeskExport)
+		agent, ann := e.helpDesk()
 		e.importExport(feedbackExport)
 		if n := e.count("triggers", "workspace_id = ? AND trigger_type = ?", e.ws.ID, models.TriggerClosedTicket); n != 1 {
 			t.Fatalf("%d closed-ticket triggers imported", n)
 		}
-		ann := e.contact("Ann", "tel:+250788000001")
 		e.send("tel:+250788000001", "help") // the flow waits for a reply
 		tk := e.tickets(ann)[0]
 
