@@ -177,7 +177,7 @@ type groupDefOut struct {
 var (
 	eventUnitCodes   = map[string]string{"minutes": "M", "hours": "H", "days": "D", "weeks": "W"}
 	eventTypeCodes   = map[string]string{models.EventFlow: "F", models.EventMessage: "M"}
-	triggerTypeCodes = map[models.TriggerType]string{models.TriggerKeyword: "K", models.TriggerCatchAll: "C"}
+	triggerTypeCodes = map[models.TriggerType]string{models.TriggerKeyword: "K", models.TriggerCatchAll: "C", models.TriggerClosedTicket: "T"}
 	matchTypeCodes   = map[string]string{models.MatchFirstWord: "F", models.MatchOnlyWord: "O"}
 )
 

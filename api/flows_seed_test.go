@@ -189,6 +189,8 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		}
 	case "campaign_events": // the campaign the campaigns example made, with the UUID the examples name
 		e.must(e.db.Raw.Exec("UPDATE campaigns SET uuid = ? WHERE uuid = ?", "f14e4ff0-724d-43fe-a953-1d16aefd1c00", created["campaigns"]["uuid"]).Error)
+	case "tickets":
+		e.seedExampleTicket()
 	case "resthooks": // as importing a flow that calls it makes it
 		e.seedResthook("nyaruka", "new-mother", true, seedAt(9, 0), seedAt(9, 0))
 	case "resthook_events":

@@ -22,6 +22,8 @@ type namedKind[T any] struct {
 	create   func(ctx context.Context, workspaceID int64, name string) (*T, error)
 	rename   func(ctx context.Context, obj *T, name string) error
 	output   func(c *Ctx, obj *T) any
+	// load, when set, writes the object instead of output, with what it reads besides (a topic's counts)
+	load func(c *Ctx, obj *T) (any, error)
 }
 
 // lookupObject finds the object a write names with ?uuid=, nil when none is named. System objects can't be
@@ -142,6 +144,13 @@ func saveNamed[T any](c *Ctx, k namedKind[T], obj *T, in *input) error {
 	}
 	if err := writeError(err, "name"); err != nil {
 		return err
+	}
+	if k.load != nil {
+		out, err := k.load(c, obj)
+		if err != nil {
+			return err
+		}
+		return c.respond(status, out)
 	}
 	return c.respond(status, k.output(c, obj))
 }

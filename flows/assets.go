@@ -20,8 +20,8 @@ import (
 )
 
 // Assets are what the engine runs a workspace's flows with: its environment and its session assets (flows,
-// fields, groups, labels, globals, resthooks and their subscribers, topics, users, and its boundaries as the
-// location hierarchy).
+// fields, groups, labels, globals, resthooks and their subscribers, topics, users (the workspace's members), and
+// its boundaries as the location hierarchy).
 type Assets struct {
 	Workspace *models.Workspace
 	Env       envs.Environment
@@ -36,6 +36,8 @@ type Assets struct {
 	resthooks   map[string]int64        // by slug
 	subscribers map[string][]subscriber // by resthook slug
 	channels    map[assets.ChannelUUID]*models.Channel
+	topics      map[assets.TopicUUID]int64
+	users       map[assets.UserUUID]int64 // the workspace's members, who tickets may be assigned to
 }
 
 // subscriber is one of a resthook's subscribers, its URL as a request to it gives it back.
@@ -79,6 +81,12 @@ func (a *Assets) flowByID(id int64) *models.Flow {
 
 // Group is one of the workspace's groups, nil if unknown.
 func (a *Assets) Group(uuid assets.GroupUUID) *models.Group { return a.groups[uuid] }
+
+// TopicID is the database id of one of the workspace's topics, 0 if unknown.
+func (a *Assets) TopicID(uuid assets.TopicUUID) int64 { return a.topics[uuid] }
+
+// UserID is the database id of one of the workspace's members, 0 if unknown.
+func (a *Assets) UserID(uuid assets.UserUUID) int64 { return a.users[uuid] }
 
 // Field is one of the workspace's fields by key, nil if unknown.
 func (a *Assets) Field(key string) *models.Field { return a.fields[key] }
@@ -133,7 +141,7 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
 		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}, subscribers: map[string][]subscriber{},
-		channels: map[assets.ChannelUUID]*models.Channel{}}
+		channels: map[assets.ChannelUUID]*models.Channel{}, topics: map[assets.TopicUUID]int64{}, users: map[assets.UserUUID]int64{}}
 
 	flowRows, err := store.Flows(ws.ID).All(ctx)
 	if err != nil {
@@ -152,7 +160,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.fields = append(src.fields, static.NewField(assets.FieldUUID(f.UUID), f.Key, f.Name, assets.FieldType(f.ValueType)))
 	}
 
-	groups, err := store.Groups(ws.ID).NotSystem().All(ctx)
+	// the system group "Open Tickets" too: the engine re-evaluates it when a ticket opens or closes
+	groups, err := store.Groups(ws.ID).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +196,17 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		return nil, err
 	}
 	for _, t := range topics {
+		a.topics[assets.TopicUUID(t.UUID)] = t.ID
 		src.topics = append(src.topics, static.NewTopic(assets.TopicUUID(t.UUID), t.Name))
+	}
+
+	members, err := store.Members(ws.ID).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		a.users[assets.UserUUID(m.UUID)] = m.ID
+		src.users = append(src.users, static.NewUser(assets.UserUUID(m.UUID), m.Name(), m.Email))
 	}
 
 	chans, err := store.Channels(ws.ID).All(ctx)
@@ -240,6 +259,7 @@ type source struct {
 	labels    []assets.Label
 	globals   []assets.Global
 	topics    []assets.Topic
+	users     []assets.User
 	resthooks []assets.Resthook
 	channels  []assets.Channel
 	locations []assets.LocationHierarchy
@@ -274,7 +294,7 @@ func (s *source) Locations() ([]assets.LocationHierarchy, error) { return s.loca
 func (s *source) Resthooks() ([]assets.Resthook, error)          { return s.resthooks, nil }
 func (s *source) Templates() ([]assets.Template, error)          { return nil, nil }
 func (s *source) Topics() ([]assets.Topic, error)                { return s.topics, nil }
-func (s *source) Users() ([]assets.User, error)                  { return nil, nil }
+func (s *source) Users() ([]assets.User, error)                  { return s.users, nil }
 
 var _ assets.Source = (*source)(nil)
 

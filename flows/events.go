@@ -17,7 +17,7 @@ type contactChanges struct {
 
 // applyEvents writes what the sprints' events did. Everything the engine has already done to its own copy of
 // the contact (name, language, fields, groups, URNs, status) is copied back; the rest (messages, calls,
-// new starts and broadcasts) is recorded.
+// tickets, new starts and broadcasts) is recorded.
 func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes []*scene, now time.Time) error {
 	var msgs []*models.Msg
 	var logs []*models.HTTPLog
@@ -26,7 +26,7 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 	for _, sc := range scenes {
 		var hookEvent *models.ResthookEvent // the last resthook_called: the webhook_called events after it are its calls
 		changes := &contactChanges{fields: map[string]*core.Value{}}
-		changed := false
+		changed, ticketsChanged := false, false
 		for _, e := range sc.sprint.Events() {
 			var flowID *int64
 			if ref := flowOf(e); ref != nil {
@@ -81,6 +81,13 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 					hookEvent = &models.ResthookEvent{WorkspaceID: a.Workspace.ID, ResthookID: id, Data: string(evt.Payload), CreatedOn: evt.CreatedOn().UTC()}
 					hookEvents = append(hookEvents, hookEvent)
 				}
+			case *events.TicketOpened, *events.TicketNoteAdded, *events.TicketAssigneeChanged, *events.TicketTopicChanged,
+				*events.TicketClosed, *events.TicketReopened:
+				wrote, err := writeTicketEvents(tx, a, sc.contact.ID, []events.Event{e}, flowID, nil, now)
+				if err != nil {
+					return err
+				}
+				ticketsChanged = ticketsChanged || wrote
 			case *events.SessionTriggered:
 				if err := h.startFromFlow(ctx, tx, a, sc, evt, now); err != nil {
 					return err
@@ -96,7 +103,12 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 			}
 		}
 		if changed {
+			// writing the contact works out its smart groups again, "Open Tickets" with the tickets just written
 			if err := h.writeContact(ctx, tx, a, sc, changes); err != nil {
+				return err
+			}
+		} else if ticketsChanged {
+			if err := tx.RefreshGroups(ctx, a.Workspace, []int64{sc.contact.ID}); err != nil {
 				return err
 			}
 		}

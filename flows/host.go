@@ -59,6 +59,21 @@ type scene struct {
 	row        *models.FlowSession // what is written
 }
 
+// lockWithAssets takes contacts' locks and gives the workspace's assets, which whatever runs the engine for
+// contacts starts with. The caller releases the locks.
+func (h *Host) lockWithAssets(ctx context.Context, ws *models.Workspace, contactIDs []int64) (func(), *Assets, error) {
+	release, err := h.Store.Locks.Lock(ctx, contactIDs, h.LockWait)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := h.Assets.Get(ctx, ws)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return release, a, nil
+}
+
 // loadContacts reads active contacts and what the engine needs of them.
 func (h *Host) loadContacts(ctx context.Context, a *Assets, r *models.Reader, ids []int64) ([]*models.Contact, map[int64]*core.Contact, error) {
 	rows, err := r.ActiveContacts(a.Workspace.ID, ids)

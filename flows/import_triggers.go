@@ -41,6 +41,8 @@ func parseTrigger(raw json.RawMessage, i int) (*models.ImportTrigger, error) {
 		t.Type = models.TriggerKeyword
 	case code == "C":
 		t.Type = models.TriggerCatchAll
+	case code == "T":
+		t.Type = models.TriggerClosedTicket
 	case slices.Contains(skippedTriggerTypes, code):
 		return nil, nil
 	default:

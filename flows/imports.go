@@ -42,8 +42,8 @@ var flowTypes = map[flows.FlowType]models.FlowType{
 var eventUnits = map[string]string{"M": "minutes", "H": "hours", "D": "days", "W": "weeks"}
 
 // trigger types flowsd skips: scheduled triggers (exports hold no schedule), types RapidPro removed, and types
-// fired by channels, calls and tickets, which flowsd doesn't have
-var skippedTriggerTypes = []string{"S", "I", "O", "V", "M", "N", "R", "T"}
+// fired by channels and calls, which flowsd doesn't have (closed tickets, T, it fires)
+var skippedTriggerTypes = []string{"S", "I", "O", "V", "M", "N", "R"}
 
 func importError(format string, args ...any) error {
 	return &models.ImportError{Msg: fmt.Sprintf(format, args...)}

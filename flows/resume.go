@@ -32,7 +32,8 @@ type Incoming struct {
 
 // HandleIncoming takes a message from a contact: it is stored, and then, as in RapidPro, a keyword trigger it
 // matches starts that flow (ending the one the contact was in), or else it is the reply the contact's waiting
-// session wanted, or else a catch-all trigger starts a flow. A contact is created for a URN nobody has, and a
+// session wanted, or else (unless the contact has an open ticket, which keeps the message) a catch-all trigger
+// starts a flow. A contact is created for a URN nobody has, and a
 // stopped contact who writes in is active again; a blocked contact's message is kept, archived, and goes to no
 // flow. The URN it came in on becomes the contact's first, tied to its channel, so the answers go back the way
 // it came.
@@ -41,16 +42,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	if err != nil {
 		return nil, err
 	}
-	release, err := h.Store.Locks.Lock(ctx, []int64{contact.ID}, h.LockWait)
+	release, a, err := h.lockWithAssets(ctx, ws, []int64{contact.ID})
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-
-	a, err := h.Assets.Get(ctx, ws)
-	if err != nil {
-		return nil, err
-	}
 	contacts, engineContacts, err := h.loadContacts(ctx, a, h.Store.Reader(ctx), []int64{contact.ID})
 	if err != nil {
 		return nil, err
@@ -107,14 +103,24 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	receivedEvt := events.NewMsgReceived(msgIn, "")
 
 	var sc *scene
+	var ticket *models.Ticket
 	if contact.Status == models.ContactBlocked {
 		msg.Visibility = models.MsgArchived // kept, but no flow hears from a blocked contact
 	} else {
-		waiting, err := h.Store.Reader(ctx).WaitingSession(contact.ID)
+		r := h.Store.Reader(ctx)
+		waiting, err := r.WaitingSession(contact.ID)
 		if err != nil {
 			return nil, err
 		}
-		if sc, err = h.sceneForMsg(ctx, a, contact, ec, waiting, receivedEvt); err != nil {
+		// a contact with an open ticket is talking to a person: the message is kept on the ticket, and a
+		// catch-all trigger doesn't take it (keywords and a waiting flow still do), as in RapidPro
+		if ticket, err = r.OpenTicketOf(contact.ID); err != nil {
+			return nil, err
+		}
+		if ticket != nil {
+			msg.TicketID = &ticket.ID
+		}
+		if sc, err = h.sceneForMsg(ctx, a, contact, ec, waiting, ticket != nil, receivedEvt); err != nil {
 			return nil, err
 		}
 	}
@@ -137,6 +143,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 		}
 		if err := tx.SetURNAffinity(contact.ID, urn, in.Channel); err != nil {
 			return err
+		}
+		if ticket != nil {
+			if err := tx.TouchTicket(ticket.ID, now); err != nil {
+				return err
+			}
 		}
 		if sc == nil {
 			return nil
@@ -165,9 +176,10 @@ func (sc *scene) inputFlowID(a *Assets) *int64 {
 }
 
 // sceneForMsg decides what an incoming message does: start a keyword trigger's flow, resume the waiting
-// session, or start a catch-all trigger's flow. nil when it does none of those.
-func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, waiting *models.FlowSession, received *events.MsgReceived) (*scene, error) {
-	trigger, match, err := h.matchTrigger(ctx, a, contact, ec, received.Msg.Text(), waiting != nil)
+// session, or (for a contact with no open ticket) start a catch-all trigger's flow. nil when it does none of
+// those.
+func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, waiting *models.FlowSession, ticketed bool, received *events.MsgReceived) (*scene, error) {
+	trigger, match, err := h.matchTrigger(ctx, a, contact, ec, received.Msg.Text(), waiting != nil || ticketed)
 	if err != nil {
 		return nil, err
 	}
@@ -196,25 +208,14 @@ func (h *Host) sceneForMsg(ctx context.Context, a *Assets, contact *models.Conta
 }
 
 // matchTrigger finds the keyword trigger a message's first word (or only word) matches, or with no keyword
-// matched and no waiting session, a catch-all trigger. Triggers limited to groups only fire for their
-// members.
-func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, waiting bool) (*models.Trigger, *triggers.KeywordMatch, error) {
+// matched and a catch-all allowed (no waiting session, no open ticket), a catch-all trigger. Triggers limited
+// to groups only fire for their members.
+func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Contact, ec *core.Contact, text string, noCatchAll bool) (*models.Trigger, *triggers.KeywordMatch, error) {
 	candidates, err := h.Store.MessageTriggers(ctx, a.Workspace.ID)
 	if err != nil || len(candidates) == 0 {
 		return nil, nil, err
 	}
-	inGroups := map[int64]bool{}
-	for _, g := range ec.Groups().All() {
-		if row := a.Group(g.UUID()); row != nil {
-			inGroups[row.ID] = true
-		}
-	}
-	applies := func(t *models.Trigger) bool {
-		if len(t.GroupIDs) > 0 && !slices.ContainsFunc(t.GroupIDs, func(id int64) bool { return inGroups[id] }) {
-			return false
-		}
-		return !slices.ContainsFunc(t.ExcludeIDs, func(id int64) bool { return inGroups[id] })
-	}
+	applies := triggerApplies(a, ec)
 	words := utils.TokenizeString(strings.ToLower(text))
 	if len(words) > 0 {
 		for _, t := range candidates {
@@ -236,7 +237,7 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 			}
 		}
 	}
-	if !waiting {
+	if !noCatchAll {
 		for _, t := range candidates {
 			if t.TriggerType == models.TriggerCatchAll && applies(t) {
 				return t, nil, nil
@@ -244,6 +245,23 @@ func (h *Host) matchTrigger(ctx context.Context, a *Assets, contact *models.Cont
 		}
 	}
 	return nil, nil, nil
+}
+
+// triggerApplies says whether a trigger fires for a contact: one limited to groups only for their members, and
+// never for the members of the groups it excludes.
+func triggerApplies(a *Assets, ec *core.Contact) func(t *models.Trigger) bool {
+	inGroups := map[int64]bool{}
+	for _, g := range ec.Groups().All() {
+		if row := a.Group(g.UUID()); row != nil {
+			inGroups[row.ID] = true
+		}
+	}
+	return func(t *models.Trigger) bool {
+		if len(t.GroupIDs) > 0 && !slices.ContainsFunc(t.GroupIDs, func(id int64) bool { return inGroups[id] }) {
+			return false
+		}
+		return !slices.ContainsFunc(t.ExcludeIDs, func(id int64) bool { return inGroups[id] })
+	}
 }
 
 // resumeScene reads a stored session back into the engine and resumes it.

@@ -252,20 +252,17 @@ func (b *sqlBuilder) attributeCondition(c *contactql.Condition) (string, []any, 
 		return exists(sub+" AND m.group_id = ?", !eq), []any{group.ID}, nil
 
 	case contactql.AttributeTickets:
-		// nobody has tickets yet: compare the count, zero, here
+		// the number of open tickets, as RapidPro's ticket_count counts them (a contact has one at most)
 		n, err := c.ValueAsNumber()
 		if err != nil {
 			return "", nil, &QueryError{msg: fmt.Sprintf("can't convert '%s' to a number", value)}
 		}
-		cmp := n.Native().Sign() * -1 // the sign of 0 - n
-		holds := map[contactql.Operator]bool{
-			contactql.OpEqual: cmp == 0, contactql.OpNotEqual: cmp != 0, contactql.OpGreaterThan: cmp > 0,
-			contactql.OpGreaterThanOrEqual: cmp >= 0, contactql.OpLessThan: cmp < 0, contactql.OpLessThanOrEqual: cmp <= 0,
-		}[c.Operator()]
-		if holds {
-			return sqlTrue, nil, nil
+		op := string(c.Operator())
+		if c.Operator() == contactql.OpNotEqual {
+			op = "<>"
 		}
-		return sqlFalse, nil, nil
+		return "(SELECT COUNT(*) FROM tickets t WHERE t.contact_id = c.id AND t.status = 'open') " + op + " CAST(? AS NUMERIC)",
+			[]any{n.Native().String()}, nil
 
 	case contactql.AttributeCreatedOn, contactql.AttributeLastSeenOn:
 		column := "c." + c.PropertyKey()

@@ -27,6 +27,7 @@ type testContact struct {
 	fields         map[string]string
 	createdDay     int // days after 2025-01-01
 	lastSeenDay    int // 0: never seen
+	tickets        []models.TicketStatus
 }
 
 func differentialContacts() []testContact {
@@ -50,6 +51,12 @@ func differentialContacts() []testContact {
 		if i%4 == 0 {
 			c.urns = append(c.urns, fmt.Sprintf("twitter:user%d", i))
 		}
+		if i%7 == 0 {
+			c.tickets = append(c.tickets, models.TicketClosed)
+		}
+		if i%5 == 0 {
+			c.tickets = append(c.tickets, models.TicketOpen) // at most one open, as the engine keeps them
+		}
 		out = append(out, c)
 	}
 	return out
@@ -65,7 +72,7 @@ var differentialQueries = []string{
 	`joined = 2025-03-01`, `joined != 2025-03-01`, `joined > 2025-03-01`, `joined >= 2025-03-01`, `joined < 2025-03-01`, `joined <= 2025-03-01`, `joined = ""`, `joined != ""`,
 	`created_on = 2025-01-05`, `created_on > 2025-01-05`, `created_on <= 2025-01-05`, `created_on != 2025-01-05`,
 	`last_seen_on = ""`, `last_seen_on != ""`, `last_seen_on < 2025-01-03`, `last_seen_on >= 2025-01-03`,
-	`tickets = 0`, `tickets > 0`, `tickets != 0`,
+	`tickets = 0`, `tickets > 0`, `tickets != 0`, `tickets = 1`, `tickets >= 1`, `tickets < 1`, `tickets > 0.5`, `tickets <= 2`,
 	`age > 20 AND city = kigali`, `name ~ bob OR age < 10`, `(age > 20 OR city = nairobi) AND language = eng`,
 	`age > 10 AND age < 50 AND city != ""`, `bob`, `+250788000001`, `Smith`,
 }
@@ -93,8 +100,13 @@ func TestSQLMatchesEngine(t *testing.T) {
 			fields[field.Key] = field
 		}
 		env := Environment(ws)
+		var general models.Topic
+		if err := db.Raw.Where("workspace_id = ? AND is_system", ws.ID).Take(&general).Error; err != nil {
+			t.Fatal(err)
+		}
 
 		goflowContacts := map[string]*core.Contact{}
+		ticketN := 0
 		sa := sessionAssets(t, env, fields)
 		for _, tc := range differentialContacts() {
 			spec := models.ContactSpec{Name: &tc.name, Language: &tc.language, SetURNs: true, Fields: map[int64]*models.FieldValue{}}
@@ -122,7 +134,17 @@ func TestSQLMatchesEngine(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			goflowContacts[c.UUID] = engineContact(t, sa, env, c, tc, created, lastSeen, fields)
+			var ticketUUIDs []string
+			for _, status := range tc.tickets {
+				ticketN++
+				tk := &models.Ticket{UUID: fmt.Sprintf("a1000000-0000-4000-8000-%012d", ticketN), WorkspaceID: ws.ID, ContactID: c.ID, TopicID: general.ID,
+					Status: status, OpenedOn: created, ModifiedOn: created, LastActivityOn: created}
+				if err := db.Raw.Create(tk).Error; err != nil {
+					t.Fatal(err)
+				}
+				ticketUUIDs = append(ticketUUIDs, tk.UUID)
+			}
+			goflowContacts[c.UUID] = engineContact(t, sa, env, c, tc, created, lastSeen, fields, ticketUUIDs)
 		}
 
 		for _, text := range differentialQueries {
@@ -186,7 +208,7 @@ func sessionAssets(t *testing.T, env interface{}, fields map[string]*models.Fiel
 
 // engineContact is the goflow contact the engine would hold for a test contact, its field values read by the
 // engine itself.
-func engineContact(t *testing.T, sa core.Assets, env interface{}, c *models.Contact, tc testContact, created time.Time, lastSeen *time.Time, fields map[string]*models.Field) *core.Contact {
+func engineContact(t *testing.T, sa core.Assets, env interface{}, c *models.Contact, tc testContact, created time.Time, lastSeen *time.Time, fields map[string]*models.Field, ticketUUIDs []string) *core.Contact {
 	values := map[string]*core.Value{}
 	fieldValues := core.FieldValues{}
 	for key, text := range tc.fields {
@@ -202,6 +224,11 @@ func engineContact(t *testing.T, sa core.Assets, env interface{}, c *models.Cont
 	if tc.language != "" {
 		envelope["language"] = tc.language
 	}
+	var tickets []map[string]any
+	for i, status := range tc.tickets {
+		tickets = append(tickets, map[string]any{"uuid": ticketUUIDs[i], "status": status})
+	}
+	envelope["tickets"] = tickets
 	if lastSeen != nil {
 		envelope["last_seen_on"] = lastSeen
 	}

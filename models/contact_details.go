@@ -13,6 +13,8 @@ type ContactDetails struct {
 	Groups []Group
 	Fields map[int64]*FieldValue // by field id
 	Notes  []NoteWithAuthor
+	// Tickets are the open tickets, for the engine (the API's contacts don't show them)
+	Tickets []EngineTicket
 }
 
 // NoteWithAuthor is a note with who wrote it.
@@ -29,7 +31,8 @@ func (s *Store) LoadContactDetails(ctx context.Context, contactIDs []int64) (map
 	return s.loadContactDetails(ctx, contactIDs, true)
 }
 
-// LoadEngineDetails loads what the flow engine needs of contacts: their URNs, groups and field values.
+// LoadEngineDetails loads what the flow engine needs of contacts: their URNs, groups, field values and open
+// tickets.
 func (s *Store) LoadEngineDetails(ctx context.Context, contactIDs []int64) (map[int64]*ContactDetails, error) {
 	return s.loadContactDetails(ctx, contactIDs, false)
 }
@@ -46,15 +49,17 @@ func (s *Store) loadContactDetails(ctx context.Context, contactIDs []int64, with
 	var groups []memberGroup
 	var values []contactFieldValue
 	var notes []NoteWithAuthor
+	var tickets map[int64][]EngineTicket
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return s.read(gctx).Where("contact_id IN ?", contactIDs).Order("priority DESC, id").Find(&urns).Error
 	})
 	g.Go(func() (err error) { groups, err = s.loadMemberGroups(gctx, contactIDs); return })
 	g.Go(func() (err error) { values, err = s.loadFieldValues(gctx, contactIDs); return })
-	g.Go(func() error {
+	g.Go(func() (err error) {
 		if !withNotes {
-			return nil
+			tickets, err = s.Reader(gctx).OpenTickets(contactIDs)
+			return err
 		}
 		return s.read(gctx).Table("contact_notes AS n").Select("n.*, u.email AS email, u.first_name AS first_name, u.last_name AS last_name").
 			Joins("JOIN users u ON u.id = n.created_by_id").Where("n.contact_id IN ?", contactIDs).Order("n.id").Find(&notes).Error
@@ -73,6 +78,9 @@ func (s *Store) loadContactDetails(ctx context.Context, contactIDs []int64, with
 	}
 	for _, n := range notes {
 		details[n.ContactID].Notes = append(details[n.ContactID].Notes, n)
+	}
+	for id, ts := range tickets {
+		details[id].Tickets = ts
 	}
 	return details, nil
 }

@@ -14,7 +14,8 @@ func (tx *Tx) reevaluateSmartGroups(ctx context.Context, ws *Workspace, contactI
 		return nil
 	}
 	var groups []Group
-	if err := tx.db.Where("workspace_id = ? AND is_active AND query IS NOT NULL AND NOT is_system", ws.ID).Find(&groups).Error; err != nil {
+	// the system group "Open Tickets" is one of them: it asks whether the contact has an open ticket
+	if err := tx.db.Where("workspace_id = ? AND is_active AND query IS NOT NULL", ws.ID).Find(&groups).Error; err != nil {
 		return err
 	}
 	if len(groups) == 0 {

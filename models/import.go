@@ -126,7 +126,7 @@ type ImportEvent struct {
 
 // ImportTrigger is a keyword or catch-all trigger of an export.
 type ImportTrigger struct {
-	Type          TriggerType // TriggerKeyword or TriggerCatchAll
+	Type          TriggerType // TriggerKeyword, TriggerCatchAll or TriggerClosedTicket
 	Flow          Ref
 	Groups        []Ref
 	ExcludeGroups []Ref

@@ -8,7 +8,9 @@ import (
 
 func (imp *importer) trigger(spec *ImportTrigger) error {
 	what := "A catch-all trigger"
-	if spec.Type == TriggerKeyword {
+	if spec.Type == TriggerClosedTicket {
+		what = "A closed-ticket trigger"
+	} else if spec.Type == TriggerKeyword {
 		what = fmt.Sprintf("The trigger on keyword %q", strings.Join(spec.Keywords, ", "))
 	}
 	flow, err := imp.flowFor(spec.Flow, what)

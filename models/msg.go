@@ -60,6 +60,7 @@ type Msg struct {
 	Attachments   StringList
 	QuickReplies  string // JSON list of quick reply objects
 	FlowID        *int64
+	TicketID      *int64 // the open ticket an incoming message was kept on
 	FailedReason  *string
 	HighPriority  bool
 	SessionStatus *string // W or C, for a flow's messages

@@ -131,7 +131,7 @@ func TestOperatorView(t *testing.T) {
 		must(t, err)
 		addr := l.Addr().String()
 		l.Close()
-		srv = startServer(t, append(s.env(), "FLOWSD_METRICS_ADDR="+addr))
+		srv = startServer(t, append(s.env(), "FLOWSD_SEND_WORKERS=0", "FLOWSD_METRICS_ADDR="+addr))
 		if code, _ := srv.get(t, "/metrics", ""); code != 404 {
 			t.Errorf("/metrics beside the API with its own address: %d", code)
 		}
