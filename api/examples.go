@@ -26,6 +26,7 @@ type ExampleAnswer struct {
 	items   []any // the model values, a *T each
 	convert func(c *Ctx, item any) any
 	list    bool // wrapped in the list envelope
+	counted bool // the list envelope of limit/offset paging, with a count
 }
 
 // listAnswer is the example answer of a list GET: items through convert, as one page.
@@ -34,6 +35,13 @@ func listAnswer[T any](convert func(*Ctx, *T) any, items ...T) *ExampleAnswer {
 	for i := range items {
 		a.items = append(a.items, &items[i])
 	}
+	return a
+}
+
+// countedListAnswer is the example answer of a list paged by limit and offset: one page with its count.
+func countedListAnswer[T any](convert func(*Ctx, *T) any, items ...T) *ExampleAnswer {
+	a := listAnswer(convert, items...)
+	a.counted = true
 	return a
 }
 
@@ -60,6 +68,9 @@ func (a *ExampleAnswer) value(c *Ctx) any {
 	results := make([]any, len(a.items))
 	for i, item := range a.items {
 		results[i] = a.convert(c, item)
+	}
+	if a.counted {
+		return offsetPage[any]{Count: int64(len(results)), Results: results}
 	}
 	return page[any]{Results: results}
 }

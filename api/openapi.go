@@ -269,6 +269,11 @@ func (b *openAPIBuilder) answerSchema(a *ExampleAnswer) object {
 		return ref
 	}
 	link := object{"type": []string{"string", "null"}, "format": "uri"}
+	if a.counted {
+		return object{"type": "object", "required": []string{"count", "next", "previous", "results"}, "properties": object{
+			"count": object{"type": "integer"}, "next": link, "previous": link, "results": object{"type": "array", "items": ref},
+		}}
+	}
 	return object{"type": "object", "required": []string{"next", "previous", "results"}, "properties": object{
 		"next": link, "previous": link, "results": object{"type": "array", "items": ref},
 	}}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -122,4 +123,63 @@ func convertEach[T any, R any](fn func(*T) R) func([]T) ([]R, error) {
 		}
 		return out, nil
 	}
+}
+
+// offsetPage is the envelope of a listing paged by limit and offset (DRF's LimitOffsetPagination, which
+// archives use): with the count of the whole listing.
+type offsetPage[T any] struct {
+	Count    int64   `json:"count"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
+	Results  []T     `json:"results"`
+}
+
+// respondOffsetPage answers a page of a listing by ?limit= (default PageSize; one that isn't a positive number
+// is the default) and ?offset= (default 0; likewise), with next and previous links as DRF writes them.
+func respondOffsetPage[T any](c *Ctx, count func(context.Context) (int64, error), slice func(context.Context, int, int) ([]T, error), convert func(*T) any) error {
+	limit, offset := PageSize, 0
+	if n, err := strconv.Atoi(c.query.Get("limit")); err == nil && n > 0 {
+		limit = n
+	}
+	if n, err := strconv.Atoi(c.query.Get("offset")); err == nil && n > 0 {
+		offset = n
+	}
+	ctx := c.Request().Context()
+	n, err := count(ctx)
+	if err != nil {
+		return err
+	}
+	out := offsetPage[any]{Count: n, Results: []any{}}
+	if int64(offset) < n {
+		rows, err := slice(ctx, offset, limit)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			out.Results = append(out.Results, convert(&rows[i]))
+		}
+	}
+	if int64(offset)+int64(limit) < n {
+		out.Next = c.offsetLink(limit, offset+limit)
+	}
+	if offset > 0 {
+		out.Previous = c.offsetLink(limit, max(offset-limit, 0))
+	}
+	return c.respond(200, out)
+}
+
+// offsetLink is the request's absolute URL with its limit and offset replaced (no offset for the first page).
+func (c *Ctx) offsetLink(limit, offset int) *string {
+	q := url.Values{}
+	for k, v := range c.query {
+		q[k] = v
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	q.Del("offset")
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
+	s := u.String()
+	return &s
 }

@@ -114,6 +114,8 @@ var (
 
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
+	{Name: "archives", Title: "Archives", Summary: "to list the archives of old messages and runs", Scope: throttle.ScopeV2, List: true,
+		Get: &Operation{Roles: editors, Handle: listArchives, Docs: archivesListDocs}},
 	{Name: "broadcasts", Title: "Broadcasts", Summary: "to list and send message broadcasts", Scope: throttle.ScopeV2,
 		WeniScope: throttle.ScopeBroadcasts, List: true,
 		Get:  &Operation{Roles: editors, Handle: listBroadcasts, Docs: broadcastsListDocs},
