@@ -447,3 +447,42 @@ func TestArchiveCommandErrors(t *testing.T) {
 		t.Errorf("%d archives made by mistakes", n)
 	}
 }
+
+// TestArchiveJob: serve with --archive-after archives every workspace's days that ended that many days ago, in
+// the background and at once on start, deleting them only with --archive-delete.
+func TestArchiveJob(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		w := newArchiveWorld(t, dbURL)
+		db := testdb.Raw(t, dbURL)
+		srv := startServer(t, []string{"FLOWSD_DB=" + dbURL, "FLOWSD_ARCHIVE_DIR=" + w.dir, "FLOWSD_ARCHIVE_AFTER=40"})
+		defer srv.stop(t)
+		through := time.Now().UTC().AddDate(0, 0, -41).Format(time.DateOnly)
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var last string
+			// the other workspace is archived last, its runs after its messages
+			db.Raw("SELECT MAX(start_date) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'daily' AND archive_type = 'run'", w.ws2).Row().Scan(&last)
+			if strings.HasPrefix(last, through) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the job archived through %q, not %s: %s", last, through, srv.stderr())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		for _, ws := range []string{w.ws, w.ws2} {
+			var last string
+			db.Raw("SELECT MAX(start_date) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'daily' AND archive_type = 'message'", ws).Row().Scan(&last)
+			if n := count(t, db, "SELECT COUNT(*) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'monthly'", ws); n < 2 || !strings.HasPrefix(last, through) {
+				t.Errorf("workspace %s has %d monthly archives and dailies through %s", ws, n, last)
+			}
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM msgs"); n != 7 {
+			t.Errorf("%d messages left: without --archive-delete the job deletes nothing", n)
+		}
+		code, body := srv.get(t, "/api/v2/archives.json?period=monthly&type=message", w.token)
+		if code != 200 || !strings.Contains(body, `"start_date":"`+w.month.Format(time.DateOnly)+`"`) || !strings.Contains(body, `"record_count":3`) {
+			t.Errorf("archives.json after the job: %d %s", code, body)
+		}
+	})
+}
