@@ -282,11 +282,15 @@ func (b *Builder) writeFile(a *models.Archive, fill func(out io.Writer, enc *jso
 	fileBuf := bufio.NewWriterSize(tmp, 256<<10)
 	hw := &hashingWriter{w: fileBuf, md5: md5.New()}
 	gz := gzip.NewWriter(hw) // no name, modification time 0: the same records make the same bytes
-	jsonBuf := bufio.NewWriterSize(gz, 256<<10)
-	enc := json.NewEncoder(jsonBuf)
+	// compression, the most work, runs beside reading the rows and writing their JSON
+	records := newAsyncWriter(gz, 256<<10)
+	enc := json.NewEncoder(records)
 	enc.SetEscapeHTML(false)
 
-	n, err := fill(jsonBuf, enc)
+	n, err := fill(records, enc)
+	if closeErr := records.Close(); err == nil {
+		err = closeErr
+	}
 	if err != nil {
 		return "", err
 	}
@@ -294,7 +298,7 @@ func (b *Builder) writeFile(a *models.Archive, fill func(out io.Writer, enc *jso
 	if n == 0 {
 		return "", nil
 	}
-	for _, step := range []func() error{jsonBuf.Flush, gz.Close, fileBuf.Flush, tmp.Sync, tmp.Close} {
+	for _, step := range []func() error{gz.Close, fileBuf.Flush, tmp.Sync, tmp.Close} {
 		if err := step(); err != nil {
 			return "", err
 		}
@@ -388,4 +392,54 @@ func (b *Builder) purge(ctx context.Context, ws *models.Workspace) error {
 		b.log().Info("archived records deleted", "workspace", ws.ID, "type", a.ArchiveType, "start_date", a.StartDate.Format(time.DateOnly), "records", len(ids))
 	}
 	return nil
+}
+
+// asyncWriter hands what is written to w on a goroutine of its own, in chunks of size, a few chunks ahead:
+// the writer fills one chunk while w takes the last. Close sends the rest and answers w's first error.
+type asyncWriter struct {
+	chunks, free chan []byte
+	done         chan error
+	cur          []byte
+}
+
+func newAsyncWriter(w io.Writer, size int) *asyncWriter {
+	const ahead = 3
+	a := &asyncWriter{chunks: make(chan []byte, ahead), free: make(chan []byte, ahead+1), done: make(chan error, 1)}
+	for i := 0; i < ahead; i++ {
+		a.free <- make([]byte, 0, size)
+	}
+	a.cur = make([]byte, 0, size)
+	go func() {
+		var err error
+		for c := range a.chunks {
+			if err == nil {
+				_, err = w.Write(c)
+			}
+			a.free <- c[:0]
+		}
+		a.done <- err
+	}()
+	return a
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(a.cur) == cap(a.cur) {
+			a.chunks <- a.cur
+			a.cur = <-a.free
+		}
+		k := copy(a.cur[len(a.cur):cap(a.cur)], p)
+		a.cur, p = a.cur[:len(a.cur)+k], p[k:]
+	}
+	return n, nil
+}
+
+func (a *asyncWriter) Close() error {
+	if len(a.cur) > 0 {
+		a.chunks <- a.cur
+		a.cur = nil
+	}
+	close(a.chunks)
+	return <-a.done
 }
