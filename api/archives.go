@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -193,21 +192,8 @@ func (s *server) serveArchive(c echo.Context) error {
 	if !ok {
 		return errNotFound()
 	}
-	f, err := os.Open(p)
-	if os.IsNotExist(err) {
-		return errNotFound()
-	} else if err != nil {
-		return err
-	}
-	defer f.Close()
-	h := c.Response().Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", `attachment; filename="`+filepath.Base(p)+`"`)
-	h.Set("ETag", `"`+*a.Hash+`"`)
-	h.Set("Cache-Control", "private, max-age=86400")
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(c.Response(), c.Request(), "", a.CreatedOn, f)
-	return nil
+	return serveFile(c, p, a.CreatedOn, "Content-Type", "application/octet-stream",
+		"Content-Disposition", `attachment; filename="`+filepath.Base(p)+`"`, "ETag", `"`+*a.Hash+`"`, "Cache-Control", "private, max-age=86400")
 }
 
 // firstParam is the value of the first of names the query has that isn't empty.

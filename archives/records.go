@@ -188,28 +188,13 @@ const maxPathSteps = 500
 var exitTypes = map[models.RunStatus]string{models.RunCompleted: "completed", models.RunInterrupted: "interrupted",
 	models.RunExpired: "expired", models.RunFailed: "failed"}
 
-// storedResult and storedStep are how the engine host stores a run's results and path (models.FlowRun).
-type storedResult struct {
-	Name      *string `json:"name"`
-	Value     any     `json:"value"`
-	Category  *string `json:"category"`
-	NodeUUID  string  `json:"node_uuid"`
-	Input     *string `json:"input"`
-	CreatedOn *string `json:"created_on"`
-}
-
-type storedStep struct {
-	Node string `json:"node"`
-	Time string `json:"time"`
-}
-
 func newRunRecord(r *models.ArchiveRun) (*runRecord, error) {
-	var steps []storedStep
-	if err := json.Unmarshal([]byte(r.Path), &steps); err != nil {
+	var steps []models.RunStep
+	if err := models.DecodeRunJSON(r.Path, &steps); err != nil {
 		return nil, fmt.Errorf("path of run %d: %w", r.ID, err)
 	}
-	var results map[string]storedResult
-	if err := json.Unmarshal([]byte(r.Results), &results); err != nil {
+	var results map[string]models.RunResult
+	if err := models.DecodeRunJSON(r.Results, &results); err != nil {
 		return nil, fmt.Errorf("results of run %d: %w", r.ID, err)
 	}
 	rec := &runRecord{ID: r.ID, UUID: r.UUID, Flow: ref{UUID: r.Flow.UUID, Name: r.Flow.Name}, Contact: ref{UUID: r.Contact.UUID, Name: r.Contact.Name},
@@ -224,8 +209,8 @@ func newRunRecord(r *models.ArchiveRun) (*runRecord, error) {
 	}
 	for key, res := range results {
 		v := value{Name: res.Name, Value: res.Value, Input: res.Input, Category: res.Category, Node: res.NodeUUID}
-		if res.CreatedOn != nil {
-			t, err := time.Parse(time.RFC3339Nano, *res.CreatedOn)
+		if res.CreatedOn != "" {
+			t, err := time.Parse(time.RFC3339Nano, res.CreatedOn)
 			if err != nil {
 				return nil, fmt.Errorf("result %q of run %d: %w", key, r.ID, err)
 			}
