@@ -82,18 +82,10 @@ func (b *Builder) buildType(ctx context.Context, ws *models.Workspace, t models.
 		start = Day(*first)
 	}
 
-	dailies := map[time.Time]*models.Archive{}
-	months := map[time.Time]bool{}
-	for i := range existing {
-		a := &existing[i]
-		if a.Period == models.ArchiveMonthly {
-			months[a.StartDate.UTC()] = true
-		} else {
-			dailies[a.StartDate.UTC()] = a
-		}
-	}
+	dailies, months := byDay(existing)
 
 	var built []models.Archive
+	lost := false
 	for day := start; !day.After(through); day = day.AddDate(0, 0, 1) {
 		if dailies[day] != nil || months[monthOf(day)] {
 			continue
@@ -102,10 +94,18 @@ func (b *Builder) buildType(ctx context.Context, ws *models.Workspace, t models.
 		if err != nil {
 			return built, err
 		}
-		if a != nil {
-			dailies[day] = a
-			built = append(built, *a)
+		if a == nil {
+			lost = true // another process recorded the day first
+			continue
 		}
+		dailies[day] = a
+		built = append(built, *a)
+	}
+	if lost {
+		if existing, err = b.Store.WorkspaceArchives(ctx, ws.ID, t); err != nil {
+			return built, err
+		}
+		dailies, months = byDay(existing)
 	}
 
 	// a month is rolled up once it is over: every day of it the workspace had is archived
@@ -132,6 +132,20 @@ func (b *Builder) buildType(ctx context.Context, ws *models.Workspace, t models.
 		}
 	}
 	return built, nil
+}
+
+// byDay are archives' dailies by day, and the months that have their monthly.
+func byDay(archives []models.Archive) (map[time.Time]*models.Archive, map[time.Time]bool) {
+	dailies, months := map[time.Time]*models.Archive{}, map[time.Time]bool{}
+	for i := range archives {
+		a := &archives[i]
+		if a.Period == models.ArchiveMonthly {
+			months[a.StartDate.UTC()] = true
+		} else {
+			dailies[a.StartDate.UTC()] = a
+		}
+	}
+	return dailies, months
 }
 
 func monthOf(day time.Time) time.Time {

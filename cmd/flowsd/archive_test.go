@@ -486,3 +486,36 @@ func TestArchiveJob(t *testing.T) {
 		}
 	})
 }
+
+// TestArchiveTwoProcesses: two flowsd archive processes at once build every archive once between them.
+func TestArchiveTwoProcesses(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		w := newArchiveWorld(t, dbURL)
+		results := make(chan []archived, 2)
+		for i := 0; i < 2; i++ {
+			go func() {
+				out, errOut, code := flowsd(t, []string{"FLOWSD_ARCHIVE_DIR=" + w.dir}, "archive", "--workspace", w.ws, "--db", dbURL,
+					"--through", w.next.AddDate(0, 0, 2).Format(time.DateOnly))
+				var built []archived
+				if err := json.Unmarshal([]byte(out), &built); code != 0 || err != nil {
+					t.Errorf("archive: exit %d: %s %s", code, out, errOut)
+				}
+				results <- built
+			}()
+		}
+		a, b := <-results, <-results
+		days := int(w.next.Sub(w.month).Hours()/24) + 3
+		if len(a)+len(b) != 2*days+2 {
+			t.Errorf("the processes built %d and %d archives, want %d between them", len(a), len(b), 2*days+2)
+		}
+		db := testdb.Raw(t, dbURL)
+		if n := count(t, db, "SELECT COUNT(*) FROM archives"); n != int64(2*days+2) {
+			t.Errorf("%d archive rows", n)
+		}
+		for _, a := range append(a, b...) {
+			if a.RecordCount > 0 {
+				lines(t, a) // each recorded file is there, as hashed
+			}
+		}
+	})
+}
