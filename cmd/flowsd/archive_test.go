@@ -33,6 +33,7 @@ type archived struct {
 	Size        int64   `json:"size"`
 	Hash        *string `json:"hash"`
 	File        *string `json:"file"`
+	DownloadURL *string `json:"download_url"` // as archives.json lists it
 }
 
 // archiveWorld is a workspace with messages and runs over a complete month three months ago and the first days
@@ -343,15 +344,7 @@ func checkArchivesServed(t *testing.T, w *archiveWorld, monthly archived) {
 	code, body := srv.get(t, "/api/v2/archives.json?type=message", w.token)
 	var page struct {
 		Count   int
-		Results []struct {
-			Type        string  `json:"type"`
-			StartDate   string  `json:"start_date"`
-			Period      string  `json:"period"`
-			RecordCount int64   `json:"record_count"`
-			Size        int64   `json:"size"`
-			Hash        *string `json:"hash"`
-			DownloadURL *string `json:"download_url"`
-		}
+		Results []archived
 	}
 	must(t, json.Unmarshal([]byte(body), &page))
 	if code != 200 || page.Count != 4 || len(page.Results) != 4 {
