@@ -384,6 +384,16 @@ func checkArchivesServed(t *testing.T, w *archiveWorld, monthly archived) {
 		t.Errorf("download: %d, %d bytes, md5 %x, headers %v", resp.StatusCode, len(raw), sum, resp.Header)
 	}
 
+	req, _ := http.NewRequest("GET", link, nil)
+	req.Header.Set("Range", "bytes=0-9")
+	part, err := client.Do(req)
+	must(t, err)
+	head, _ := io.ReadAll(part.Body)
+	part.Body.Close()
+	if part.StatusCode != http.StatusPartialContent || !bytes.Equal(head, raw[:10]) {
+		t.Errorf("a range of the file: %d, %x", part.StatusCode, head)
+	}
+
 	u, _ := url.Parse(link)
 	q := u.Query()
 	sig, expires := q.Get("sig"), q.Get("expires")
