@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/testdb"
-	"gorm.io/gorm"
 )
 
 // archived is what flowsd archive prints of an archive.
@@ -197,11 +196,15 @@ func lines(t *testing.T, a archived) []string {
 	return out
 }
 
-func count(t *testing.T, db *gorm.DB, q string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	must(t, db.Raw(q, args...).Row().Scan(&n))
-	return n
+// counter counts with a query on the test's own handle on the database.
+func counter(t *testing.T, dbURL string) func(q string, args ...any) int64 {
+	db := testdb.Raw(t, dbURL)
+	return func(q string, args ...any) int64 {
+		t.Helper()
+		var n int64
+		must(t, db.Raw(q, args...).Row().Scan(&n))
+		return n
+	}
 }
 
 // TestArchive: flowsd archive builds a daily archive of each day's messages and runs, in rp-archiver's
@@ -211,7 +214,7 @@ func count(t *testing.T, db *gorm.DB, q string, args ...any) int64 {
 func TestArchive(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
 		w := newArchiveWorld(t, dbURL)
-		db := testdb.Raw(t, dbURL)
+		db, count := testdb.Raw(t, dbURL), counter(t, dbURL)
 		built := w.archive(t)
 
 		days := int(w.next.Sub(w.month).Hours()/24) + 3
@@ -279,16 +282,16 @@ func TestArchive(t *testing.T) {
 		if lines(t, byKey["run monthly "+month])[0] != w.firstRun {
 			t.Errorf("the run rollup isn't its daily")
 		}
-		rows := count(t, db, "SELECT COUNT(*) FROM archives")
-		if rows != int64(len(built)) || count(t, db, "SELECT COUNT(*) FROM archives WHERE rollup_id IS NOT NULL") != int64(2*(days-3)) {
-			t.Errorf("%d archive rows (%d rolled up)", rows, count(t, db, "SELECT COUNT(*) FROM archives WHERE rollup_id IS NOT NULL"))
+		rows := count("SELECT COUNT(*) FROM archives")
+		if rows != int64(len(built)) || count("SELECT COUNT(*) FROM archives WHERE rollup_id IS NOT NULL") != int64(2*(days-3)) {
+			t.Errorf("%d archive rows (%d rolled up)", rows, count("SELECT COUNT(*) FROM archives WHERE rollup_id IS NOT NULL"))
 		}
 
 		// the same days again: nothing new, nothing deleted
 		if again := w.archive(t); len(again) != 0 {
 			t.Errorf("archiving again built %d archives", len(again))
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM archives"); n != rows {
+		if n := count("SELECT COUNT(*) FROM archives"); n != rows {
 			t.Errorf("archiving again left %d archive rows, not %d", n, rows)
 		}
 		files, _ := filepath.Glob(filepath.Join(w.dir, "*", "*"))
@@ -301,7 +304,7 @@ func TestArchive(t *testing.T) {
 		if len(files) != withRecords {
 			t.Errorf("%d files in the archive directory, %d archives with records: %v", len(files), withRecords, files)
 		}
-		msgsBefore := count(t, db, "SELECT COUNT(*) FROM msgs")
+		msgsBefore := count("SELECT COUNT(*) FROM msgs")
 		if msgsBefore != 7 {
 			t.Fatalf("%d messages before --delete", msgsBefore)
 		}
@@ -310,24 +313,24 @@ func TestArchive(t *testing.T) {
 		if deleted := w.archive(t, "--delete"); len(deleted) != 0 {
 			t.Errorf("--delete built %d archives", len(deleted))
 		}
-		wsID := count(t, db, "SELECT id FROM workspaces WHERE uuid = ?", w.ws)
+		wsID := count("SELECT id FROM workspaces WHERE uuid = ?", w.ws)
 		var left []string
 		must(t, db.Raw("SELECT text FROM msgs WHERE workspace_id = ? ORDER BY created_on", wsID).Scan(&left).Error)
 		if strings.Join(left, "|") != "deleted, never archived|today's" {
 			t.Errorf("messages left after --delete: %q", left)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM flow_runs WHERE workspace_id = ?", wsID); n != 2 ||
-			count(t, db, "SELECT COUNT(*) FROM flow_runs WHERE id = ?", w.waitingRun) != 1 {
+		if n := count("SELECT COUNT(*) FROM flow_runs WHERE workspace_id = ?", wsID); n != 2 ||
+			count("SELECT COUNT(*) FROM flow_runs WHERE id = ?", w.waitingRun) != 1 {
 			t.Errorf("%d runs left after --delete, want the waiting one and today's", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM msgs m JOIN workspaces w ON w.id = m.workspace_id WHERE w.uuid = ?", w.ws2) +
-			count(t, db, "SELECT COUNT(*) FROM flow_runs r JOIN workspaces w ON w.id = r.workspace_id WHERE w.uuid = ?", w.ws2); n != 2 {
+		if n := count("SELECT COUNT(*) FROM msgs m JOIN workspaces w ON w.id = m.workspace_id WHERE w.uuid = ?", w.ws2) +
+			count("SELECT COUNT(*) FROM flow_runs r JOIN workspaces w ON w.id = r.workspace_id WHERE w.uuid = ?", w.ws2); n != 2 {
 			t.Errorf("the other workspace has %d messages and runs, not its 2", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM msg_labels"); n != 0 {
+		if n := count("SELECT COUNT(*) FROM msg_labels"); n != 0 {
 			t.Errorf("%d labellings left of deleted messages", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM archives WHERE needs_deletion OR (record_count > 0 AND period = 'daily' AND deleted_on IS NULL)"); n != 0 {
+		if n := count("SELECT COUNT(*) FROM archives WHERE needs_deletion OR (record_count > 0 AND period = 'daily' AND deleted_on IS NULL)"); n != 0 {
 			t.Errorf("%d archives still to delete", n)
 		}
 		// the files are still what they were
@@ -446,7 +449,7 @@ func TestArchiveCommandErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", c.args, code, errOut)
 		}
 	}
-	if n := count(t, testdb.Raw(t, dbURL), "SELECT COUNT(*) FROM archives"); n != 0 {
+	if n := counter(t, dbURL)("SELECT COUNT(*) FROM archives"); n != 0 {
 		t.Errorf("%d archives made by mistakes", n)
 	}
 }
@@ -456,7 +459,7 @@ func TestArchiveCommandErrors(t *testing.T) {
 func TestArchiveJob(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
 		w := newArchiveWorld(t, dbURL)
-		db := testdb.Raw(t, dbURL)
+		db, count := testdb.Raw(t, dbURL), counter(t, dbURL)
 		srv := startServer(t, []string{"FLOWSD_DB=" + dbURL, "FLOWSD_ARCHIVE_DIR=" + w.dir, "FLOWSD_ARCHIVE_AFTER=40"})
 		defer srv.stop(t)
 		through := time.Now().UTC().AddDate(0, 0, -41).Format(time.DateOnly)
@@ -476,11 +479,11 @@ func TestArchiveJob(t *testing.T) {
 		for _, ws := range []string{w.ws, w.ws2} {
 			var last string
 			db.Raw("SELECT MAX(start_date) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'daily' AND archive_type = 'message'", ws).Row().Scan(&last)
-			if n := count(t, db, "SELECT COUNT(*) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'monthly'", ws); n < 2 || !strings.HasPrefix(last, through) {
+			if n := count("SELECT COUNT(*) FROM archives a JOIN workspaces w ON w.id = a.workspace_id WHERE w.uuid = ? AND period = 'monthly'", ws); n < 2 || !strings.HasPrefix(last, through) {
 				t.Errorf("workspace %s has %d monthly archives and dailies through %s", ws, n, last)
 			}
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM msgs"); n != 7 {
+		if n := count("SELECT COUNT(*) FROM msgs"); n != 7 {
 			t.Errorf("%d messages left: without --archive-delete the job deletes nothing", n)
 		}
 		code, body := srv.get(t, "/api/v2/archives.json?period=monthly&type=message", w.token)
@@ -511,8 +514,7 @@ func TestArchiveTwoProcesses(t *testing.T) {
 		if len(a)+len(b) != 2*days+2 {
 			t.Errorf("the processes built %d and %d archives, want %d between them", len(a), len(b), 2*days+2)
 		}
-		db := testdb.Raw(t, dbURL)
-		if n := count(t, db, "SELECT COUNT(*) FROM archives"); n != int64(2*days+2) {
+		if n := counter(t, dbURL)("SELECT COUNT(*) FROM archives"); n != int64(2*days+2) {
 			t.Errorf("%d archive rows", n)
 		}
 		for _, a := range append(a, b...) {
