@@ -14,6 +14,8 @@ type Services struct {
 	Runtime *runtime.Runtime
 	Store   *models.Store
 	Flows   *flows.Host
+
+	archiveKeys *archiveKey // signs archives' download URLs; set by New
 }
 
 // Ctx is one authenticated API request: the HTTP exchange, the services, and who is asking.

@@ -177,6 +177,8 @@ func (e *env) countRows(table, where string, args ...any) int64 {
 // the example flow and contact for flow_starts, and for runs a run of the start the flow_starts example made.
 func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 	switch endpoint {
+	case "archives":
+		e.seedArchiveExample()
 	case "broadcasts":
 		ben := e.seedExampleContact()
 		e.seedGroup("nyaruka", "04a4752b-0f49-480e-ae60-3a3f2bea485c", "Subscribers", "", ben)

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -142,7 +143,14 @@ func (s *server) serveMedia(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	f, err := os.Open(filepath.Join(s.rt.Config.MediaDir, filepath.FromSlash(m.Path)))
+	return serveFile(c, filepath.Join(s.rt.Config.MediaDir, filepath.FromSlash(m.Path)), m.CreatedOn,
+		"Content-Type", m.ContentType, "Cache-Control", "public, max-age=86400")
+}
+
+// serveFile answers with a file as it is (ranges and conditional requests included), with the given headers
+// (name, value, …) and never sniffed; a file that isn't there is a 404.
+func serveFile(c echo.Context, path string, modified time.Time, headers ...string) error {
+	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return errNotFound()
 	} else if err != nil {
@@ -150,10 +158,11 @@ func (s *server) serveMedia(c echo.Context) error {
 	}
 	defer f.Close()
 	h := c.Response().Header()
-	h.Set("Content-Type", m.ContentType)
+	for i := 0; i+1 < len(headers); i += 2 {
+		h.Set(headers[i], headers[i+1])
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "public, max-age=86400")
-	http.ServeContent(c.Response(), c.Request(), m.Filename, m.CreatedOn, f)
+	http.ServeContent(c.Response(), c.Request(), "", modified, f)
 	return nil
 }
 

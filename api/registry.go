@@ -120,6 +120,8 @@ var (
 
 // Registry is every endpoint flowsd serves, by name.
 var Registry = []*Endpoint{
+	{Name: "archives", Title: "Archives", Summary: "to list the archives of old messages and runs", Scope: throttle.ScopeV2, List: true,
+		Get: &Operation{Roles: editors, Handle: listArchives, Docs: archivesListDocs}},
 	{Name: "boundaries", Title: "Administrative Boundaries", Summary: "to list the administrative boundaries of your workspace's country", Scope: throttle.ScopeV2, List: true, Unlisted: true,
 		Get: &Operation{Roles: editors, Handle: listBoundaries, Docs: boundariesListDocs, Cacheable: true}},
 	{Name: "broadcasts", Title: "Broadcasts", Summary: "to list and send message broadcasts", Scope: throttle.ScopeV2,

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -124,21 +122,6 @@ var runExitTypes = map[models.RunStatus]string{
 	models.RunCompleted: "completed", models.RunInterrupted: "interrupted", models.RunExpired: "expired", models.RunFailed: "failed",
 }
 
-// storedResult and storedStep are how the engine host stores a run's results and path.
-type storedResult struct {
-	Name      *string `json:"name"`
-	Value     any     `json:"value"`
-	Category  *string `json:"category"`
-	NodeUUID  string  `json:"node_uuid"`
-	Input     *string `json:"input"`
-	CreatedOn string  `json:"created_on"`
-}
-
-type storedStep struct {
-	Node string `json:"node"`
-	Time string `json:"time"`
-}
-
 // convertRun writes a run with its path. The examples show it; listRuns may leave the path out.
 func convertRun(c *Ctx, r *models.RunListing) any {
 	out, err := writeRun(c, r, true)
@@ -149,12 +132,12 @@ func convertRun(c *Ctx, r *models.RunListing) any {
 }
 
 func writeRun(c *Ctx, r *models.RunListing, withPath bool) (any, error) {
-	var results map[string]storedResult
-	if err := decodeStored(r.Results, &results); err != nil {
+	var results map[string]models.RunResult
+	if err := models.DecodeRunJSON(r.Results, &results); err != nil {
 		return nil, fmt.Errorf("results of run %d: %w", r.ID, err)
 	}
-	var steps []storedStep
-	if err := decodeStored(r.Path, &steps); err != nil {
+	var steps []models.RunStep
+	if err := models.DecodeRunJSON(r.Path, &steps); err != nil {
 		return nil, fmt.Errorf("path of run %d: %w", r.ID, err)
 	}
 	path := make([]runStep, len(steps))
@@ -211,16 +194,6 @@ func writeRun(c *Ctx, r *models.RunListing, withPath bool) (any, error) {
 	}
 	out.Path = &path
 	return out, nil
-}
-
-// decodeStored decodes JSON the store holds, numbers as written; empty text decodes as nothing.
-func decodeStored(text string, v any) error {
-	if text == "" {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
 
 // runContact is the run's contact as RapidPro summarizes it: its top URN and how it reads, masked in

@@ -23,6 +23,7 @@ type server struct {
 
 // New builds the HTTP handler for the whole server.
 func New(svc Services) *echo.Echo {
+	svc.archiveKeys = &archiveKey{}
 	s := &server{rt: svc.Runtime, svc: &svc, answers: newAnswerCache()}
 	e := echo.New()
 	e.HideBanner = true
@@ -47,6 +48,7 @@ func New(svc Services) *echo.Echo {
 	e.Any("/api/v2/openapi.json", s.openAPI)
 	e.Match(reads, staticPrefix+":file", s.serveStatic)
 	e.Match(reads, mediaRoute+":workspace/:media/:file", s.serveMedia) // uploaded files, public as RapidPro's are
+	e.Match(reads, archiveDownloadRoute, s.serveArchive)               // archive files, by signed link or token
 
 	for _, ep := range Registry {
 		for _, name := range append([]string{ep.Name}, ep.Aliases...) {

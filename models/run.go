@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -42,6 +44,32 @@ type FlowRun struct {
 }
 
 func (FlowRun) TableName() string { return "flow_runs" }
+
+// RunResult is one result as a run's Results keeps it, by key; RunStep one node of its Path.
+type RunResult struct {
+	Name      *string `json:"name"`
+	Value     any     `json:"value"`
+	Category  *string `json:"category"`
+	NodeUUID  string  `json:"node_uuid"`
+	Input     *string `json:"input"`
+	CreatedOn string  `json:"created_on"`
+}
+
+type RunStep struct {
+	Node string `json:"node"`
+	Time string `json:"time"`
+}
+
+// DecodeRunJSON decodes a run's stored Results (into a map[string]RunResult) or Path (into a []RunStep),
+// numbers as written; empty text decodes as nothing.
+func DecodeRunJSON(text string, v any) error {
+	if text == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
 
 // InsertRuns adds the runs of new sessions.
 func (tx *Tx) InsertRuns(runs []*FlowRun) error { return insertAll(tx, runs) }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,11 @@ type Config struct {
 	ResthookWorkers  int           // goroutines retrying failed resthook deliveries in this process (0: none)
 	ResthookAttempts int           // most attempts of one delivery, the flow's own included (0: only the horizon limits)
 	ResthookHorizon  time.Duration // no retry later than this after the flow's call
+
+	ArchiveDir    string // where archive files are kept
+	ArchiveAfter  int    // days after which the daily job archives a day's messages and runs (0: no job)
+	ArchiveDelete bool   // the daily job deletes what it archived
+	ArchiveKey    string // signs archives' download URLs; "" uses a key kept in the database
 }
 
 // setting is one configuration value: its flag, its environment variable(s) and its help.
@@ -85,6 +91,10 @@ var settings = []setting{
 	{"resthook-workers", "FLOWSD_RESTHOOK_WORKERS", "", "1", "goroutines retrying failed resthook deliveries in this process; 0 leaves the retries to other processes"},
 	{"resthook-attempts", "FLOWSD_RESTHOOK_ATTEMPTS", "", "0", "most attempts of one resthook delivery, the flow's own call included; 0 leaves only the horizon as a limit"},
 	{"resthook-horizon", "FLOWSD_RESTHOOK_HORIZON", "", "24h", "how long after a flow's call to a resthook subscriber a failed delivery is still retried (from 5s, doubling, at most an hour apart)"},
+	{"archive-dir", "FLOWSD_ARCHIVE_DIR", "", "archives", "directory archives of old messages and runs are kept in (served by archives.json's download_url)"},
+	{"archive-after", "FLOWSD_ARCHIVE_AFTER", "", "0", "days after which a day's messages and runs are archived by a daily job (one process at a time); 0 runs no job"},
+	{"archive-delete", "FLOWSD_ARCHIVE_DELETE", "", "false", "the daily archive job deletes the messages and runs it archived from the database"},
+	{"archive-key", "FLOWSD_ARCHIVE_KEY", "", "", "secret that signs archives' download URLs; empty uses one made once and kept in the database"},
 }
 
 // Flags registers the settings named in which (all of them when which is empty) on fs, defaulting each to
@@ -187,6 +197,16 @@ func build(values map[string]*string) (*Config, error) {
 	if cfg.MediaDir = get("media-dir"); cfg.MediaDir == "" {
 		return nil, fmt.Errorf("a media directory is needed")
 	}
+	if cfg.ArchiveDir = get("archive-dir"); cfg.ArchiveDir == "" {
+		return nil, fmt.Errorf("an archive directory is needed")
+	}
+	if _, err := fmt.Sscan(get("archive-after"), &cfg.ArchiveAfter); err != nil || cfg.ArchiveAfter < 0 {
+		return nil, fmt.Errorf("invalid archive after %q: a number of days, 0 for no archive job", get("archive-after"))
+	}
+	if cfg.ArchiveDelete, err = strconv.ParseBool(get("archive-delete")); err != nil {
+		return nil, fmt.Errorf("invalid archive delete %q: true or false", get("archive-delete"))
+	}
+	cfg.ArchiveKey = get("archive-key")
 	return cfg, nil
 }
 

@@ -215,3 +215,27 @@ func TestCloseStopsWork(t *testing.T) {
 		t.Errorf("released in order %v", order)
 	}
 }
+
+// TestArchiveConfig: the archive job is off by default; its days and deletion are checked.
+func TestArchiveConfig(t *testing.T) {
+	cfg := config(t)
+	if cfg.ArchiveAfter != 0 || cfg.ArchiveDelete || cfg.ArchiveDir != "archives" || cfg.ArchiveKey != "" {
+		t.Errorf("archive defaults: after %d, delete %v, dir %q, key %q", cfg.ArchiveAfter, cfg.ArchiveDelete, cfg.ArchiveDir, cfg.ArchiveKey)
+	}
+	t.Setenv("FLOWSD_ARCHIVE_AFTER", "90")
+	t.Setenv("FLOWSD_ARCHIVE_KEY", "k")
+	cfg = config(t, "--archive-delete", "true", "--archive-dir", "/var/lib/flowsd/archives")
+	if cfg.ArchiveAfter != 90 || !cfg.ArchiveDelete || cfg.ArchiveDir != "/var/lib/flowsd/archives" || cfg.ArchiveKey != "k" {
+		t.Errorf("archive settings: %+v", cfg)
+	}
+	for _, args := range [][]string{{"--archive-after", "-1"}, {"--archive-after", "soon"}, {"--archive-delete", "maybe"}, {"--archive-dir", ""}} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		build := runtime.Flags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := build(); err == nil || !strings.Contains(err.Error(), "archive") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}

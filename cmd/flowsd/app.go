@@ -123,9 +123,9 @@ type workspaceCommand struct {
 	workspace *string
 }
 
-func newWorkspaceCommand(name string) *workspaceCommand {
+func newWorkspaceCommand(name string, settings ...string) *workspaceCommand {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	return &workspaceCommand{fs: fs, config: runtime.Flags(fs, "db"), workspace: fs.String("workspace", "", "UUID of the workspace (required)")}
+	return &workspaceCommand{fs: fs, config: runtime.Flags(fs, append([]string{"db"}, settings...)...), workspace: fs.String("workspace", "", "UUID of the workspace (required)")}
 }
 
 // open parses args (usage errors for mistakes, --workspace required, then what check finds wrong with the

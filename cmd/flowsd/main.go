@@ -9,6 +9,7 @@
 //	flowsd channel create|list --workspace UUID …
 //	flowsd resthook deliveries --workspace UUID [--resthook SLUG] [--status S]
 //	flowsd schedule create|list|delete --workspace UUID …
+//	flowsd archive --workspace UUID [--through YYYY-MM-DD] [--delete] [--archive-dir DIR]
 //	flowsd boundaries import --workspace UUID [--db URL] FILE...
 package main
 
@@ -51,6 +52,9 @@ Usage:
                                                   a workspace's schedules, oldest first
   flowsd schedule delete --workspace UUID --uuid UUID [--db URL]
                                                   remove a schedule: it never fires again
+  flowsd archive --workspace UUID [--through YYYY-MM-DD] [--delete] [--archive-dir DIR] [--db URL]
+                                                  archive old messages and runs (daily files, monthly
+                                                  rollups); prints the archives it built
   flowsd boundaries import --workspace UUID [--db URL] FILE...
                                                   a workspace's boundaries (states, districts, wards) from
                                                   GeoJSON; prints the count per level
@@ -111,6 +115,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return channelCommand(rest, stdout, stderr)
 	case "resthook":
 		return resthookCommand(rest, stdout, stderr)
+	case "archive":
+		return archiveCommand(rest, stdout, stderr)
 	case "schedule":
 		return scheduleCommand(rest, stdout, stderr)
 	case "boundaries":

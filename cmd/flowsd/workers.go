@@ -77,4 +77,8 @@ func (a *app) startWorkers() {
 		w := w
 		a.rt.Work.Go(w.Name, func(ctx context.Context) error { return w.Run(ctx, a.rt.Signals) })
 	}
+	if a.rt.Config.ArchiveAfter > 0 {
+		cron := a.archiveCron()
+		a.rt.Work.Go(cron.Name, cron.Run)
+	}
 }
