@@ -187,3 +187,29 @@ func (r *Reader) DuplicateIncoming(contactID, channelID int64, urn, text string,
 	}
 	return m, nil
 }
+
+// IncomingByExternalID is the message that came in on a channel with its gateway's id, nil when none did: a
+// gateway that delivers a message again (Meta does, until answered) gets the first one back.
+func (r *Reader) IncomingByExternalID(channelID int64, externalID string) (*Msg, error) {
+	var found []Msg
+	err := r.db.Where("channel_id = ? AND external_id = ? AND direction = ?", channelID, externalID, MsgIn).Order("id").Limit(1).Find(&found).Error
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return &found[0], nil
+}
+
+// LastIncomingOn is when a contact's last message on a channel from a URN came in (its sent_on), zero when
+// none did.
+func (r *Reader) LastIncomingOn(contactID, channelID int64, urn string) (time.Time, error) {
+	var found []Msg
+	err := r.db.Select("id", "sent_on", "created_on").Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ?", contactID, channelID, urn, MsgIn).
+		Order("id DESC").Limit(1).Find(&found).Error
+	if err != nil || len(found) == 0 {
+		return time.Time{}, err
+	}
+	if found[0].SentOn != nil {
+		return *found[0].SentOn, nil
+	}
+	return found[0].CreatedOn, nil
+}
