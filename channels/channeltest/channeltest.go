@@ -137,6 +137,12 @@ func FormatReceived(rs []channels.Received) string {
 			m := r.Msg
 			fmt.Fprintf(&b, "msg urn=%s name=%q text=%q attachments=%q external_id=%q received_on=%s", m.URN, m.Name, m.Text,
 				m.Attachments, m.ExternalID, formatTime(m.ReceivedOn))
+			if len(m.Payload) > 0 {
+				fmt.Fprintf(&b, " payload=%s", m.Payload)
+			}
+			for _, md := range m.Media {
+				fmt.Fprintf(&b, " media=%q,%q,%q", md.ID, md.MimeType, md.Filename)
+			}
 		}
 		if r.Status != nil {
 			n++
