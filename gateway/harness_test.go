@@ -20,7 +20,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/flowsd/flowsd/channels/external" // the EX type, as cmd/flowsd has it
+	_ "github.com/flowsd/flowsd/channels/external" // the EX and WAC types, as cmd/flowsd has them
+	_ "github.com/flowsd/flowsd/channels/wac"
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/gateway"
 	"github.com/flowsd/flowsd/models"

@@ -104,6 +104,12 @@ func (g *Gateway) keepMedia(ctx context.Context, r *http.Request, fetcher channe
 	return contentType + ":" + scheme + "://" + r.Host + "/media/" + ws.UUID + "/" + m.UUID + "/" + url.PathEscape(name), nil
 }
 
+// usualExtensions are the extensions of WhatsApp's media types where the system's first (sorted) isn't the usual.
+var usualExtensions = map[string]string{
+	"image/jpeg": ".jpg", "audio/mpeg": ".mp3", "audio/ogg": ".ogg", "video/mp4": ".mp4", "audio/mp4": ".m4a", "audio/aac": ".aac",
+	"video/3gpp": ".3gp", "text/plain": ".txt", "application/pdf": ".pdf", "image/webp": ".webp", "image/png": ".png",
+}
+
 // mediaName is the name a fetched file is kept under: the gateway's name with only letters, digits, dots,
 // hyphens and underscores, else "file" with the content type's usual extension.
 func mediaName(given, contentType string) string {
@@ -119,14 +125,11 @@ func mediaName(given, contentType string) string {
 	if strings.Trim(clean, ".") != "" && given != "" {
 		return strings.TrimLeft(clean, ".")
 	}
-	ext := ".bin"
-	if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
-		ext = exts[0]
-		for _, e := range exts {
-			if len(e) == 4 { // the common three-letter one when there are several (.jpg before .jfif)
-				ext = e
-				break
-			}
+	ext, known := usualExtensions[contentType]
+	if !known {
+		ext = ".bin"
+		if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
+			ext = exts[0]
 		}
 	}
 	return "file" + ext
