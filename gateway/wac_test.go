@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/channels/wac/graphtest"
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/gateway"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
@@ -383,6 +384,36 @@ func TestWACSessionWindow(t *testing.T) {
 		w2.work(w2.sender())
 		if n := len(w2.graph.Sends()); n != 1 {
 			t.Errorf("with the window off Graph got %d sends, want the menu", n)
+		}
+	})
+}
+
+// formFlow is a flow a keyword "sent" starts that answers with what the WhatsApp Flow's form said.
+const formFlow = `{"version": "13", "site": "https://rapidpro.example.com", "campaigns": [], "fields": [], "groups": [],
+ "flows": [{"uuid": "7c3b0d7e-93c4-4d4e-9f1e-0d7a3a7f6b01", "name": "Form Answer", "spec_version": "14.4.2", "language": "eng",
+   "type": "messaging", "revision": 1, "expire_after_minutes": 60, "localization": {},
+   "nodes": [{"uuid": "5a0f9a38-0b7f-4bcb-9d38-5d1b1a7e2c11", "actions": [{"uuid": "e6f0c3a1-2c7d-4e5b-8a0b-9b8e1b6d7c21",
+     "type": "send_msg", "text": "Age @input.payload.age, token @input.payload.flow_token"}], "exits": [{"uuid": "0c5e8f1a-4b3d-4a2e-9f6c-7d8e9a0b1c31"}]}]}],
+ "triggers": [{"trigger_type": "K", "flow": {"uuid": "7c3b0d7e-93c4-4d4e-9f1e-0d7a3a7f6b01", "name": "Form Answer"}, "groups": [],
+   "exclude_groups": [], "channel": null, "keywords": ["sent"], "match_type": "F"}]}`
+
+func TestWACFlowReply(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		w := newWACEnv(t, d, nil)
+		spec, err := flows.ParseExports(flows.Document{Name: "form.json", Data: []byte(formFlow)})
+		w.must(err)
+		_, err = flows.Import(w.ctx, w.store, w.ws, spec)
+		w.must(err)
+		reply := graphtest.Webhook(wacPhone, []any{graphtest.Contact(kerryWaID, "Kerry")}, []any{map[string]any{"from": kerryWaID, "id": "wamid.nfm",
+			"timestamp": w.now(), "type": "interactive", "interactive": map[string]any{"type": "nfm_reply",
+				"nfm_reply": map[string]any{"name": "flow", "body": "Sent", "response_json": `{"flow_token":"tok-1","age":"32"}`}}}}, nil)
+		if a := w.post(reply); a.status != http.StatusOK || len(a.json.Data) != 1 {
+			t.Fatalf("answer %d %s", a.status, a.body)
+		}
+		contact := w.contactOf(w.ws, "whatsapp:"+kerryWaID)
+		out := w.outgoing(contact.ID)
+		if len(out) != 1 || out[0].Text != "Age 32, token tok-1" {
+			t.Fatalf("replies %+v, want the form's answers read through @input.payload", out)
 		}
 	})
 }
