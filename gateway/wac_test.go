@@ -43,7 +43,7 @@ type wacEnv struct {
 
 // newWACEnv is the gateway's env with a WAC channel of ws talking to a fake Graph server; the app secret and
 // verify token are the server's defaults (FLOWSD_WAC_*), the token the channel's own.
-func newWACEnv(t *testing.T, d models.Dialect, extra map[string]any) *wacEnv {
+func newWACEnv(t testing.TB, d models.Dialect, extra map[string]any) *wacEnv {
 	e := newEnv(t, d)
 	w := &wacEnv{env: e, graph: graphtest.New(wacToken), mediaDir: t.TempDir()}
 	t.Cleanup(w.graph.Close)
