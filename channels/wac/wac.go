@@ -444,30 +444,6 @@ func readMessage(m *message) (*channels.ReceivedMsg, error) {
 	return msg, nil
 }
 
-// answers: courier's "Events Handled", an entry for each message and status
-type (
-	msgData struct {
-		Type        string   `json:"type"`
-		ChannelUUID string   `json:"channel_uuid"`
-		MsgUUID     string   `json:"msg_uuid"`
-		Text        string   `json:"text"`
-		URN         string   `json:"urn"`
-		Attachments []string `json:"attachments,omitempty"`
-		ExternalID  string   `json:"external_id"`
-		ReceivedOn  string   `json:"received_on"`
-	}
-	statusData struct {
-		Type        string `json:"type"`
-		ChannelUUID string `json:"channel_uuid"`
-		Status      string `json:"status"`
-		ExternalID  string `json:"external_id"`
-	}
-)
-
-var statusLetters = map[channels.MsgStatus]string{
-	channels.StatusSent: "S", channels.StatusDelivered: "D", channels.StatusRead: "R", channels.StatusFailed: "F",
-}
-
 // Respond answers courier's 200 {"message": "Events Handled", "data": […]}.
 func (handler) Respond(w http.ResponseWriter, ch *channels.Channel, action string, h *channels.Handled) error {
 	data := []any{}
@@ -483,7 +459,7 @@ func (handler) Respond(w http.ResponseWriter, ch *channels.Channel, action strin
 			if on.IsZero() {
 				on = h.At
 			}
-			d := msgData{Type: "msg", ChannelUUID: chUUID, Text: r.Msg.Text, URN: string(r.Msg.URN), Attachments: r.Msg.Attachments,
+			d := channels.MsgData{Type: "msg", ChannelUUID: chUUID, Text: r.Msg.Text, URN: string(r.Msg.URN), Attachments: r.Msg.Attachments,
 				ExternalID: r.Msg.ExternalID, ReceivedOn: channels.FormatTime(on)}
 			if msg < len(h.MsgUUIDs) {
 				d.MsgUUID = h.MsgUUIDs[msg]
@@ -491,7 +467,7 @@ func (handler) Respond(w http.ResponseWriter, ch *channels.Channel, action strin
 			msg++
 			data = append(data, d)
 		case r.Status != nil:
-			data = append(data, statusData{Type: "status", ChannelUUID: chUUID, Status: statusLetters[r.Status.Status], ExternalID: r.Status.ExternalID})
+			data = append(data, channels.StatusData{Type: "status", ChannelUUID: chUUID, Status: channels.StatusLetter(r.Status.Status), ExternalID: r.Status.ExternalID})
 		}
 	}
 	return channels.WriteJSON(w, http.StatusOK, "Events Handled", data...)

@@ -367,13 +367,8 @@ func TestBroadcastInTwoLanguages(t *testing.T) {
 // prints the workspace's channels; bad command lines are usage errors that write nothing.
 func TestChannelCommands(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
-		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
-		if code != 0 {
-			t.Fatalf("workspace create: %s", errOut)
-		}
-		var ws created
-		must(t, json.Unmarshal([]byte(out), &ws))
-		out, errOut, code = flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ex", "--name", " Gateway ",
+		ws := createNyaruka(t, dbURL)
+		out, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ex", "--name", " Gateway ",
 			"--address", "+250788000001", "--country", "rw", "--config", `{"send_url": "http://localhost/send?to={{to}}&text={{text}}", "method": "GET"}`, "--db", dbURL)
 		if code != 0 {
 			t.Fatalf("channel create: %d %s", code, errOut)
@@ -464,18 +459,25 @@ func TestDefaultDenyListStopsSends(t *testing.T) {
 	})
 }
 
+// createNyaruka makes the Nyaruka workspace with workspace create.
+func createNyaruka(t *testing.T, dbURL string) created {
+	t.Helper()
+	out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
+	if code != 0 {
+		t.Fatalf("workspace create: %s", errOut)
+	}
+	var ws created
+	must(t, json.Unmarshal([]byte(out), &ws))
+	return ws
+}
+
 // TestWACChannelCreate: the issue's command line makes a WhatsApp Cloud channel on the whatsapp scheme with its
 // config kept as given; a config the type can't use is a usage error that writes nothing.
 func TestWACChannelCreate(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
-		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
-		if code != 0 {
-			t.Fatalf("workspace create: %s", errOut)
-		}
-		var ws created
-		must(t, json.Unmarshal([]byte(out), &ws))
+		ws := createNyaruka(t, dbURL)
 		cfg := `{"wa_waba_id":"111","access_token":"tok","app_secret":"sec","verify_token":"ver","graph_url":"https://graph.facebook.com","graph_version":"v25.0"}`
-		out, errOut, code = flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "WAC", "--name", "WhatsApp",
+		out, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "WAC", "--name", "WhatsApp",
 			"--address", "106540352242922", "--config", cfg, "--db", dbURL)
 		if code != 0 {
 			t.Fatalf("channel create: %d %s", code, errOut)
