@@ -164,6 +164,7 @@ type ReceivedStatus struct {
 	MsgUUID    string
 	ExternalID string
 	Status     MsgStatus
+	Errors     []SendError // why the gateway says it failed, for the channel log; the first's ExtCode is the failed reason
 }
 
 // ReceivedEvent is a channel event about a contact.

@@ -238,9 +238,18 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handl
 		received[i] = got
 	}
 
-	// files the gateway keeps for messages are fetched before anything is written, outside any transaction
+	// files the gateway keeps for messages are fetched before anything is written, outside any transaction;
+	// what went wrong, and the errors the gateway reports of failed messages, go in the channel's log
 	for i, ch := range chs {
-		fetchErrs = append(fetchErrs, g.fetchMedia(ctx, r, h, rows[i], ch, received[i]))
+		notes := g.fetchMedia(ctx, r, h, rows[i], ch, received[i])
+		for _, rec := range received[i] {
+			if rec.Status != nil {
+				for _, e := range rec.Status.Errors {
+					notes = append(notes, loggedError{e})
+				}
+			}
+		}
+		fetchErrs = append(fetchErrs, notes)
 	}
 
 	var all *channels.Handled
@@ -296,7 +305,11 @@ func (g *Gateway) handle(ctx context.Context, ch *models.Channel, received []cha
 			handled.MsgUUIDs = append(handled.MsgUUIDs, msg.UUID)
 		case rec.Status != nil:
 			// an unknown message, or one of another channel, is ignored, as courier ignores it
-			if _, err := g.store.SetMsgStatus(ctx, ch.ID, rec.Status.MsgUUID, rec.Status.ExternalID, models.MsgStatus(rec.Status.Status)); err != nil {
+			reason := ""
+			if len(rec.Status.Errors) > 0 && rec.Status.Status == channels.StatusFailed {
+				reason = rec.Status.Errors[0].ExtCode
+			}
+			if _, err := g.store.RecordMsgStatus(ctx, ch.ID, rec.Status.MsgUUID, rec.Status.ExternalID, models.MsgStatus(rec.Status.Status), reason); err != nil {
 				return nil, err
 			}
 		case rec.Event != nil:
@@ -371,6 +384,10 @@ func (g *Gateway) logRequest(ctx context.Context, ch *models.Channel, h channels
 	logErrors := make([]channels.SendError, len(errs))
 	for i, err := range errs {
 		logErrors[i] = channels.SendError{Message: err.Error()}
+		var le loggedError
+		if errors.As(err, &le) {
+			logErrors[i] = le.SendError
+		}
 	}
 	redact := redactor(h, cv)
 	for i := range logErrors {
@@ -382,6 +399,11 @@ func (g *Gateway) logRequest(ctx context.Context, ch *models.Channel, h channels
 		g.log.Warn("writing a channel log", "channel", ch.UUID, "error", err)
 	}
 }
+
+// loggedError is an error a channel log keeps with its code, as the gateway gave it.
+type loggedError struct{ channels.SendError }
+
+func (e loggedError) Error() string { return e.Message }
 
 // capture keeps the first limit bytes written to it.
 type capture struct {

@@ -417,3 +417,29 @@ func TestWACFlowReply(t *testing.T) {
 		}
 	})
 }
+
+// TestWACFailedStatus: a failed status's errors are the message's failed reason (Meta's code) and go in the
+// channel log with their codes.
+func TestWACFailedStatus(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		w := newWACEnv(t, d, nil)
+		w.post(w.text("wamid.in1", "hello"))
+		w.work(w.sender())
+		contact := w.contactOf(w.ws, "whatsapp:"+kerryWaID)
+		out := w.outgoing(contact.ID)
+		if len(out) != 1 || w.msgByID(out[0].ID).Status != models.MsgWired {
+			t.Fatalf("outgoing %+v", out)
+		}
+		failed := map[string]any{"id": graphtest.MessageID(1), "status": "failed", "timestamp": w.now(), "recipient_id": kerryWaID,
+			"errors": []any{map[string]any{"code": 131014, "title": "Request for url https://x/y.jpg failed with error: 404"}}}
+		if a := w.post(graphtest.Webhook(wacPhone, nil, nil, []any{failed})); a.status != http.StatusOK || len(a.json.Data) != 1 || a.json.Data[0]["status"] != "F" {
+			t.Fatalf("answer %d %s", a.status, a.body)
+		}
+		if m := w.msgByID(out[0].ID); m.Status != models.MsgFailed || deref(m.FailedReason) != "131014" {
+			t.Errorf("message %s (%v), want failed 131014", m.Status, deref(m.FailedReason))
+		}
+		if n := w.count("channel_logs", "channel_id = ? AND log_type = ? AND errors LIKE ?", w.wac.ID, models.LogMsgStatus, `%"ext_code":"131014"%`); n != 1 {
+			t.Errorf("%d status logs with Meta's code", n)
+		}
+	})
+}

@@ -136,6 +136,12 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 // another channel, an incoming one, or when it would move the message back (a late sent after delivered). It
 // answers whether it changed anything.
 func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, externalID string, status MsgStatus) (bool, error) {
+	return s.RecordMsgStatus(ctx, channelID, msgUUID, externalID, status, "")
+}
+
+// RecordMsgStatus is SetMsgStatus with the failed reason the gateway gave (Meta's error code), for a failed
+// status; "" leaves the reason as it is.
+func (s *Store) RecordMsgStatus(ctx context.Context, channelID int64, msgUUID, externalID string, status MsgStatus, reason string) (bool, error) {
 	lower, known := replaces[status]
 	if !known {
 		return false, nil
@@ -144,6 +150,8 @@ func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, exte
 	updates := map[string]any{"status": status, "modified_on": now}
 	if status != MsgFailed {
 		updates["sent_on"] = gorm.Expr("COALESCE(sent_on, ?)", now)
+	} else if reason != "" {
+		updates["failed_reason"] = reason
 	}
 	changed := false
 	err := s.Write(ctx, func(tx *Tx) error {

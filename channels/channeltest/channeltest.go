@@ -148,6 +148,9 @@ func FormatReceived(rs []channels.Received) string {
 			n++
 			s := r.Status
 			fmt.Fprintf(&b, "status msg_uuid=%q external_id=%q status=%s", s.MsgUUID, s.ExternalID, s.Status)
+			for _, e := range s.Errors {
+				fmt.Fprintf(&b, " error=%q,%q,%q", e.Code, e.ExtCode, e.Message)
+			}
 		}
 		if r.Event != nil {
 			n++

@@ -228,6 +228,10 @@ type (
 	status struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
+		Errors []struct {
+			Code  int    `json:"code"`
+			Title string `json:"title"`
+		} `json:"errors"`
 	}
 )
 
@@ -366,7 +370,11 @@ func (handler) Receive(ctx context.Context, ch *channels.Channel, action string,
 				if !known || s.ID == "" {
 					continue // deleted, or a word Meta added since: nothing to record
 				}
-				received = append(received, channels.Received{Status: &channels.ReceivedStatus{ExternalID: s.ID, Status: st}})
+				rs := &channels.ReceivedStatus{ExternalID: s.ID, Status: st}
+				for _, e := range s.Errors {
+					rs.Errors = append(rs.Errors, channels.SendError{Code: codeExternal, ExtCode: strconv.Itoa(e.Code), Message: e.Title})
+				}
+				received = append(received, channels.Received{Status: rs})
 			}
 		}
 	}
