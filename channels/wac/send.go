@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ const (
 	maxButtonTitle  = 20
 	maxRowTitle     = 24
 	maxRowDesc      = 72
+	maxFlowCTA      = 30
 )
 
 // What channel logs say of failures.
@@ -102,8 +104,20 @@ type (
 		Description string `json:"description,omitempty"`
 	}
 	ctaParameters struct {
-		DisplayText string `json:"display_text"`
-		URL         string `json:"url"`
+		DisplayText string `json:"display_text,omitempty"`
+		URL         string `json:"url,omitempty"`
+
+		// a WhatsApp Flow's
+		FlowMessageVersion string             `json:"flow_message_version,omitempty"`
+		FlowID             string             `json:"flow_id,omitempty"`
+		FlowCTA            string             `json:"flow_cta,omitempty"`
+		FlowAction         string             `json:"flow_action,omitempty"`
+		FlowActionPayload  *flowActionPayload `json:"flow_action_payload,omitempty"`
+		FlowToken          string             `json:"flow_token,omitempty"`
+	}
+	flowActionPayload struct {
+		Screen string            `json:"screen"`
+		Data   map[string]string `json:"data,omitempty"`
 	}
 )
 
@@ -246,8 +260,9 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	return channels.Wired(externalID)
 }
 
-// pickQuickReplies chooses the one kind of quick replies a message shows, location before url before text, as
-// courier does: "buttons" (3 text replies at most, none with extra), "list", "location", "url" or "".
+// pickQuickReplies chooses the one kind of quick replies a message shows, location before form before url before
+// text, as courier does: "buttons" (3 text replies at most, none with extra), "list", "location", "form", "url"
+// or "".
 func pickQuickReplies(qrs []channels.QuickReply) (string, []channels.QuickReply) {
 	byType := map[string][]channels.QuickReply{}
 	for _, q := range qrs {
@@ -256,6 +271,8 @@ func pickQuickReplies(qrs []channels.QuickReply) (string, []channels.QuickReply)
 	switch {
 	case len(byType["location"]) > 0:
 		return "location", byType["location"][:1]
+	case len(byType["form"]) > 0:
+		return "form", byType["form"][:1]
 	case len(byType["url"]) > 0:
 		return "url", byType["url"][:1]
 	case len(byType["text"]) > 0:
@@ -289,11 +306,45 @@ func buildInteractive(kind string, replies []channels.QuickReply, body string, h
 		in.Action.Sections = []section{{Rows: rows}}
 	case "location":
 		in.Type, in.Action.Name = "location_request_message", "send_location"
+	case "form":
+		in.Type, in.Action.Name = "flow", "flow"
+		in.Action.Parameters = formParameters(replies[0])
 	case "url":
 		in.Type, in.Action.Name = "cta_url", "cta_url"
 		in.Action.Parameters = &ctaParameters{DisplayText: stringsx.TruncateEllipsis(replies[0].Text, maxButtonTitle), URL: replies[0].Extra}
 	}
 	return in
+}
+
+// formParameters are a WhatsApp Flow message's, from a form quick reply: its text is the button (at most 30
+// characters), its extra "[dx:]<flow id>[/<screen>][?<key>=<value>&…&token=<flow token>]": dx: asks for the
+// data_exchange action, else the flow opens at the screen (navigate) with the other keys as its data.
+func formParameters(q channels.QuickReply) *ctaParameters {
+	p := &ctaParameters{FlowMessageVersion: "3", FlowCTA: stringsx.TruncateEllipsis(q.Text, maxFlowCTA), FlowAction: "navigate"}
+	extra := q.Extra
+	if rest, ok := strings.CutPrefix(extra, "dx:"); ok {
+		p.FlowAction, extra = "data_exchange", rest
+	}
+	extra, query, _ := strings.Cut(extra, "?")
+	flowID, screen, _ := strings.Cut(extra, "/")
+	p.FlowID = flowID
+	data := map[string]string{}
+	if values, err := url.ParseQuery(query); err == nil {
+		for k, vs := range values {
+			if k == "token" {
+				p.FlowToken = vs[0]
+			} else {
+				data[k] = vs[0]
+			}
+		}
+	}
+	if p.FlowAction == "navigate" && screen != "" {
+		p.FlowActionPayload = &flowActionPayload{Screen: screen}
+		if len(data) > 0 {
+			p.FlowActionPayload.Data = data
+		}
+	}
+	return p
 }
 
 // post makes one Graph request: the message id, or the result of a send that didn't go.
