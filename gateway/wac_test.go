@@ -443,3 +443,51 @@ func TestWACFailedStatus(t *testing.T) {
 		}
 	})
 }
+
+// TestWACTwoNumbers: one webhook with the changes of two numbers, each a channel of another workspace: each
+// workspace gets its own message and contact, and nothing of the other's; a channel's own URL takes only its
+// number's change. A number with a secret of its own that the payload wasn't signed with refuses it all.
+func TestWACTwoNumbers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		w := newWACEnv(t, d, nil)
+		other, err := w.store.CreateChannel(w.ctx, w.other.ID, models.ChannelSpec{Type: "WAC", Name: "Other WhatsApp", Address: "2220001",
+			Schemes: []string{"whatsapp"}, Config: `{"access_token":"other-token","graph_url":"` + w.graph.URL + `"}`})
+		w.must(err)
+		both := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"waba1","changes":[` +
+			`{"field":"messages","value":{"metadata":{"phone_number_id":"` + wacPhone + `"},"messages":[{"from":"111","id":"wamid.a","timestamp":"` + w.now() + `","type":"text","text":{"body":"to us"}}]}},` +
+			`{"field":"messages","value":{"metadata":{"phone_number_id":"2220001"},"messages":[{"from":"222","id":"wamid.b","timestamp":"` + w.now() + `","type":"text","text":{"body":"to them"}}]}},` +
+			`{"field":"messages","value":{"metadata":{"phone_number_id":"999"},"messages":[{"from":"333","id":"wamid.c","timestamp":"` + w.now() + `","type":"text","text":{"body":"nobody's"}}]}}]}]}`)
+		a := w.post(both)
+		if a.status != http.StatusOK || len(a.json.Data) != 2 || a.json.Data[0]["channel_uuid"] != w.wac.UUID || a.json.Data[1]["channel_uuid"] != other.UUID {
+			t.Fatalf("answer %d %s", a.status, a.body)
+		}
+		ours, theirs := w.msg(a.json.Data[0]["msg_uuid"].(string)), w.msg(a.json.Data[1]["msg_uuid"].(string))
+		if ours.WorkspaceID != w.ws.ID || ours.Text != "to us" || theirs.WorkspaceID != w.other.ID || theirs.Text != "to them" {
+			t.Errorf("messages %+v and %+v", ours, theirs)
+		}
+		if w.contactOf(w.ws, "whatsapp:222") != nil || w.contactOf(w.other, "whatsapp:111") != nil || w.contactOf(w.ws, "whatsapp:333") != nil {
+			t.Errorf("a contact was made in the wrong workspace")
+		}
+		for _, ch := range []*models.Channel{w.wac, other} {
+			if n := w.count("channel_logs", "channel_id = ?", ch.ID); n != 1 {
+				t.Errorf("channel %s has %d logs of the request, want 1", ch.Name, n)
+			}
+		}
+
+		// at the channel's own URL, only its number's change (a redelivery now: nothing new)
+		req, _ := http.NewRequest(http.MethodPost, w.server.URL+"/c/wac/"+other.UUID+"/receive", bytes.NewReader(both))
+		req.Header.Set("X-Hub-Signature-256", graphtest.Sign(both, wacSecret))
+		if a := w.do(req); a.status != http.StatusOK || len(a.json.Data) != 1 || a.json.Data[0]["msg_uuid"] != theirs.UUID {
+			t.Errorf("channel URL answered %d %s", a.status, a.body)
+		}
+
+		// the other number gets a secret of its own: the server's signature is no longer its, and nothing is taken
+		w.must(w.db.Raw.Model(&models.Channel{}).Where("id = ?", other.ID).Update("config", `{"access_token":"other-token","app_secret":"theirs"}`).Error)
+		before := w.rows()
+		fresh := []byte(strings.ReplaceAll(string(both), "wamid.", "wamid.new"))
+		w.wantError(w.post(fresh), http.StatusOK, "Error", "invalid request signature")
+		if after := w.rows(); !after.same(before) {
+			t.Errorf("a refused webhook wrote: %v then %v", before, after)
+		}
+	})
+}
