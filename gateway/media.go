@@ -34,6 +34,15 @@ func (g *Gateway) fetchMedia(ctx context.Context, r *http.Request, h channels.Ha
 		if !ok {
 			return nil
 		}
+		if rec.Msg.ExternalID != "" {
+			// a redelivery is answered with the first message: its files were kept then
+			if dup, err := g.store.Reader(ctx).IncomingByExternalID(row.ID, rec.Msg.ExternalID); err != nil || dup != nil {
+				if err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+		}
 		if ws == nil {
 			var err error
 			if ws, err = g.store.GetWorkspaceByID(ctx, row.WorkspaceID); err != nil {

@@ -284,6 +284,17 @@ func TestWACMedia(t *testing.T) {
 		if n := w.count("channel_logs", "channel_id = ? AND errors LIKE ?", w.wac.ID, "%media-404%"); n != 1 {
 			t.Errorf("%d logs of the missing file", n)
 		}
+		// Meta delivers it again: the first message answers, and no file is fetched or kept again
+		requests := len(w.graph.Requests())
+		if again := w.post(img); again.status != http.StatusOK || again.json.Data[0]["msg_uuid"] != in.UUID {
+			t.Errorf("redelivery answered %d %s", again.status, again.body)
+		}
+		if n := len(w.graph.Requests()); n != requests {
+			t.Errorf("the redelivery made %d more Graph requests", n-requests)
+		}
+		if n := w.count("media", "workspace_id = ?", w.ws.ID); n != 1 {
+			t.Errorf("%d media after the redelivery", n)
+		}
 		for _, r := range w.graph.Requests() {
 			if r.Authorization != "Bearer "+wacToken {
 				t.Errorf("%s %s without the token", r.Method, r.Path)
