@@ -71,6 +71,9 @@ func (handler) Name() string      { return "WhatsApp Cloud" }
 func (handler) Schemes() []string { return []string{urns.WhatsApp.Prefix} }
 func (handler) Actions() []string { return []string{ActionReceive} }
 
+// ConfigDefaults are what RapidPro gives a new WAC channel: 80 messages a second (Meta's rate for a number).
+func (handler) ConfigDefaults() map[string]any { return map[string]any{"tps": 80} }
+
 // ErrorStatus is 200: Meta retries a webhook answered with anything else, and what was refused on purpose must
 // not come again (courier answers the same).
 func (handler) ErrorStatus() int { return http.StatusOK }

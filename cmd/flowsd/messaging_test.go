@@ -490,7 +490,8 @@ func TestWACChannelCreate(t *testing.T) {
 		db := testdb.Raw(t, dbURL)
 		var row struct{ Config, Schemes string }
 		must(t, db.Raw("SELECT config, schemes FROM channels WHERE uuid = ?", ch.UUID).Scan(&row).Error)
-		if ch.Type != "WAC" || ch.Address != "106540352242922" || row.Schemes != `["whatsapp"]` || !strings.Contains(row.Config, `"wa_waba_id":"111"`) {
+		if ch.Type != "WAC" || ch.Address != "106540352242922" || row.Schemes != `["whatsapp"]` || !strings.Contains(row.Config, `"wa_waba_id":"111"`) ||
+			!strings.Contains(row.Config, `"tps":80`) {
 			t.Fatalf("channel %s stored %+v", out, row)
 		}
 		for _, tc := range []struct {
