@@ -187,7 +187,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handl
 	}
 	rec := &recorder{ResponseWriter: w, body: capture{limit: maxLoggedBytes}}
 	var logTypes []string
-	var fetchErrs [][]error
+	var logNotes [][]error // per channel: what its log says beyond the answer (files not fetched, failed statuses' errors)
 	logAll := func(errs []error, upTo int) {
 		for i := 0; i < upTo; i++ {
 			logType := logTypeOf(nil, action)
@@ -195,8 +195,8 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handl
 				logType = logTypes[i]
 			}
 			all := errs
-			if i < len(fetchErrs) {
-				all = append(slices.Clone(errs), fetchErrs[i]...)
+			if i < len(logNotes) {
+				all = append(slices.Clone(errs), logNotes[i]...)
 			}
 			g.logRequest(ctx, rows[i], h, chs[i], logType, r, append(slices.Clone(head), logged.buf...), rec, all, started)
 		}
@@ -249,7 +249,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handl
 				}
 			}
 		}
-		fetchErrs = append(fetchErrs, notes)
+		logNotes = append(logNotes, notes)
 	}
 
 	var all *channels.Handled
