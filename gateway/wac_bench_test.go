@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	url2 "net/url"
@@ -50,9 +49,7 @@ func BenchmarkWACWebhooks(b *testing.B) {
 			url := w.server.URL + "/c/wac/receive"
 			b.StartTimer()
 			elapsed, times := postAll(b, clients, n, func(i int) *http.Request {
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[i]))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Hub-Signature-256", sigs[i])
+				req, _ := graphtest.WebhookRequest(url, bodies[i], sigs[i])
 				return req
 			})
 			b.StopTimer()

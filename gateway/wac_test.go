@@ -71,12 +71,8 @@ func (w *wacEnv) post(body []byte, sig ...string) answer {
 	if len(sig) > 0 {
 		signature = sig[0]
 	}
-	req, err := http.NewRequest(http.MethodPost, w.server.URL+"/c/wac/receive", bytes.NewReader(body))
+	req, err := graphtest.WebhookRequest(w.server.URL+"/c/wac/receive", body, signature)
 	w.must(err)
-	req.Header.Set("Content-Type", "application/json")
-	if signature != "" {
-		req.Header.Set("X-Hub-Signature-256", signature)
-	}
 	return w.do(req)
 }
 

@@ -184,23 +184,19 @@ func Sign(body []byte, appSecret string) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Post posts a webhook body to url with signature (none when "") and answers the status and body.
-func Post(client *http.Client, url string, body []byte, signature string) (int, string, error) {
+// WebhookRequest is Meta's POST of a webhook body to url with a signature header (none when signature is "";
+// Sign makes the right one).
+func WebhookRequest(url string, body []byte, signature string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "facebookexternalua")
 	if signature != "" {
 		req.Header.Set("X-Hub-Signature-256", signature)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), nil
+	return req, nil
 }
 
 // Webhook builds Meta's webhook payload for one phone number's change: contacts, messages and statuses given
