@@ -243,6 +243,21 @@ func TestWACBadRequests(t *testing.T) {
 		if a := w.do(req); a.status != http.StatusOK || a.json.Message != "Events Handled" || len(a.json.Data) != 1 {
 			t.Errorf("channel URL: %d %s", a.status, a.body)
 		}
+		// the verification at the channel's URL is logged, its verify token redacted
+		var logs []models.ChannelLog
+		w.must(w.db.Raw.Where("channel_id = ?", w.wac.ID).Find(&logs).Error)
+		verified := 0
+		for _, l := range logs {
+			if strings.Contains(l.HTTPLogs, "hub.challenge=8675309") {
+				verified++
+			}
+			if strings.Contains(l.HTTPLogs, wacVerify) || strings.Contains(l.HTTPLogs, wacSecret) || strings.Contains(l.HTTPLogs, wacToken) {
+				t.Errorf("log %s shows a secret: %.300s", l.UUID, l.HTTPLogs)
+			}
+		}
+		if verified != 1 {
+			t.Errorf("%d logs of the channel URL's verification, want 1", verified)
+		}
 		// another workspace's channel of the same type never sees it
 		if n := w.count("msgs", "workspace_id = ?", w.other.ID); n != 0 {
 			t.Errorf("%d messages in the other workspace", n)
