@@ -169,8 +169,8 @@ func setMedia(p *sendPayload, kind string, m *mediaObj) {
 
 // Send sends a message as the requests WhatsApp needs: each attachment as a media message (the only one with
 // the text as its caption, when that fits), then the text in parts of WhatsApp's size, the last carrying the
-// quick replies as reply buttons (up to 3), a list (up to 10, with descriptions), a location request or a
-// link button. The external id is the first request's message id.
+// quick replies as reply buttons (up to 3), a list (up to 10, with descriptions), a location request, a WhatsApp
+// Flow or a link button. The external id is the first request's message id.
 func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.Outgoing, client *http.Client) *channels.SendResult {
 	token := accessToken(ch)
 	if token == "" || ch.Address == "" {
@@ -182,7 +182,11 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	to := msg.URN.Path()
 	base := sendPayload{MessagingProduct: "whatsapp", RecipientType: "individual", To: to}
 
+	// max_length may lower WhatsApp's limit, never raise it
 	max := ch.Config.Int(ConfigMaxLength, maxTextBytes)
+	if max <= 0 || max > maxTextBytes {
+		max = maxTextBytes
+	}
 	if len(msg.Attachments) > 0 || len(msg.QuickReplies) > 0 {
 		max = min(max, maxCaptionBytes)
 	}
@@ -348,14 +352,14 @@ func formParameters(q channels.QuickReply) *ctaParameters {
 }
 
 // post makes one Graph request: the message id, or the result of a send that didn't go.
-func post(ctx context.Context, client *http.Client, url, token string, p sendPayload) (string, *channels.SendResult) {
+func post(ctx context.Context, client *http.Client, endpoint, token string, p sendPayload) (string, *channels.SendResult) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(p); err != nil {
 		return "", channels.Failed(channels.ErrorResponseContent, err.Error())
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bytes.TrimSpace(buf.Bytes())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(bytes.TrimSpace(buf.Bytes())))
 	if err != nil {
 		return "", channels.Failed(channels.ErrorChannelConfig, msgChannelConfig)
 	}
