@@ -47,16 +47,20 @@ var retryable = []int{131053}
 // The request bodies (field order as Meta's documentation and courier write them).
 type (
 	sendPayload struct {
-		MessagingProduct string       `json:"messaging_product"`
-		RecipientType    string       `json:"recipient_type"`
-		To               string       `json:"to"`
-		Type             string       `json:"type"`
-		Text             *textObj     `json:"text,omitempty"`
-		Image            *mediaObj    `json:"image,omitempty"`
-		Audio            *mediaObj    `json:"audio,omitempty"`
-		Video            *mediaObj    `json:"video,omitempty"`
-		Document         *mediaObj    `json:"document,omitempty"`
-		Interactive      *interactive `json:"interactive,omitempty"`
+		MessagingProduct string   `json:"messaging_product"`
+		RecipientType    string   `json:"recipient_type"`
+		To               string   `json:"to"`
+		Type             string   `json:"type"`
+		Text             *textObj `json:"text,omitempty"`
+		mediaFields
+		Interactive *interactive `json:"interactive,omitempty"`
+	}
+	// mediaFields are a media message's object, or an interactive header's, under its kind
+	mediaFields struct {
+		Image    *mediaObj `json:"image,omitempty"`
+		Audio    *mediaObj `json:"audio,omitempty"`
+		Video    *mediaObj `json:"video,omitempty"`
+		Document *mediaObj `json:"document,omitempty"`
 	}
 	textObj struct {
 		Body       string `json:"body"`
@@ -76,10 +80,8 @@ type (
 		Action action `json:"action"`
 	}
 	header struct {
-		Type     string    `json:"type"`
-		Image    *mediaObj `json:"image,omitempty"`
-		Video    *mediaObj `json:"video,omitempty"`
-		Document *mediaObj `json:"document,omitempty"`
+		Type string `json:"type"`
+		mediaFields
 	}
 	action struct {
 		Name       string         `json:"name,omitempty"`
@@ -153,17 +155,17 @@ func newMedia(kind, link string) *mediaObj {
 	return m
 }
 
-func setMedia(p *sendPayload, kind string, m *mediaObj) {
-	p.Type = kind
+// set puts a media object under its kind.
+func (f *mediaFields) set(kind string, m *mediaObj) {
 	switch kind {
 	case "image":
-		p.Image = m
+		f.Image = m
 	case "video":
-		p.Video = m
+		f.Video = m
 	case "audio":
-		p.Audio = m
+		f.Audio = m
 	default:
-		p.Document = m
+		f.Document = m
 	}
 }
 
@@ -214,28 +216,22 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	var hdr *header
 	if qrKind == "buttons" && len(atts) > 0 && atts[0].kind != "audio" && len(parts) > 0 {
 		hdr = &header{Type: atts[0].kind}
-		m := newMedia(atts[0].kind, atts[0].link)
-		switch atts[0].kind {
-		case "image":
-			hdr.Image = m
-		case "video":
-			hdr.Video = m
-		default:
-			hdr.Document = m
-		}
+		hdr.set(atts[0].kind, newMedia(atts[0].kind, atts[0].link))
 		atts = atts[1:]
 	}
 	if len(atts) == 1 && atts[0].kind != "audio" && len(parts) == 1 && qrKind == "" {
 		p := base
 		m := newMedia(atts[0].kind, atts[0].link)
 		m.Caption = parts[0]
-		setMedia(&p, atts[0].kind, m)
+		p.Type = atts[0].kind
+		p.set(atts[0].kind, m)
 		payloads = append(payloads, p)
 		parts = nil
 	} else {
 		for _, a := range atts {
 			p := base
-			setMedia(&p, a.kind, newMedia(a.kind, a.link))
+			p.Type = a.kind
+			p.set(a.kind, newMedia(a.kind, a.link))
 			payloads = append(payloads, p)
 		}
 	}
