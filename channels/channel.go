@@ -7,6 +7,8 @@ package channels
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -25,6 +27,10 @@ type Channel struct {
 	Country string   // ISO 3166-1 alpha-2, "" when none
 	Schemes []string // URN schemes it talks on; the first is the one incoming messages' URNs are made in
 	Config  Config
+	// Defaults are the server-wide values of the type's settings (FLOWSD_WAC_ACCESS_TOKEN, say), which a type
+	// falls back on when Config has none of its own; kept apart so that the type decides which of its keys and
+	// aliases win.
+	Defaults Config
 }
 
 // Outgoing is one message to send.
@@ -81,6 +87,9 @@ type SendResult struct {
 	// RetryAfter, when set, is how long the gateway asked to be left alone (429s); the retry schedule waits at
 	// least that long.
 	RetryAfter time.Duration
+	// Reason, for a failed send, is the message's failed reason when the gateway gave one of its own (Meta's
+	// error code, say); "" records send_failed. At most 32 characters.
+	Reason string
 }
 
 // Wired is the result of a send the gateway took.
@@ -138,7 +147,16 @@ type ReceivedMsg struct {
 	Text        string
 	Attachments []string // "content-type:url", or just a URL when the type is unknown
 	ExternalID  string
-	ReceivedOn  time.Time // when the channel received it; zero for now
+	ReceivedOn  time.Time       // when the channel received it; zero for now
+	Payload     json.RawMessage // structured data that came with it (a WhatsApp Flow's answers), a JSON object; flows read it as @input.payload
+	Media       []MediaRef      // attachments still to be fetched from the gateway (FetchMedia), added after Attachments
+}
+
+// MediaRef names a file a gateway keeps for an incoming message, which the type's FetchMedia downloads.
+type MediaRef struct {
+	ID       string
+	MimeType string
+	Filename string
 }
 
 // ReceivedStatus is a gateway's news of a message we sent, named by our UUID (or its external id).
@@ -146,6 +164,7 @@ type ReceivedStatus struct {
 	MsgUUID    string
 	ExternalID string
 	Status     MsgStatus
+	Errors     []SendError // why the gateway says it failed, for the channel log; the first's ExtCode is the failed reason
 }
 
 // ReceivedEvent is a channel event about a contact.
@@ -162,6 +181,9 @@ type Handled struct {
 	Received []Received
 	MsgUUIDs []string // one per received message
 	At       time.Time
+	// ChannelUUIDs, when set, name the channel of each of Received: a request of a Router type may tell of
+	// several channels.
+	ChannelUUIDs []string
 }
 
 // Handler is a channel type.
@@ -189,6 +211,47 @@ type Handler interface {
 // fills them in (courier itself reads a missing key as empty).
 type Defaulter interface {
 	ConfigDefaults() map[string]any
+}
+
+// Router is a type whose gateway calls one URL for all its channels, /c/<type>/<action> with no channel UUID
+// (Meta calls every WhatsApp number of an app at the same webhook): the request itself says which channels it
+// is for. A request that names none (a webhook verification) is for the server's own settings.
+type Router interface {
+	// Route reads the addresses of the channels a request is for from it and its body (read already, at most
+	// 1 MiB: the request's Body must not be read). An error is answered as a request error, nothing written.
+	Route(r *http.Request, body []byte) ([]string, error)
+}
+
+// Verifier is a type whose gateway checks a webhook URL with a GET before using it (Meta's hub.challenge).
+type Verifier interface {
+	// Verify answers a verification request: ok false when r isn't one (then it is received as any other),
+	// else the plain-text body to answer, or the error to answer instead.
+	Verify(ch *Channel, r *http.Request) (body string, ok bool, err error)
+}
+
+// ErrorStatuser is a type whose request errors aren't courier's usual 400 (Meta retries anything but a 200).
+type ErrorStatuser interface {
+	ErrorStatus() int
+}
+
+// MediaFetcher is a type whose incoming messages' files are kept by the gateway and fetched with the channel's
+// credentials (ReceivedMsg.Media).
+type MediaFetcher interface {
+	// FetchMedia opens a file: its content type and body, which the caller closes. client's calls are traced.
+	FetchMedia(ctx context.Context, ch *Channel, ref MediaRef, client *http.Client) (contentType string, body io.ReadCloser, err error)
+}
+
+// SessionWindowed is a type whose free-form messages go only to contacts who wrote in lately (WhatsApp's 24
+// hours): the gateway fails a message to a contact whose last message on the channel is older, without a send.
+type SessionWindowed interface {
+	// SessionWindow is how long after a contact's last message the channel may send them free-form messages; 0
+	// when the channel doesn't check.
+	SessionWindow(ch *Channel) time.Duration
+}
+
+// Validator is a type that checks a new channel's address and config.
+type Validator interface {
+	ValidateChannel(address string, cfg Config) error
 }
 
 var (

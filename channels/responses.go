@@ -59,6 +59,7 @@ type StatusData struct {
 	Type        string `json:"type"`
 	ChannelUUID string `json:"channel_uuid"`
 	Status      string `json:"status"`
+	ExternalID  string `json:"external_id,omitempty"` // the gateway's id of the message, for types that name messages by it
 }
 
 // EventData is what courier says of an event it accepted.
@@ -74,6 +75,9 @@ type EventData struct {
 var statusLetters = map[MsgStatus]string{
 	StatusWired: "W", StatusSent: "S", StatusDelivered: "D", StatusRead: "R", StatusErrored: "E", StatusFailed: "F",
 }
+
+// StatusLetter is courier's letter of a status ("D" for delivered).
+func StatusLetter(s MsgStatus) string { return statusLetters[s] }
 
 // FormatTime is how courier writes times in its answers (RFC 3339, nanoseconds as needed, UTC).
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/nyaruka/gocommon/stringsx"
 	"github.com/nyaruka/gocommon/urns"
 	"github.com/nyaruka/goflow/assets"
 	"github.com/nyaruka/goflow/core"
@@ -27,7 +29,9 @@ type Incoming struct {
 	Attachments []string
 	Channel     *models.Channel // the channel it came in on; nil from the command line
 	ExternalID  string
-	ReceivedOn  time.Time // when the channel got it; zero for now
+	ReceivedOn  time.Time       // when the channel got it; zero for now
+	Name        string          // the contact's name as the channel knows it: names a contact who has none
+	Payload     json.RawMessage // structured data with it (a WhatsApp Flow's answers): @input.payload
 }
 
 // HandleIncoming takes a message from a contact: it is stored, and then, as in RapidPro, a keyword trigger it
@@ -59,9 +63,25 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	if contact.Status == models.ContactStopped {
 		ec.SetStatus(core.ContactStatusActive) // writing in undoes a stop
 	}
+	// the name the channel knows (WhatsApp's profile name) names a contact who has none, as courier names them
+	var newName string
+	if in.Name != "" && (contact.Name == nil || *contact.Name == "") {
+		newName = stringsx.Truncate(strings.TrimSpace(in.Name), models.MaxContactNameLen)
+		if newName != "" {
+			ec.SetName(newName)
+		}
+	}
 
 	now := h.Store.Now().UTC()
 	urn := string(in.URN.Identity())
+	if in.Channel != nil && in.ExternalID != "" {
+		// a gateway's own id names the message: one delivered again (Meta retries until answered) gets the first
+		// one back, nothing written and no flow seeing it twice
+		dup, err := h.Store.Reader(ctx).IncomingByExternalID(in.Channel.ID, in.ExternalID)
+		if err != nil || dup != nil {
+			return dup, err
+		}
+	}
 	if in.Channel != nil && in.ExternalID == "" {
 		// a gateway that sends a message again (a retry, a user pressing send twice) gets the first one back, as
 		// courier's dedup answers: nothing is written, and no flow sees it twice (messages with a gateway's id
@@ -99,7 +119,7 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	for i, att := range in.Attachments {
 		attachments[i] = utils.Attachment(att)
 	}
-	msgIn := core.NewMsgIn(in.URN, channelRef, in.Text, attachments, in.ExternalID, nil)
+	msgIn := core.NewMsgIn(in.URN, channelRef, in.Text, attachments, in.ExternalID, in.Payload)
 	receivedEvt := events.NewMsgReceived(msgIn, "")
 
 	var sc *scene
@@ -132,6 +152,11 @@ func (h *Host) HandleIncoming(ctx context.Context, ws *models.Workspace, in Inco
 	err = h.Store.Write(ctx, func(tx *models.Tx) error {
 		if err := tx.InsertMsgs([]*models.Msg{msg}); err != nil {
 			return err
+		}
+		if newName != "" {
+			if err := tx.UpdateContact(ctx, ws, contact, models.ContactSpec{Name: &newName}); err != nil {
+				return err
+			}
 		}
 		if contact.Status == models.ContactStopped {
 			if err := tx.SetStatus(ctx, ws, []int64{contact.ID}, models.ContactActive); err != nil {

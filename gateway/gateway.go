@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/flowsd/flowsd/channels"
 	"github.com/flowsd/flowsd/flows"
@@ -36,14 +37,23 @@ func New(rt *runtime.Runtime, store *models.Store, host *flows.Host) *Gateway {
 	return &Gateway{rt: rt, store: store, flows: host, log: rt.Log, http: &traced}
 }
 
-// channelOf is a channel row as its type sees it.
-func channelOf(ch *models.Channel) (*channels.Channel, error) {
+// channelOf is a channel row as its type sees it, with the server's defaults of its type's settings.
+func (g *Gateway) channelOf(ch *models.Channel) (*channels.Channel, error) {
 	cfg, err := channels.ParseConfig(ch.Config)
 	if err != nil {
 		return nil, err
 	}
 	return &channels.Channel{UUID: ch.UUID, Type: ch.ChannelType, Name: ch.Name, Address: ch.Address, Country: ch.CountryCode(),
-		Schemes: ch.Schemes, Config: cfg}, nil
+		Schemes: ch.Schemes, Config: cfg, Defaults: g.defaults(ch.ChannelType)}, nil
+}
+
+// defaults are the server's values of a type's settings (runtime.Config.ChannelDefaults).
+func (g *Gateway) defaults(channelType string) channels.Config {
+	d := channels.Config{}
+	for k, v := range g.rt.Config.ChannelDefaults[strings.ToUpper(channelType)] {
+		d[k] = v
+	}
+	return d
 }
 
 // redactor hides a channel's secrets from what is logged: as they are, and as they read once escaped in a

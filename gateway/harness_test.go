@@ -20,7 +20,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/flowsd/flowsd/channels/external" // the EX type, as cmd/flowsd has it
+	_ "github.com/flowsd/flowsd/channels/external" // the EX and WAC types, as cmd/flowsd has them
+	_ "github.com/flowsd/flowsd/channels/wac"
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/gateway"
 	"github.com/flowsd/flowsd/models"
@@ -69,7 +70,7 @@ type process struct {
 }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	d       models.Dialect
 	db      *testdb.DB
@@ -83,7 +84,7 @@ type env struct {
 	ch     *models.Channel   // the EX channel of ws, sending to sms
 }
 
-func newEnv(t *testing.T, d models.Dialect) *env {
+func newEnv(t testing.TB, d models.Dialect) *env {
 	t.Helper()
 	// the engine keeps real time (waits expire by it), so the store's clock starts now too
 	clock := testdb.NewClock(time.Now().UTC().Truncate(time.Second), time.Millisecond)
@@ -389,7 +390,7 @@ type smsGateway struct {
 	delay   time.Duration
 }
 
-func newSMSGateway(t *testing.T) *smsGateway {
+func newSMSGateway(t testing.TB) *smsGateway {
 	g := &smsGateway{}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.Close)

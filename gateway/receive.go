@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -38,19 +39,36 @@ const maxLoggedBytes = 64 << 10
 // channel UUIDs in paths are lower case only, as courier routes them
 var channelPath = regexp.MustCompile(`^/c/([a-z0-9]+)/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/([a-z]+)$`)
 
+// routedPath is /c/<type>/<action> of the types that are channels.Router (one URL for all their channels)
+var routedPath = regexp.MustCompile(`^/c/([a-z0-9]+)/([a-z]+)$`)
+
+// maxRoutedBytes bounds the body of a request to a Router type's shared URL, which is read before its channel
+// is known: Meta's webhooks are at most 1 MiB, as courier reads them.
+const maxRoutedBytes = 1 << 20
+
 // ServeHTTP answers a gateway's request to /c/<type>/<channel uuid>/<action>, as courier does: what it tells is
 // read by the channel's type, then handled (a message goes to the contact's flows, a status to the message, an
 // event to the contact), then answered in the type's words. A request that can't be read, for an unknown
-// channel, or of a channel of another type, is a 400 and writes nothing but, for a known channel, the channel's
-// log of it. Every request of a known channel is logged, its secrets redacted.
+// channel, or of a channel of another type, is a 400 (or the type's ErrorStatus) and writes nothing but, for a
+// known channel, the channel's log of it. Every request of a known channel is logged, its secrets redacted.
+// A type that is a channels.Router is also served at /c/<type>/<action>: the type reads from the request which
+// channels (by address) it is for, and each of them gets what is for it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
-	m := channelPath.FindStringSubmatch(path)
 	var h channels.Handler
-	if m != nil {
-		if h = channels.Get(m[1]); h == nil || !slices.Contains(h.Actions(), m[3]) {
-			h = nil
+	var uuid, action string
+	if m := channelPath.FindStringSubmatch(path); m != nil {
+		h, uuid, action = channels.Get(m[1]), m[2], m[3]
+	} else if m := routedPath.FindStringSubmatch(path); m != nil {
+		if h = channels.Get(m[1]); h != nil {
+			if _, routes := h.(channels.Router); !routes {
+				h = nil
+			}
 		}
+		action = m[2]
+	}
+	if h != nil && !slices.Contains(h.Actions(), action) {
+		h = nil
 	}
 	if h == nil {
 		channels.WriteJSON(w, http.StatusNotFound, "Not Found", errorEntry("not found: "+r.URL.String()))
@@ -60,62 +78,202 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		channels.WriteJSON(w, http.StatusMethodNotAllowed, "Method Not Allowed", errorEntry("method not allowed: "+r.Method))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
 	ctx := r.Context()
-	started := time.Now()
-
-	row, err := g.store.ChannelByUUID(ctx, m[2])
+	if uuid == "" {
+		g.serveRouted(w, r, h, action)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBytes)
+	row, err := g.store.ChannelByUUID(ctx, uuid)
 	if models.IsNotFound(err) {
-		channels.WriteError(w, http.StatusBadRequest, errors.New("channel not found"))
+		channels.WriteError(w, errorStatus(h), errors.New("channel not found"))
 		return
 	} else if err != nil {
 		g.fail(w, r, err)
 		return
 	}
 	if !strings.EqualFold(row.ChannelType, h.Code()) {
-		channels.WriteError(w, http.StatusBadRequest, errors.New("channel type wrong"))
+		channels.WriteError(w, errorStatus(h), errors.New("channel type wrong"))
 		return
 	}
-	ch, err := channelOf(row)
+	g.serve(w, r, h, action, []*models.Channel{row}, nil)
+}
+
+// errorStatus is the status of a type's answers to requests it can't take: courier's 400 unless the type says.
+func errorStatus(h channels.Handler) int {
+	if es, ok := h.(channels.ErrorStatuser); ok {
+		return es.ErrorStatus()
+	}
+	return http.StatusBadRequest
+}
+
+// serveRouted answers a request to a Router type's shared URL: its body is read whole (at most maxRoutedBytes),
+// the type says which channels it is for, and those are served. A request for no channel (a webhook's
+// verification) is checked against the server's settings of the type.
+func (g *Gateway) serveRouted(w http.ResponseWriter, r *http.Request, h channels.Handler, action string) {
+	ctx := r.Context()
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRoutedBytes+1))
 	if err != nil {
-		g.fail(w, r, err)
+		channels.WriteError(w, errorStatus(h), fmt.Errorf("unable to read request body: %s", err))
 		return
 	}
-
-	// what the gateway sent and what it was answered, for the channel's log
-	head, _ := httputil.DumpRequest(r, false)
-	body := &capture{limit: maxLoggedBytes}
-	r.Body = &teeBody{ReadCloser: r.Body, to: body}
-	rec := &recorder{ResponseWriter: w, body: capture{limit: maxLoggedBytes}}
-	logIt := func(logType string, errs []error) {
-		g.logRequest(ctx, row, h, ch, logType, r, append(head, body.buf...), rec, errs, started)
-	}
-
-	received, err := h.Receive(ctx, ch, m[3], r)
-	if err == nil {
-		err = checkReceived(received)
-	}
+	addresses, err := h.(channels.Router).Route(r, body)
 	if err != nil {
-		errs := []error{err}
-		var many interface{ Errors() []error }
-		if errors.As(err, &many) {
-			errs = many.Errors()
+		channels.WriteError(w, errorStatus(h), err)
+		return
+	}
+	if len(addresses) == 0 {
+		server := &channels.Channel{Type: h.Code(), Config: channels.Config{}, Defaults: g.defaults(h.Code())}
+		if v, ok := h.(channels.Verifier); ok {
+			if answer, isVerify, err := v.Verify(server, r); isVerify {
+				if err != nil {
+					channels.WriteError(w, errorStatus(h), err)
+				} else {
+					writeText(w, answer)
+				}
+				return
+			}
 		}
-		channels.WriteError(rec, http.StatusBadRequest, errs...)
-		logIt(logTypeOf(received, m[3]), errs)
+		channels.WriteError(w, errorStatus(h), errors.New("channel not found"))
 		return
 	}
-	handled, err := g.handle(ctx, row, received)
-	if err != nil {
-		g.fail(rec, r, err)
-		logIt(logTypeOf(received, m[3]), []error{err})
+	var rows []*models.Channel
+	for _, address := range addresses {
+		row, err := g.store.ChannelByAddress(ctx, h.Code(), address)
+		if models.IsNotFound(err) {
+			continue // a number of the app that isn't flowsd's: its part of the request is ignored
+		} else if err != nil {
+			g.fail(w, r, err)
+			return
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		channels.WriteError(w, errorStatus(h), errors.New("channel not found"))
 		return
 	}
-	if err := h.Respond(rec, ch, m[3], handled); err != nil {
-		g.log.Warn("answering a gateway", "channel", ch.UUID, "error", err)
+	g.serve(w, r, h, action, rows, body)
+}
+
+func writeText(w http.ResponseWriter, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, body)
+}
+
+// serve reads, handles and answers a request for channels of a type. body is the request's body when it was
+// read already (a routed request, read again by each channel's Receive), nil to read it as it comes. Every
+// channel's Receive must take the request before anything is handled: one refusal refuses it all.
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handler, action string, rows []*models.Channel, body []byte) {
+	ctx := r.Context()
+	started := time.Now()
+	chs := make([]*channels.Channel, len(rows))
+	for i, row := range rows {
+		ch, err := g.channelOf(row)
+		if err != nil {
+			g.fail(w, r, err)
+			return
+		}
+		chs[i] = ch
 	}
-	http.NewResponseController(rec).Flush() // the gateway has its answer; the log is ours
-	logIt(logTypeOf(received, m[3]), nil)
+
+	// what the gateway sent and what it was answered, for the channels' logs
+	head, _ := httputil.DumpRequest(r, false)
+	logged := &capture{limit: maxLoggedBytes}
+	if body != nil {
+		logged.Write(body)
+	} else {
+		r.Body = &teeBody{ReadCloser: r.Body, to: logged}
+	}
+	rec := &recorder{ResponseWriter: w, body: capture{limit: maxLoggedBytes}}
+	var logTypes []string
+	var logNotes [][]error // per channel: what its log says beyond the answer (files not fetched, failed statuses' errors)
+	logAll := func(errs []error, upTo int) {
+		for i := 0; i < upTo; i++ {
+			logType := logTypeOf(nil, action)
+			if i < len(logTypes) {
+				logType = logTypes[i]
+			}
+			all := errs
+			if i < len(logNotes) {
+				all = append(slices.Clone(errs), logNotes[i]...)
+			}
+			g.logRequest(ctx, rows[i], h, chs[i], logType, r, append(slices.Clone(head), logged.buf...), rec, all, started)
+		}
+	}
+
+	if v, ok := h.(channels.Verifier); ok && len(chs) == 1 {
+		if answer, isVerify, err := v.Verify(chs[0], r); isVerify {
+			if err != nil {
+				channels.WriteError(rec, errorStatus(h), err)
+				logAll([]error{err}, 1)
+			} else {
+				writeText(rec, answer)
+				logAll(nil, 1)
+			}
+			return
+		}
+	}
+
+	received := make([][]channels.Received, len(chs))
+	for i, ch := range chs {
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		got, err := h.Receive(ctx, ch, action, r)
+		if err == nil {
+			err = checkReceived(got)
+		}
+		logTypes = append(logTypes, logTypeOf(got, action))
+		if err != nil {
+			errs := []error{err}
+			var many interface{ Errors() []error }
+			if errors.As(err, &many) {
+				errs = many.Errors()
+			}
+			channels.WriteError(rec, errorStatus(h), errs...)
+			logAll(errs, i+1)
+			return
+		}
+		received[i] = got
+	}
+
+	// files the gateway keeps for messages are fetched before anything is written, outside any transaction;
+	// what went wrong, and the errors the gateway reports of failed messages, go in the channel's log
+	for i, ch := range chs {
+		notes := g.fetchMedia(ctx, r, h, rows[i], ch, received[i])
+		for _, rec := range received[i] {
+			if rec.Status != nil {
+				for _, e := range rec.Status.Errors {
+					notes = append(notes, loggedError{e})
+				}
+			}
+		}
+		logNotes = append(logNotes, notes)
+	}
+
+	var all *channels.Handled
+	for i, row := range rows {
+		handled, err := g.handle(ctx, row, received[i])
+		if err != nil {
+			g.fail(rec, r, err)
+			logAll([]error{err}, len(rows))
+			return
+		}
+		if all == nil {
+			all = &channels.Handled{At: handled.At}
+		}
+		all.Received = append(all.Received, handled.Received...)
+		all.MsgUUIDs = append(all.MsgUUIDs, handled.MsgUUIDs...)
+		for range handled.Received {
+			all.ChannelUUIDs = append(all.ChannelUUIDs, row.UUID)
+		}
+	}
+	if err := h.Respond(rec, chs[0], action, all); err != nil {
+		g.log.Warn("answering a gateway", "channel", chs[0].UUID, "error", err)
+	}
+	http.NewResponseController(rec).Flush() // the gateway has its answer; the logs are ours
+	logAll(nil, len(rows))
 }
 
 // checkReceived refuses what flowsd won't store, whatever the type: texts longer than MaxTextLength.
@@ -140,14 +298,18 @@ func (g *Gateway) handle(ctx context.Context, ch *models.Channel, received []cha
 		switch {
 		case rec.Msg != nil:
 			msg, err := g.flows.HandleIncoming(ctx, ws, flows.Incoming{URN: rec.Msg.URN, Text: rec.Msg.Text, Attachments: rec.Msg.Attachments,
-				Channel: ch, ExternalID: rec.Msg.ExternalID, ReceivedOn: rec.Msg.ReceivedOn})
+				Channel: ch, ExternalID: rec.Msg.ExternalID, ReceivedOn: rec.Msg.ReceivedOn, Name: rec.Msg.Name, Payload: rec.Msg.Payload})
 			if err != nil {
 				return nil, err
 			}
 			handled.MsgUUIDs = append(handled.MsgUUIDs, msg.UUID)
 		case rec.Status != nil:
 			// an unknown message, or one of another channel, is ignored, as courier ignores it
-			if _, err := g.store.SetMsgStatus(ctx, ch.ID, rec.Status.MsgUUID, rec.Status.ExternalID, models.MsgStatus(rec.Status.Status)); err != nil {
+			reason := ""
+			if len(rec.Status.Errors) > 0 && rec.Status.Status == channels.StatusFailed {
+				reason = rec.Status.Errors[0].ExtCode
+			}
+			if _, err := g.store.RecordMsgStatus(ctx, ch.ID, rec.Status.MsgUUID, rec.Status.ExternalID, models.MsgStatus(rec.Status.Status), reason); err != nil {
 				return nil, err
 			}
 		case rec.Event != nil:
@@ -222,6 +384,10 @@ func (g *Gateway) logRequest(ctx context.Context, ch *models.Channel, h channels
 	logErrors := make([]channels.SendError, len(errs))
 	for i, err := range errs {
 		logErrors[i] = channels.SendError{Message: err.Error()}
+		var le loggedError
+		if errors.As(err, &le) {
+			logErrors[i] = le.SendError
+		}
 	}
 	redact := redactor(h, cv)
 	for i := range logErrors {
@@ -233,6 +399,11 @@ func (g *Gateway) logRequest(ctx context.Context, ch *models.Channel, h channels
 		g.log.Warn("writing a channel log", "channel", ch.UUID, "error", err)
 	}
 }
+
+// loggedError is an error a channel log keeps with its code, as the gateway gave it.
+type loggedError struct{ channels.SendError }
+
+func (e loggedError) Error() string { return e.Message }
 
 // capture keeps the first limit bytes written to it.
 type capture struct {

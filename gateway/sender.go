@@ -92,10 +92,10 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 	}
 	// a config that can't be read, or a type this process doesn't know, fails each send (channel_config)
 	h := channels.Get(row.ChannelType)
-	ch, cfgErr := channelOf(row)
+	ch, cfgErr := g.channelOf(row)
 	if cfgErr != nil {
 		ch = &channels.Channel{UUID: row.UUID, Type: row.ChannelType, Name: row.Name, Address: row.Address, Country: row.CountryCode(),
-			Schemes: row.Schemes, Config: channels.Config{}}
+			Schemes: row.Schemes, Config: channels.Config{}, Defaults: g.defaults(row.ChannelType)}
 	}
 
 	// the rate is spent on the messages sent: a first token says how many more the channel has now
@@ -248,7 +248,7 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 		res = channels.Failed(channels.ErrorChannelConfig, fmt.Sprintf("no channel type %q", row.ChannelType))
 	} else if cfgErr != nil {
 		res = channels.Failed(channels.ErrorChannelConfig, "The channel's config can't be read: "+cfgErr.Error())
-	} else {
+	} else if res = s.outsideWindow(ctx, h, row, ch, m); res == nil {
 		res = h.Send(tctx, ch, outgoing(m), g.http)
 	}
 	switch res.Status {
@@ -262,6 +262,9 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 		}
 	default:
 		o.Status, o.Reason = models.MsgFailed, models.FailedSend
+		if res.Reason != "" {
+			o.Reason = res.Reason
+		}
 	}
 	redact := stringsxNoop
 	if h != nil {
@@ -283,6 +286,41 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 }
 
 func stringsxNoop(s string) string { return s }
+
+// outsideWindow fails a message at once, unsent, when its channel's type only sends free-form messages to
+// contacts who wrote in lately (WhatsApp's 24 hours) and the contact's last message on the channel from the
+// URN is older than that (or there is none): the gateway would only refuse it (Meta's error 131047). nil when
+// the message may go.
+func (s *Sender) outsideWindow(ctx context.Context, h channels.Handler, row *models.Channel, ch *channels.Channel, m *models.Msg) *channels.SendResult {
+	sw, ok := h.(channels.SessionWindowed)
+	if !ok || m.URN == nil {
+		return nil
+	}
+	window := sw.SessionWindow(ch)
+	if window <= 0 {
+		return nil
+	}
+	last, err := s.Gateway.store.Reader(ctx).LastIncomingOn(m.ContactID, row.ID, *m.URN)
+	if err != nil {
+		return channels.Errored(channels.ErrorConnectionFailed, "The contact's last message couldn't be read: "+err.Error())
+	}
+	if !last.IsZero() && !last.Add(window).Before(s.Gateway.store.Now()) {
+		return nil
+	}
+	res := channels.Failed(ErrorSessionWindow, fmt.Sprintf("The contact hasn't written in on this channel in the last %s: outside that window only templates may be sent.", formatWindow(window)))
+	res.Reason = models.FailedSessionWindow
+	return res
+}
+
+// ErrorSessionWindow is the channel log's error code of a message failed for the session window.
+const ErrorSessionWindow = "session_window"
+
+func formatWindow(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return d.String()
+}
 
 // outgoing is a message as channel types send it.
 func outgoing(m *models.Msg) *channels.Outgoing {

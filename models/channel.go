@@ -109,3 +109,11 @@ func (r *Reader) Channel(id int64) (*Channel, error) {
 	ch := &Channel{}
 	return ch, r.db.Take(ch, id).Error
 }
+
+// ChannelByAddress finds the active channel of a type with an address, of any workspace: how a gateway that
+// calls one URL for all its channels names one (WhatsApp's phone_number_id). When several workspaces claim the
+// address, the oldest channel has it.
+func (s *Store) ChannelByAddress(ctx context.Context, channelType, address string) (*Channel, error) {
+	ch := &Channel{}
+	return ch, s.read(ctx).Where("channel_type = ? AND address = ? AND is_active", channelType, address).Order("id").Take(ch).Error
+}

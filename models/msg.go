@@ -41,6 +41,7 @@ const (
 	FailedRetries        = "error_limit"      // the third send errored
 	FailedSend           = "send_failed"      // the gateway refused it for good
 	FailedChannelRemoved = "channel_removed"
+	FailedSessionWindow  = "session_window" // a free-form message to a contact outside the channel's window (WhatsApp's 24 hours)
 )
 
 // Msg is a message to or from a contact.

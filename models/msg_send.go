@@ -136,6 +136,12 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 // another channel, an incoming one, or when it would move the message back (a late sent after delivered). It
 // answers whether it changed anything.
 func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, externalID string, status MsgStatus) (bool, error) {
+	return s.RecordMsgStatus(ctx, channelID, msgUUID, externalID, status, "")
+}
+
+// RecordMsgStatus is SetMsgStatus with the failed reason the gateway gave (Meta's error code), for a failed
+// status; "" leaves the reason as it is.
+func (s *Store) RecordMsgStatus(ctx context.Context, channelID int64, msgUUID, externalID string, status MsgStatus, reason string) (bool, error) {
 	lower, known := replaces[status]
 	if !known {
 		return false, nil
@@ -144,6 +150,8 @@ func (s *Store) SetMsgStatus(ctx context.Context, channelID int64, msgUUID, exte
 	updates := map[string]any{"status": status, "modified_on": now}
 	if status != MsgFailed {
 		updates["sent_on"] = gorm.Expr("COALESCE(sent_on, ?)", now)
+	} else if reason != "" {
+		updates["failed_reason"] = reason
 	}
 	changed := false
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -186,4 +194,30 @@ func (r *Reader) DuplicateIncoming(contactID, channelID int64, urn, text string,
 		return nil, err
 	}
 	return m, nil
+}
+
+// IncomingByExternalID is the message that came in on a channel with its gateway's id, nil when none did: a
+// gateway that delivers a message again (Meta does, until answered) gets the first one back.
+func (r *Reader) IncomingByExternalID(channelID int64, externalID string) (*Msg, error) {
+	var found []Msg
+	err := r.db.Where("channel_id = ? AND external_id = ? AND direction = ?", channelID, externalID, MsgIn).Order("id").Limit(1).Find(&found).Error
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return &found[0], nil
+}
+
+// LastIncomingOn is when a contact's last message on a channel from a URN came in (its sent_on), zero when
+// none did.
+func (r *Reader) LastIncomingOn(contactID, channelID int64, urn string) (time.Time, error) {
+	var found []Msg
+	err := r.db.Select("id", "sent_on", "created_on").Where("contact_id = ? AND channel_id = ? AND urn = ? AND direction = ?", contactID, channelID, urn, MsgIn).
+		Order("id DESC").Limit(1).Find(&found).Error
+	if err != nil || len(found) == 0 {
+		return time.Time{}, err
+	}
+	if found[0].SentOn != nil {
+		return *found[0].SentOn, nil
+	}
+	return found[0].CreatedOn, nil
 }

@@ -55,12 +55,18 @@ type Config struct {
 	ArchiveAfter  int    // days after which the daily job archives a day's messages and runs (0: no job)
 	ArchiveDelete bool   // the daily job deletes what it archived
 	ArchiveKey    string // signs archives' download URLs; "" uses a key kept in the database
+	// ChannelDefaults are server-wide values of channel types' settings, by type code then config key (WAC's
+	// access_token, app_secret, verify_token): a channel whose config has none of its own uses them.
+	ChannelDefaults map[string]map[string]string
 }
 
 // setting is one configuration value: its flag, its environment variable(s) and its help.
 type setting struct {
 	flag, env, alt, def, help string
 }
+
+// secretSettings are the settings whose environment value is never shown as the flag's default in --help.
+var secretSettings = []string{"wac-access-token", "wac-app-secret", "wac-verify-token"}
 
 // emptyIsValue are the settings whose environment variable set empty is the value "", not unset: an empty deny
 // list allows everything, which must be asked for.
@@ -95,12 +101,16 @@ var settings = []setting{
 	{"archive-after", "FLOWSD_ARCHIVE_AFTER", "", "0", "days after which a day's messages and runs are archived by a daily job (one process at a time); 0 runs no job"},
 	{"archive-delete", "FLOWSD_ARCHIVE_DELETE", "", "false", "the daily archive job deletes the messages and runs it archived from the database"},
 	{"archive-key", "FLOWSD_ARCHIVE_KEY", "", "", "secret that signs archives' download URLs; empty uses one made once and kept in the database"},
+	{"wac-access-token", "FLOWSD_WAC_ACCESS_TOKEN", "", "", "WhatsApp Cloud (WAC) channels' Graph API access token when their config has no access_token (or wa_user_token)"},
+	{"wac-app-secret", "FLOWSD_WAC_APP_SECRET", "", "", "WhatsApp Cloud (WAC) channels' Meta app secret, which webhooks' X-Hub-Signature-256 is checked with, when their config has no app_secret"},
+	{"wac-verify-token", "FLOWSD_WAC_VERIFY_TOKEN", "", "", "WhatsApp Cloud (WAC) webhook verify token (hub.verify_token) when a channel's config has no verify_token; /c/wac/receive's verification checks this one"},
 }
 
 // Flags registers the settings named in which (all of them when which is empty) on fs, defaulting each to
 // its environment variable, and returns a function that builds the Config once fs is parsed.
 func Flags(fs *flag.FlagSet, which ...string) func() (*Config, error) {
 	values := map[string]*string{}
+	var envSecrets []func()
 	for _, s := range settings {
 		if len(which) > 0 && !contains(which, s.flag) {
 			continue
@@ -116,9 +126,25 @@ func Flags(fs *flag.FlagSet, which ...string) func() (*Config, error) {
 		if v, ok := os.LookupEnv(s.env); ok && (v != "" || contains(emptyIsValue, s.flag)) {
 			def = v
 		}
+		if contains(secretSettings, s.flag) {
+			// the value is read once the flags are parsed, so that --help never prints it
+			secret, env := fs.String(s.flag, "", fmt.Sprintf("%s [env %s]", s.help, envHelp)), s.env
+			values[s.flag] = secret
+			envSecrets = append(envSecrets, func() {
+				if *secret == "" {
+					*secret = os.Getenv(env)
+				}
+			})
+			continue
+		}
 		values[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s [env %s]", s.help, envHelp))
 	}
-	return func() (*Config, error) { return build(values) }
+	return func() (*Config, error) {
+		for _, f := range envSecrets {
+			f()
+		}
+		return build(values)
+	}
 }
 
 func build(values map[string]*string) (*Config, error) {
@@ -207,6 +233,13 @@ func build(values map[string]*string) (*Config, error) {
 		return nil, fmt.Errorf("invalid archive delete %q: true or false", get("archive-delete"))
 	}
 	cfg.ArchiveKey = get("archive-key")
+	wac := map[string]string{}
+	for key, name := range map[string]string{"access_token": "wac-access-token", "app_secret": "wac-app-secret", "verify_token": "wac-verify-token"} {
+		if v := get(name); v != "" {
+			wac[key] = v
+		}
+	}
+	cfg.ChannelDefaults = map[string]map[string]string{"WAC": wac}
 	return cfg, nil
 }
 

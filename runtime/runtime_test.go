@@ -239,3 +239,15 @@ func TestArchiveConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestWACDefaults: the server-wide WhatsApp Cloud settings come from the environment or flags (flags winning)
+// into ChannelDefaults under the config keys the type reads; unset ones are left out.
+func TestWACDefaults(t *testing.T) {
+	t.Setenv("FLOWSD_WAC_ACCESS_TOKEN", "env-token")
+	t.Setenv("FLOWSD_WAC_APP_SECRET", "env-secret")
+	cfg := config(t, "--wac-app-secret", "flag-secret")
+	want := map[string]string{"access_token": "env-token", "app_secret": "flag-secret"}
+	if got := cfg.ChannelDefaults["WAC"]; len(got) != len(want) || got["access_token"] != want["access_token"] || got["app_secret"] != want["app_secret"] {
+		t.Errorf("WAC defaults %v, want %v", got, want)
+	}
+}

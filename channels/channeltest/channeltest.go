@@ -137,11 +137,20 @@ func FormatReceived(rs []channels.Received) string {
 			m := r.Msg
 			fmt.Fprintf(&b, "msg urn=%s name=%q text=%q attachments=%q external_id=%q received_on=%s", m.URN, m.Name, m.Text,
 				m.Attachments, m.ExternalID, formatTime(m.ReceivedOn))
+			if len(m.Payload) > 0 {
+				fmt.Fprintf(&b, " payload=%s", m.Payload)
+			}
+			for _, md := range m.Media {
+				fmt.Fprintf(&b, " media=%q,%q,%q", md.ID, md.MimeType, md.Filename)
+			}
 		}
 		if r.Status != nil {
 			n++
 			s := r.Status
 			fmt.Fprintf(&b, "status msg_uuid=%q external_id=%q status=%s", s.MsgUUID, s.ExternalID, s.Status)
+			for _, e := range s.Errors {
+				fmt.Fprintf(&b, " error=%q,%q,%q", e.Code, e.ExtCode, e.Message)
+			}
 		}
 		if r.Event != nil {
 			n++

@@ -89,6 +89,16 @@ func runIncoming(t *testing.T, h channels.Handler, c IncomingCase) {
 			map[string]string{"type": "error", "error": "not found: " + req.URL.String()}); err != nil {
 			t.Fatal(err)
 		}
+	} else if answer, isVerify, verr := verify(h, ch, req); isVerify {
+		// a webhook's verification, answered as the gateway answers it
+		if verr != nil {
+			if err := channels.WriteError(rec, errorStatus(h), ErrorEntries(verr)...); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(rec, answer)
+		}
 	} else {
 		var rerr error
 		received, rerr = h.Receive(context.Background(), ch, c.Action, req)
@@ -96,7 +106,7 @@ func runIncoming(t *testing.T, h channels.Handler, c IncomingCase) {
 			if received != nil {
 				t.Errorf("%s: Receive returned both an error (%v) and what was received:\n%s", reqDesc, rerr, FormatReceived(received))
 			}
-			if err := channels.WriteError(rec, http.StatusBadRequest, ErrorEntries(rerr)...); err != nil {
+			if err := channels.WriteError(rec, errorStatus(h), ErrorEntries(rerr)...); err != nil {
 				t.Fatal(err)
 			}
 		} else {
@@ -138,6 +148,22 @@ func runIncoming(t *testing.T, h channels.Handler, c IncomingCase) {
 	if got, want := FormatReceived(received), FormatReceived(c.WantReceived); got != want {
 		t.Errorf("%s: received\n%swant\n%s", reqDesc, orNothing(got), orNothing(want))
 	}
+}
+
+// verify is the type's Verify of a request, when it is a channels.Verifier.
+func verify(h channels.Handler, ch *channels.Channel, r *http.Request) (string, bool, error) {
+	if v, ok := h.(channels.Verifier); ok {
+		return v.Verify(ch, r)
+	}
+	return "", false, nil
+}
+
+// errorStatus is the status of the type's request errors: courier's 400 unless it is a channels.ErrorStatuser.
+func errorStatus(h channels.Handler) int {
+	if es, ok := h.(channels.ErrorStatuser); ok {
+		return es.ErrorStatus()
+	}
+	return http.StatusBadRequest
 }
 
 func orNothing(s string) string {

@@ -38,8 +38,9 @@ func channelCommand(args []string, stdout, stderr io.Writer) error {
 	return createChannel(args[1:], stdout, stderr)
 }
 
-// createChannel adds a channel to a workspace: its type (EX, courier's External API channel), name, address (the
-// number or id messages come from), country (how phone numbers it gets are read), URN schemes and config (the
+// createChannel adds a channel to a workspace: its type (EX, courier's External API channel, or WAC, Meta's
+// WhatsApp Cloud API, whose address is the number's phone_number_id), name, address (the number or id messages
+// come from), country (how phone numbers it gets are read), URN schemes and config (the
 // type's keys: send_url, method, body, …). It prints {"uuid", "name", "type", "address"}.
 func createChannel(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("flowsd channel create", flag.ContinueOnError)
@@ -100,6 +101,11 @@ func channelSpec(typ, name, address, country, schemes, cfgJSON string) (models.C
 	cfg, err := channels.ParseConfig(cfgJSON)
 	if err != nil {
 		return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
+	}
+	if v, ok := h.(channels.Validator); ok {
+		if err := v.ValidateChannel(address, cfg); err != nil {
+			return models.ChannelSpec{}, fmt.Errorf("--config: %v", err)
+		}
 	}
 	if d, ok := h.(channels.Defaulter); ok {
 		for k, v := range d.ConfigDefaults() {

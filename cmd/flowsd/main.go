@@ -21,7 +21,8 @@ import (
 	"strings"
 
 	_ "github.com/flowsd/flowsd/channels/external" // the channel types flowsd serves register themselves
-	_ "time/tzdata"                                // timezones must resolve on machines without a zoneinfo database
+	_ "github.com/flowsd/flowsd/channels/wac"
+	_ "time/tzdata" // timezones must resolve on machines without a zoneinfo database
 )
 
 const usage = `flowsd: RapidPro's REST API v2 and flow engine in one binary.

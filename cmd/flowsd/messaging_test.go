@@ -367,13 +367,8 @@ func TestBroadcastInTwoLanguages(t *testing.T) {
 // prints the workspace's channels; bad command lines are usage errors that write nothing.
 func TestChannelCommands(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
-		out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
-		if code != 0 {
-			t.Fatalf("workspace create: %s", errOut)
-		}
-		var ws created
-		must(t, json.Unmarshal([]byte(out), &ws))
-		out, errOut, code = flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ex", "--name", " Gateway ",
+		ws := createNyaruka(t, dbURL)
+		out, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "ex", "--name", " Gateway ",
 			"--address", "+250788000001", "--country", "rw", "--config", `{"send_url": "http://localhost/send?to={{to}}&text={{text}}", "method": "GET"}`, "--db", dbURL)
 		if code != 0 {
 			t.Fatalf("channel create: %d %s", code, errOut)
@@ -462,4 +457,80 @@ func TestDefaultDenyListStopsSends(t *testing.T) {
 			t.Errorf("the server didn't log the denials: %s", srv.stderr())
 		}
 	})
+}
+
+// createNyaruka makes the Nyaruka workspace with workspace create.
+func createNyaruka(t *testing.T, dbURL string) created {
+	t.Helper()
+	out, errOut, code := flowsd(t, nil, "workspace", "create", "--name", "Nyaruka", "--email", "admin@nyaruka.com", "--db", dbURL)
+	if code != 0 {
+		t.Fatalf("workspace create: %s", errOut)
+	}
+	var ws created
+	must(t, json.Unmarshal([]byte(out), &ws))
+	return ws
+}
+
+// TestWACChannelCreate: the issue's command line makes a WhatsApp Cloud channel on the whatsapp scheme with its
+// config kept as given; a config the type can't use is a usage error that writes nothing.
+func TestWACChannelCreate(t *testing.T) {
+	eachDB(t, func(t *testing.T, dbURL string) {
+		ws := createNyaruka(t, dbURL)
+		cfg := `{"wa_waba_id":"111","access_token":"tok","app_secret":"sec","verify_token":"ver","graph_url":"https://graph.facebook.com","graph_version":"v25.0"}`
+		out, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "WAC", "--name", "WhatsApp",
+			"--address", "106540352242922", "--config", cfg, "--db", dbURL)
+		if code != 0 {
+			t.Fatalf("channel create: %d %s", code, errOut)
+		}
+		if strings.Contains(out, "tok") || strings.Contains(out, "sec") {
+			t.Errorf("channel create printed a secret: %s", out)
+		}
+		var ch struct{ UUID, Type, Address string }
+		must(t, json.Unmarshal([]byte(out), &ch))
+		db := testdb.Raw(t, dbURL)
+		var row struct{ Config, Schemes string }
+		must(t, db.Raw("SELECT config, schemes FROM channels WHERE uuid = ?", ch.UUID).Scan(&row).Error)
+		if ch.Type != "WAC" || ch.Address != "106540352242922" || row.Schemes != `["whatsapp"]` || !strings.Contains(row.Config, `"wa_waba_id":"111"`) ||
+			!strings.Contains(row.Config, `"tps":80`) {
+			t.Fatalf("channel %s stored %+v", out, row)
+		}
+		for _, tc := range []struct {
+			address, config, err string
+		}{
+			{"+250788000001", "{}", "digits only"},
+			{"1234", `{"access_token": 12}`, "config access_token must be a string"},
+			{"1234", `{"graph_url": "graph.facebook.com"}`, "must be an http:// or https:// URL"},
+			{"1234", `{"graph_version": "latest"}`, "must be a version like v25.0"},
+			{"1234", `{"session_window": "off"}`, "must be true or false"},
+		} {
+			_, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "WAC", "--name", "X",
+				"--address", tc.address, "--config", tc.config, "--db", dbURL)
+			if code != 2 || !strings.Contains(errOut, tc.err) {
+				t.Errorf("%s %s: exit %d, %q; want 2, %q", tc.address, tc.config, code, errOut, tc.err)
+			}
+		}
+		var n int64
+		must(t, db.Raw("SELECT COUNT(*) FROM channels").Scan(&n).Error)
+		if n != 1 {
+			t.Fatalf("%d channels after the refused commands", n)
+		}
+	})
+}
+
+// TestWACSettingsHelp: serve --help names the WAC defaults but never prints their values from the environment.
+func TestWACSettingsHelp(t *testing.T) {
+	_, errOut, code := flowsd(t, []string{"FLOWSD_WAC_ACCESS_TOKEN=env-token-2a7c", "FLOWSD_WAC_APP_SECRET=env-secret-9d1f"}, "serve", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, s := range []string{"FLOWSD_WAC_ACCESS_TOKEN", "FLOWSD_WAC_APP_SECRET", "FLOWSD_WAC_VERIFY_TOKEN", "-wac-access-token"} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("serve --help does not mention %s", s)
+		}
+	}
+	for _, s := range []string{"env-token-2a7c", "env-secret-9d1f"} {
+		if strings.Contains(errOut, s) {
+			t.Errorf("serve --help shows the secret %s", s)
+		}
+	}
 }
