@@ -70,14 +70,17 @@ func (a *app) services() api.Services {
 // handler serves everything: channels' gateways under /c/, the API everywhere else.
 // Every request is observed (observe.go); /metrics is served beside them unless --metrics-addr puts it on a
 // listener of its own or turns it off.
-func (a *app) handler() http.Handler {
+func (a *app) handler() http.Handler { return observe(a.rt, a.routes()) }
+
+// routes are serve's handlers, unobserved.
+func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/c/", a.gateway)
 	mux.Handle("/", api.New(a.services()))
 	if a.rt.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", a.metricsHandler())
 	}
-	return observe(a.rt, mux)
+	return mux
 }
 
 // metricsHandler serves the process's metrics, with the queues of work read from the database and the

@@ -74,7 +74,7 @@ func TestOperatorView(t *testing.T) {
 		must(t, err)
 		resp.Body.Close()
 		generated := resp.Header.Get("X-Request-Id")
-		if code != 200 || !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(generated) {
+		if code != 200 || !regexp.MustCompile(`^[0-9a-f]{16}-[0-9a-z]+$`).MatchString(generated) {
 			t.Errorf("a request id made for a request without one: %q", generated)
 		}
 
