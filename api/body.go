@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // input is a request body: a JSON object, or form fields (each a string, or a list when repeated).
@@ -105,10 +106,14 @@ func formInput(vals map[string][]string) *input {
 }
 
 func parseJSONBody(body []byte) (*input, error) {
+	body, err := readUTF8(body)
+	if err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
-	err := dec.Decode(&v)
+	err = dec.Decode(&v)
 	if err == nil {
 		// anything after the value is an error too, as in Python's json.loads
 		if _, extra := dec.Token(); extra != io.EOF {
@@ -123,6 +128,81 @@ func parseJSONBody(body []byte) (*input, error) {
 		return nil, errNonField("Request body should be a single JSON object")
 	}
 	return &input{values: obj, raw: body}, nil
+}
+
+// readUTF8 reads a JSON body as DRF's parser does, through Python's UTF-8 stream reader: the first sequence
+// that isn't UTF-8 is a 400 in Python's words (rather than U+FFFD stored in its place), and an incomplete one
+// at the very end is dropped, as that reader keeps it back waiting for more.
+func readUTF8(body []byte) ([]byte, error) {
+	for i := 0; i < len(body); {
+		if r, size := utf8.DecodeRune(body[i:]); r != utf8.RuneError || size > 1 {
+			i += size
+			continue
+		}
+		n, lo, hi := utf8Sequence(body[i])
+		if n == 0 {
+			return nil, utf8Error(body, i, i+1, "invalid start byte")
+		}
+		k := 1
+		for ; k < n && i+k < len(body); k++ {
+			if c := body[i+k]; c < lo || c > hi {
+				break
+			}
+			lo, hi = 0x80, 0xBF // only the second byte's range depends on the first
+		}
+		if i+k == len(body) {
+			return body[:i], nil
+		}
+		return nil, utf8Error(body, i, i+k, "invalid continuation byte")
+	}
+	return body, nil
+}
+
+// utf8Sequence gives the length of the UTF-8 sequence a first byte starts and the range its second byte must
+// be in (no overlong forms, surrogates or code points past U+10FFFF); 0 for a byte no sequence starts with.
+func utf8Sequence(b byte) (n int, lo, hi byte) {
+	switch {
+	case b >= 0xC2 && b <= 0xDF:
+		return 2, 0x80, 0xBF
+	case b == 0xE0:
+		return 3, 0xA0, 0xBF
+	case b == 0xED:
+		return 3, 0x80, 0x9F
+	case b >= 0xE1 && b <= 0xEF:
+		return 3, 0x80, 0xBF
+	case b == 0xF0:
+		return 4, 0x90, 0xBF
+	case b >= 0xF1 && b <= 0xF3:
+		return 4, 0x80, 0xBF
+	case b == 0xF4:
+		return 4, 0x80, 0x8F
+	}
+	return 0, 0, 0
+}
+
+// utf8Error is Python's UnicodeDecodeError for the bytes [start, end), as DRF passes it on.
+func utf8Error(body []byte, start, end int, reason string) error {
+	where := fmt.Sprintf("byte 0x%02x in position %d", body[start], start)
+	if end-start > 1 {
+		where = fmt.Sprintf("bytes in position %d-%d", start, end-1)
+	}
+	return errDetail(http.StatusBadRequest, fmt.Sprintf("JSON parse error - 'utf-8' codec can't decode %s: %s", where, reason))
+}
+
+// unterminatedString gives where the string a body ends inside opens, -1 when it ends outside one.
+func unterminatedString(body []byte) int {
+	start := -1
+	for i := 0; i < len(body); i++ {
+		switch {
+		case start < 0 && body[i] == '"':
+			start = i
+		case start >= 0 && body[i] == '\\':
+			i++
+		case start >= 0 && body[i] == '"':
+			start = -1
+		}
+	}
+	return start
 }
 
 // describeJSONError words a decoding failure as Python's json module does, which DRF passes on.
@@ -149,6 +229,9 @@ func describeJSONError(body []byte, err error) error {
 		}
 		return jsonParseError(body, max(offset, 0), reason)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		if start := unterminatedString(body); start >= 0 {
+			return jsonParseError(body, start, "Unterminated string starting at")
+		}
 		return jsonParseError(body, len(body), "Expecting value")
 	}
 	return errDetail(http.StatusBadRequest, "JSON parse error - "+err.Error())

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -190,7 +191,8 @@ type truthCase struct {
 	Headers         map[string]string `json:"headers,omitempty"`
 	Body            json.RawMessage   `json:"body,omitempty"`
 	BodyRaw         *string           `json:"body_raw,omitempty"`
-	BodyFile        string            `json:"body_file,omitempty"` // a JSON body kept in a file, e.g. a test export
+	BodyFile        string            `json:"body_file,omitempty"`   // a JSON body kept in a file, e.g. a test export
+	BodyBase64      string            `json:"body_base64,omitempty"` // bytes a JSON string can't hold (not UTF-8)
 	ContentType     string            `json:"content_type,omitempty"`
 	Status          int               `json:"status"`
 	Response        json.RawMessage   `json:"response,omitempty"`
@@ -229,6 +231,10 @@ func runTruthFile(t *testing.T, path string) {
 			r := request{method: tc.Method, path: tc.Path, auth: tc.Auth, headers: tc.Headers, contentType: tc.ContentType}
 			if tc.BodyRaw != nil {
 				r.body = []byte(*tc.BodyRaw)
+			} else if tc.BodyBase64 != "" {
+				if r.body, err = base64.StdEncoding.DecodeString(tc.BodyBase64); err != nil {
+					t.Fatal(err)
+				}
 			} else if tc.BodyFile != "" {
 				if r.body, err = os.ReadFile(tc.BodyFile); err != nil {
 					t.Fatal(err)
