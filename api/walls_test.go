@@ -2,19 +2,24 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/testdb"
+	"github.com/flowsd/flowsd/throttle"
+	"github.com/nyaruka/gocommon/uuids"
 )
 
 // reliabilityDoc is where the R1 figures are written (-update) and checked.
@@ -27,7 +32,12 @@ const reliabilityDoc = "../docs/reliability.md"
 // victim's rows must be unchanged.
 func TestWorkspacesAreWalls(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d models.Dialect) {
-		e := newEnv(t, d, envOptions{})
+		// rates no run reaches: every probe must get to its handler
+		rates := map[throttle.Scope]throttle.Rate{}
+		for scope := range throttle.DefaultRates {
+			rates[scope] = throttle.Rate{N: 1 << 20, Per: time.Hour}
+		}
+		e := newEnv(t, d, envOptions{rates: rates})
 		seedVictim(t, e)
 		victim := e.ws["nyaruka"].ID
 		schema := readSchema(t, e)
@@ -35,12 +45,15 @@ func TestWorkspacesAreWalls(t *testing.T) {
 		for _, owner := range []string{"admin", "editor", "agent", "former", "inactive", "revoked"} {
 			victimIDs.add("email", e.emails[owner])
 		}
+		for i, a := range []string{"trileet", "weni"} {
+			seedAttacker(e, a, i+1)
+		}
 		for _, kind := range slices.Sorted(maps.Keys(victimIDs.kinds)) {
 			t.Logf("%d %s identifiers of Nyaruka", len(victimIDs.kinds[kind]), kind)
 		}
 		// the check can fail: Nyaruka's own answers show its identifiers
 		for _, path := range []string{"/api/v2/contacts.json", "/api/v2/workspace.json", "/api/v2/flows.json"} {
-			if resp := e.do(request{method: "GET", path: path, auth: "admin"}); len((wallProbe{}).leaks(resp.body, victimIDs, nil)) == 0 {
+			if resp := e.do(request{method: "GET", path: path, auth: "admin"}); len((wallProbe{}).leaks(resp.body, victimIDs, "")) == 0 {
 				t.Fatalf("%s: Nyaruka's own answer shows none of its identifiers: %s", path, resp.body)
 			}
 		}
@@ -55,50 +68,116 @@ func TestWorkspacesAreWalls(t *testing.T) {
 			before = after
 		}
 
-		var figures []wallFigure
-		for _, ep := range api.Registry {
-			for _, op := range ep.Operations() {
-				fig := wallFigure{endpoint: ep.Name, method: op.Method}
-				for _, attacker := range wallAttackers(ep) {
-					own := func() map[string]bool {
-						ids := schema.identifiers(t, e, e.ws[attacker.workspace].ID)
-						ids.add("email", e.emails[attacker.token])
-						return ids.all()
-					}
-					attackerOwn := own()
-					for _, auth := range []string{attacker.token, "basic " + attacker.token} {
-						for _, probe := range wallProbes(ep, op, victimIDs) {
-							r := probe.request(t, ep, op.Method, auth)
-							resp := e.do(r)
-							fig.requests++
-							if resp.status >= 500 {
-								t.Errorf("%s %s as %s: status %d: %s", r.method, r.path, auth, resp.status, resp.body)
-							}
-							leaked := probe.leaks(resp.body, victimIDs, attackerOwn)
-							if len(leaked) > 0 { // what the attacker wrote is its own: look again with its rows now
-								attackerOwn = own()
-								leaked = probe.leaks(resp.body, victimIDs, attackerOwn)
-							}
-							if len(leaked) > 0 {
-								fig.leaks++
-								t.Errorf("%s %s as %s (body %s): the answer shows the other workspace's %q: %s", r.method, r.path, auth, r.body, leaked, resp.body)
-							}
-						}
+		w := &wallRun{t: t, e: e, schema: schema, victim: victimIDs, before: before, sent: map[string]*strings.Builder{}, seeded: map[string]string{}}
+		for _, a := range []string{"trileet", "weni"} {
+			w.seeded[a] = schema.text(t, e, e.ws[a].ID)
+		}
+		// deletes last, so that the callers' own objects the translated examples name are there for the rest
+		for _, method := range []string{"GET", "POST", "DELETE"} {
+			for _, ep := range api.Registry {
+				for _, op := range ep.Operations() {
+					if op.Method == method {
+						w.operation(ep, op)
 					}
 				}
-				after := schema.snapshot(t, e, victim)
-				for table, h := range before {
-					if after[table] != h {
-						fig.changes++
-						t.Errorf("%s %s: the other workspace's %s rows changed", op.Method, ep.Name, table)
-					}
-				}
-				before = after
-				figures = append(figures, fig)
 			}
 		}
-		checkReliabilityDoc(t, "R1", wallsSection(figures), *update && d == models.SQLite)
+		w.copies()
+		checkReliabilityDoc(t, "R1", wallsSection(w.figures, w.copied), *update && d == models.SQLite)
 	})
+}
+
+// wallRun is one database's run of R1.
+type wallRun struct {
+	t       *testing.T
+	e       *env
+	schema  *wallSchema
+	victim  *wallIDs
+	before  map[string]string           // the hashes of Nyaruka's rows, by table
+	sent    map[string]*strings.Builder // every string each caller's workspace sent
+	seeded  map[string]string           // what each caller's workspace held before the first request
+	figures []wallFigure
+	copied  int
+}
+
+// operation sends an operation's probes as every caller of another workspace, by token and Basic auth, and
+// checks the answers and Nyaruka's rows.
+func (w *wallRun) operation(ep *api.Endpoint, op api.MethodOperation) {
+	t, e := w.t, w.e
+	fig := wallFigure{endpoint: ep.Name, method: op.Method}
+	for _, attacker := range wallAttackers(ep) {
+		wsID := e.ws[attacker.workspace].ID
+		// what the caller knows: everything its workspace's rows hold, which includes whatever of Nyaruka's it
+		// wrote there itself, as a field's value or a message's text (copies() checks it wrote it)
+		own := func() string { return e.emails[attacker.token] + "\n" + w.schema.text(t, e, wsID) }
+		known := own()
+		probes := wallProbes(ep, op, w.victim, nil, false)
+		// and the same with the example's objects the caller's own, so that only the one parameter is foreign
+		theirs := w.schema.identifiers(t, e, wsID)
+		probes = append(probes, wallProbes(ep, op, w.victim, theirs, true)...)
+		if op.Method == "POST" {
+			probes = append(probes, wallProbes(ep, op, w.victim, theirs, false)...)
+		}
+		sent := w.sent[attacker.workspace]
+		if sent == nil {
+			sent = &strings.Builder{}
+			w.sent[attacker.workspace] = sent
+		}
+		for _, auth := range []string{attacker.token, "basic " + attacker.token} {
+			for _, probe := range probes {
+				r := probe.request(t, ep, op.Method, auth)
+				sent.WriteString(probe.sent + "\n")
+				resp := e.do(r)
+				fig.requests++
+				if resp.status == http.StatusTooManyRequests {
+					t.Fatalf("%s %s as %s: throttled, so the handler was never reached", r.method, r.path, auth)
+				}
+				if resp.status >= 200 && resp.status < 300 {
+					fig.accepted++
+				}
+				if resp.status >= 500 {
+					t.Errorf("%s %s as %s: status %d: %s", r.method, r.path, auth, resp.status, resp.body)
+				}
+				leaked := probe.leaks(resp.body, w.victim, known)
+				if len(leaked) > 0 { // what the caller wrote is its own: look again with its rows now
+					known = own()
+					leaked = probe.leaks(resp.body, w.victim, known)
+				}
+				if len(leaked) > 0 {
+					fig.leaks++
+					t.Errorf("%s %s as %s (body %s): the answer shows the other workspace's %q: %s", r.method, r.path, auth, r.body, leaked, resp.body)
+				}
+			}
+		}
+	}
+	after := w.schema.snapshot(t, e, w.e.ws["nyaruka"].ID)
+	for _, table := range slices.Sorted(maps.Keys(w.before)) {
+		if after[table] != w.before[table] {
+			fig.changes++
+			t.Errorf("%s %s: the other workspace's %s rows changed", op.Method, ep.Name, table)
+		}
+	}
+	w.before = after
+	w.figures = append(w.figures, fig)
+}
+
+// copies checks that no caller's workspace came to hold a Nyaruka identifier it neither had nor sent: one
+// copied over from a Nyaruka object the caller named.
+func (w *wallRun) copies() {
+	for _, ws := range slices.Sorted(maps.Keys(w.sent)) {
+		held, sent := w.schema.text(w.t, w.e, w.e.ws[ws].ID), w.sent[ws].String()
+		for _, kind := range slices.Sorted(maps.Keys(w.victim.kinds)) {
+			if kind == "id" {
+				continue
+			}
+			for _, v := range w.victim.kinds[kind] {
+				if strings.Contains(held, v) && !strings.Contains(w.seeded[ws], v) && !strings.Contains(sent, v) {
+					w.copied++
+					w.t.Errorf("%s's rows hold Nyaruka's %s %q, which it never sent", ws, kind, v)
+				}
+			}
+		}
+	}
 }
 
 // seedVictim gives Nyaruka one of everything: what each endpoint's example needs and what its write example
@@ -130,23 +209,61 @@ func wallAttackers(ep *api.Endpoint) []wallAttacker {
 // and the UUIDs by table.
 type wallIDs struct {
 	kinds   map[string][]string
-	byTable map[string][]string
+	byTable map[string][]string // UUIDs by table
+	// byTableKind are the identifiers by table and kind ("contacts/name"), to put the caller's own in for them
+	byTableKind map[string][]string
+}
+
+// translation maps each of w's identifiers to the other workspace's newest of the same table and kind (the
+// newest: system groups come first and cannot be named); names too when withNames, else they stay as new
+// names for creates.
+func (w *wallIDs) translation(other *wallIDs, withNames bool) map[string]string {
+	tr := map[string]string{}
+	for _, key := range slices.Sorted(maps.Keys(w.byTableKind)) {
+		if theirs := other.byTableKind[key]; len(theirs) > 0 && (withNames || !strings.HasSuffix(key, "/name")) {
+			for _, v := range w.byTableKind[key] {
+				if _, done := tr[v]; !done {
+					tr[v] = theirs[len(theirs)-1]
+				}
+			}
+		}
+	}
+	return tr
+}
+
+// translate puts the translation's values in for the strings of a JSON value (whole strings, and keys).
+func translate(v any, tr map[string]string) any {
+	switch v := v.(type) {
+	case string:
+		if t, ok := tr[v]; ok {
+			return t
+		}
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = translate(item, tr)
+		}
+		return out
+	case []string:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = translate(item, tr)
+		}
+		return out
+	case map[string]any:
+		out := map[string]any{}
+		for k, item := range v {
+			out[translate(k, tr).(string)] = translate(item, tr)
+		}
+		return out
+	}
+	return v
 }
 
 func (w *wallIDs) add(kind, v string) {
 	if v != "" && !slices.Contains(w.kinds[kind], v) {
 		w.kinds[kind] = append(w.kinds[kind], v)
 	}
-}
-
-func (w *wallIDs) all() map[string]bool {
-	all := map[string]bool{}
-	for _, vs := range w.kinds {
-		for _, v := range vs {
-			all[v] = true
-		}
-	}
-	return all
 }
 
 // wallKinds are the identifier kinds, and the columns they are read from.
@@ -254,9 +371,27 @@ func (s *wallSchema) snapshot(t *testing.T, e *env, ws int64) map[string]string 
 	return hashes
 }
 
+// text is everything a workspace's rows hold, as text.
+func (s *wallSchema) text(t *testing.T, e *env, ws int64) string {
+	var b strings.Builder
+	for _, table := range s.tables {
+		for _, row := range s.rows(t, e, table, ws) {
+			for _, col := range s.columns[table] {
+				if v := wallText(row[col]); v != "" {
+					b.WriteString(v)
+				} else {
+					fmt.Fprint(&b, row[col])
+				}
+				b.WriteByte('\n')
+			}
+		}
+	}
+	return b.String()
+}
+
 // identifiers collects a workspace's identifiers from its rows.
 func (s *wallSchema) identifiers(t *testing.T, e *env, ws int64) *wallIDs {
-	w := &wallIDs{kinds: map[string][]string{}, byTable: map[string][]string{}}
+	w := &wallIDs{kinds: map[string][]string{}, byTable: map[string][]string{}, byTableKind: map[string][]string{}}
 	for _, table := range s.tables {
 		for _, row := range s.rows(t, e, table, ws) {
 			if id, ok := row["id"]; ok && slices.Contains(s.columns[table], "workspace_id") {
@@ -270,6 +405,7 @@ func (s *wallSchema) identifiers(t *testing.T, e *env, ws int64) *wallIDs {
 						continue
 					}
 					w.add(kind, v)
+					w.byTableKind[table+"/"+kind] = append(w.byTableKind[table+"/"+kind], v)
 					if kind == "uuid" {
 						w.byTable[table] = append(w.byTable[table], v)
 					}
@@ -301,14 +437,27 @@ type wallProbe struct {
 // wallProbes are the requests for an operation: for each documented query parameter and body field, and each
 // identifier kind, the example's request with that one parameter set to the victim's identifier (a list of
 // them for lists), the rest left as the example has them.
-func wallProbes(ep *api.Endpoint, op api.MethodOperation, ids *wallIDs) []wallProbe {
+func wallProbes(ep *api.Endpoint, op api.MethodOperation, ids, theirs *wallIDs, withNames bool) []wallProbe {
 	docs := op.Docs
+	var tr map[string]string
+	if theirs != nil {
+		tr = ids.translation(theirs, withNames)
+	}
 	base := func() (url.Values, map[string]any) {
 		q, _ := url.ParseQuery(docs.Example.Query)
+		for k, vs := range q {
+			for i := range vs {
+				if t, ok := tr[vs[i]]; ok {
+					vs[i] = t
+				} else if own := theirs.uuidsOf(wallTable(ep, k)); len(own) > 0 && uuids.Is(vs[i]) {
+					vs[i] = own[len(own)-1] // an object of the example's own, which Nyaruka has not: the caller's
+				}
+			}
+		}
 		body := map[string]any{}
 		if op.Method == "POST" && !docs.Upload {
 			for k, v := range docs.Example.Body {
-				body[k] = v
+				body[k] = translate(v, tr)
 			}
 		}
 		return q, body
@@ -369,6 +518,13 @@ func wallStrings(v any, to []string) []string {
 		return append(to, fmt.Sprint(v))
 	}
 	return to
+}
+
+func (w *wallIDs) uuidsOf(table string) []string {
+	if w == nil {
+		return nil
+	}
+	return w.byTable[table]
 }
 
 // pick gives one identifier of a kind: for UUIDs, one of the table the parameter names when there is one;
@@ -434,14 +590,14 @@ func (p wallProbe) request(t *testing.T, ep *api.Endpoint, method, auth string) 
 
 // leaks are the victim's identifiers an answer shows which the request did not carry and the attacker's
 // workspace does not have itself.
-func (p wallProbe) leaks(body []byte, victim *wallIDs, own map[string]bool) []string {
+func (p wallProbe) leaks(body []byte, victim *wallIDs, own string) []string {
 	var leaked []string
 	for kind, vs := range victim.kinds {
 		if kind == "id" { // numbers are in every answer; ids are only sent
 			continue
 		}
 		for _, v := range vs {
-			if !own[v] && !strings.Contains(p.sent, v) && bytes.Contains(body, []byte(v)) {
+			if bytes.Contains(body, []byte(v)) && !strings.Contains(p.sent, v) && !strings.Contains(own, v) {
 				leaked = append(leaked, v)
 			}
 		}
@@ -451,41 +607,58 @@ func (p wallProbe) leaks(body []byte, victim *wallIDs, own map[string]bool) []st
 }
 
 type wallFigure struct {
-	endpoint, method         string
-	requests, leaks, changes int
+	endpoint, method                   string
+	requests, accepted, leaks, changes int
 }
 
 // wallsSection is R1's part of docs/reliability.md: what it checks, how to run it, and the figures.
-func wallsSection(figures []wallFigure) string {
+func wallsSection(figures []wallFigure, copied int) string {
 	var b strings.Builder
 	total := wallFigure{}
 	for _, f := range figures {
 		total.requests += f.requests
+		total.accepted += f.accepted
 		total.leaks += f.leaks
 		total.changes += f.changes
 	}
 	b.WriteString(`## R1: workspaces are walls
 
-` + "`TestWorkspacesAreWalls`" + ` (api/walls_test.go) seeds the Nyaruka workspace with one of everything the docs
-examples need and make, reads its identifiers from its rows (UUIDs of every object, ids, names, URNs, field keys,
-resthook slugs, its users' emails), then, for every operation of every endpoint in ` + "`api.Registry`" + `, has the
-administrators of Trileet and of Weni (Weni-profile endpoints: Weni only), by token and by Basic auth, send the
-operation's example with each documented query parameter and body field in turn given Nyaruka's identifiers of
-each kind (lists get all of them, objects one keyed by it). It checks that no answer is a 5xx, that no answer
-shows a Nyaruka identifier the request did not carry and the caller's workspace does not have itself, and that
-Nyaruka's rows (every table with a workspace_id, and their children through foreign keys, three levels down)
-hash the same after each operation as before. It runs on SQLite and PostgreSQL; the table below is rewritten by
-` + "`go test ./api -run TestWorkspacesAreWalls -update`" + ` and otherwise checked to be current.
+` + "`TestWorkspacesAreWalls`" + ` (api/walls_test.go) is driven by ` + "`api.Registry`" + `, so a new endpoint is covered
+as it is added. It seeds the Nyaruka workspace with one of everything the docs examples need and make, gives
+Trileet and Weni a flow, contact, group, date field, campaign and event, channel and message, resthook, topic and
+ticket of their own, and reads Nyaruka's identifiers from its rows (the UUIDs of every object, ids, names, URNs,
+field keys, resthook slugs, its users' emails). Then for every operation (GET, POST, DELETE; deletes last) the
+administrators of Trileet and of Weni (Weni-profile endpoints: Weni's only), by token and by Basic auth
+(email:token), send the operation's example three ways: as the docs give it (naming Nyaruka's objects); with its
+objects translated to the caller's own, so that only one parameter is foreign; and, for writes, translated but
+for names, so that creates make new objects. Each way is sent as it is and once more for every documented query
+parameter and body field and every identifier kind, that one given Nyaruka's identifier of the kind (one of the
+table the parameter names when it names one; lists get all of the kind, objects one keyed by it).
 
-Integer ids are sent but not looked for in answers: numbers are in every answer.
+It checks that
+- no answer is a 5xx (nor a 429: rates are raised so that every request reaches its handler);
+- no answer shows a Nyaruka identifier that the request did not carry and the caller's workspace does not hold;
+- no caller's workspace came to hold a Nyaruka identifier it never sent (copied over from a Nyaruka object);
+- Nyaruka's rows are unchanged: every table with a workspace_id, and their children through foreign keys (read
+  from the database's schema, so new tables are covered), hashed before and after every operation.
 
-| endpoint | method | requests | leaks | changes |
-|---|---|---:|---:|---:|
+The test first proves its checks can fail: Nyaruka's own answers show its identifiers, and a label of its own
+moves its hashes. Integer ids are sent but not looked for in answers (numbers are in every answer).
+
+It runs on SQLite and PostgreSQL in ` + "`go test ./api`" + ` (about 10 s on SQLite, 30 s on PostgreSQL):
+` + "`go test ./api -run TestWorkspacesAreWalls -update`" + ` rewrites the table below from SQLite's run (PostgreSQL's
+must then agree), and otherwise the test fails when the table is not current. "accepted" counts the 2xx answers:
+how many requests got past validation to do what they asked.
+
+`)
+	b.WriteString(`| endpoint | method | requests | accepted (2xx) | leaks | changes |
+|---|---|---:|---:|---:|---:|
 `)
 	for _, f := range figures {
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d |\n", f.endpoint, f.method, f.requests, f.leaks, f.changes)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d |\n", f.endpoint, f.method, f.requests, f.accepted, f.leaks, f.changes)
 	}
-	fmt.Fprintf(&b, "| **all** | | **%d** | **%d** | **%d** |\n", total.requests, total.leaks, total.changes)
+	fmt.Fprintf(&b, "| **all** | | **%d** | **%d** | **%d** | **%d** |\n\n", total.requests, total.accepted, total.leaks, total.changes)
+	fmt.Fprintf(&b, "Nyaruka identifiers copied into a caller's workspace that the caller never sent: %d.\n", copied)
 	return b.String()
 }
 
@@ -521,4 +694,24 @@ func checkReliabilityDoc(t *testing.T, name, section string, rewrite bool) {
 	if current != want {
 		t.Errorf("docs/reliability.md's %s section is not current: run go test ./api -run TestWorkspacesAreWalls -update", name)
 	}
+}
+
+// seedAttacker gives a caller's workspace objects of its own, of the kinds the examples name, for the examples
+// to be translated to: a flow, a contact with a URN, a group, a date field, a campaign and its event, a channel
+// with a message, a resthook, a topic and a ticket.
+func seedAttacker(e *env, ws string, n int) {
+	uuid := func(k int) string { return fmt.Sprintf("9%07d-0000-4000-8000-%012d", n, k) }
+	flow := e.seedFlow(ws, uuid(1), "Flow of "+ws, false, true)
+	urn := fmt.Sprintf("tel:+1202555%04d", n)
+	contact := e.seedContact(ws, uuid(2), "Contact of "+ws, urn)
+	group := e.seedGroup(ws, uuid(3), "Group of "+ws, "", contact)
+	field := e.seedDateField(ws, "date_of_"+ws, "Date of "+ws, models.FieldDatetime)
+	campaign := e.seedCampaign(ws, uuid(4), "Campaign of "+ws, group, false, true, seedAt(8, 0))
+	e.seedEvent(eventSeed{uuid: uuid(5), campaign: campaign, field: field, offset: 1, unit: "D", deliveryHour: -1, flow: flow, active: true, created: seedAt(8, 0)})
+	ch := e.makeChannel(ws, models.ChannelSpec{Type: "EX", Name: "Gateway of " + ws, Address: fmt.Sprintf("+1202555%04d", 100+n), Country: "US", Schemes: []string{"tel"}})
+	e.receive(ws, ch, urn, "hello from "+ws)
+	e.seedResthook(ws, "hook-of-"+ws, true, seedAt(9, 0), seedAt(9, 0))
+	topic, err := e.store.CreateTopic(context.Background(), e.ws[ws].ID, "Topic of "+ws)
+	e.must(err)
+	e.seedTicket(ticketSeed{uuid: uuid(6), contact: contact, topic: topic, opened: seedAt(9, 0), modified: seedAt(9, 0)})
 }
