@@ -465,29 +465,23 @@ func wallProbes(ep *api.Endpoint, op api.MethodOperation, ids, theirs *wallIDs, 
 	kinds := []string{"uuid", "id", "name", "urn", "key", "slug", "email"}
 	q, body := base()
 	probes := []wallProbe{{query: q, body: body}} // the example as it is, which names Nyaruka's objects
-	for i, p := range docs.Params {
-		for _, kind := range kinds {
-			v := ids.pick(kind, wallTable(ep, p.Name), i)
-			if v == "" {
-				continue
+	// each of params, each kind: the example with that one given the victim's identifier
+	each := func(params []api.Param, set func(q url.Values, body map[string]any, p api.Param, v string, kind string)) {
+		for i, p := range params {
+			for _, kind := range kinds {
+				if v := ids.pick(kind, wallTable(ep, p.Name), i); v != "" {
+					q, body := base()
+					set(q, body, p, v, kind)
+					probes = append(probes, wallProbe{query: q, body: body})
+				}
 			}
-			q, body := base()
-			q.Set(p.Name, v)
-			probes = append(probes, wallProbe{query: q, body: body})
 		}
 	}
+	each(docs.Params, func(q url.Values, _ map[string]any, p api.Param, v, _ string) { q.Set(p.Name, v) })
 	if op.Method == "POST" && !docs.Upload {
-		for i, f := range docs.Fields {
-			for _, kind := range kinds {
-				v := ids.pick(kind, wallTable(ep, f.Name), i)
-				if v == "" {
-					continue
-				}
-				q, body := base()
-				body[f.Name] = wallValue(f.Type, v, ids.kinds[kind])
-				probes = append(probes, wallProbe{query: q, body: body})
-			}
-		}
+		each(docs.Fields, func(_ url.Values, body map[string]any, p api.Param, v, kind string) {
+			body[p.Name] = wallValue(p.Type, v, ids.kinds[kind])
+		})
 	}
 	for i := range probes {
 		var sent []string
