@@ -268,7 +268,8 @@ func (w *wallIDs) add(kind, v string) {
 
 // wallKinds are the identifier kinds, and the columns they are read from.
 var wallKinds = map[string][]string{
-	"uuid": {"uuid"}, "name": {"name"}, "urn": {"identity", "path"}, "key": {"key"}, "slug": {"slug"}, "email": {"email"},
+	"uuid": {"uuid"}, "name": {"name"}, "content": {"text", "value"}, // content is only looked for, never sent
+	"urn": {"identity", "path"}, "key": {"key"}, "slug": {"slug"}, "email": {"email"},
 }
 
 // wallSchema is the database's tables, columns and foreign keys, read from the database itself so that new
@@ -621,7 +622,8 @@ func wallsSection(figures []wallFigure, copied int) string {
 as it is added. It seeds the Nyaruka workspace with one of everything the docs examples need and make, gives
 Trileet and Weni a flow, contact, group, date field, campaign and event, channel and message, resthook, topic and
 ticket of their own, and reads Nyaruka's identifiers from its rows (the UUIDs of every object, ids, names, URNs,
-field keys, resthook slugs, its users' emails). Then for every operation (GET, POST, DELETE; deletes last) the
+field keys, resthook slugs, its users' emails; message texts and global values too, which are only looked for).
+Then for every operation (GET, POST, DELETE; deletes last) the
 administrators of Trileet and of Weni (Weni-profile endpoints: Weni's only), by token and by Basic auth
 (email:token), send the operation's example three ways: as the docs give it (naming Nyaruka's objects); with its
 objects translated to the caller's own, so that only one parameter is foreign; and, for writes, translated but
