@@ -220,7 +220,10 @@ type wallIDs struct {
 func (w *wallIDs) translation(other *wallIDs, withNames bool) map[string]string {
 	tr := map[string]string{}
 	for _, key := range slices.Sorted(maps.Keys(w.byTableKind)) {
-		if theirs := other.byTableKind[key]; len(theirs) > 0 && (withNames || !strings.HasSuffix(key, "/name")) {
+		if strings.HasSuffix(key, "/id") || (!withNames && strings.HasSuffix(key, "/name")) {
+			continue // ids are numbers any query may hold
+		}
+		if theirs := other.byTableKind[key]; len(theirs) > 0 {
 			for _, v := range w.byTableKind[key] {
 				if _, done := tr[v]; !done {
 					tr[v] = theirs[len(theirs)-1]
@@ -397,6 +400,7 @@ func (s *wallSchema) identifiers(t *testing.T, e *env, ws int64) *wallIDs {
 		for _, row := range s.rows(t, e, table, ws) {
 			if id, ok := row["id"]; ok && slices.Contains(s.columns[table], "workspace_id") {
 				w.add("id", fmt.Sprint(id))
+				w.byTableKind[table+"/id"] = append(w.byTableKind[table+"/id"], fmt.Sprint(id))
 			}
 			for kind, cols := range wallKinds {
 				for _, col := range cols {
@@ -522,12 +526,14 @@ func (w *wallIDs) uuidsOf(table string) []string {
 	return w.byTable[table]
 }
 
-// pick gives one identifier of a kind: for UUIDs, one of the table the parameter names when there is one;
+// pick gives one identifier of a kind: for UUIDs and ids, one of the table the parameter names when there is one;
 // the n-th otherwise, so that the parameters of an operation try different objects.
 func (w *wallIDs) pick(kind, table string, n int) string {
 	vs := w.kinds[kind]
 	if kind == "uuid" && len(w.byTable[table]) > 0 {
 		vs = w.byTable[table]
+	} else if kind == "id" && len(w.byTableKind[table+"/id"]) > 0 {
+		vs = w.byTableKind[table+"/id"]
 	}
 	if len(vs) == 0 {
 		return ""
@@ -536,10 +542,10 @@ func (w *wallIDs) pick(kind, table string, n int) string {
 }
 
 // wallTable guesses the table a parameter refers to from its name ("contact", "groups", "flow") or, for
-// "uuid", the endpoint's name.
+// "uuid" and "id", the endpoint's name.
 func wallTable(ep *api.Endpoint, param string) string {
 	stem := param
-	if stem == "uuid" || stem == "uuids" {
+	if stem == "uuid" || stem == "uuids" || stem == "id" {
 		stem = ep.Name
 	}
 	stem = strings.TrimSuffix(strings.TrimSuffix(stem, "_uuid"), "s")
