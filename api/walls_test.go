@@ -645,7 +645,8 @@ It checks that
   from the database's schema, so new tables are covered), hashed before and after every operation.
 
 The test first proves its checks can fail: Nyaruka's own answers show its identifiers, and a label of its own
-moves its hashes. Integer ids are sent but not looked for in answers (numbers are in every answer).
+moves its hashes. Taking the workspace out of the resthook events query, or out of unsubscribing, makes it fail
+(a leak, a change). Integer ids are sent but not looked for in answers (numbers are in every answer).
 
 It runs on SQLite and PostgreSQL in ` + "`go test ./api`" + ` (about 10 s on SQLite, 30 s on PostgreSQL):
 ` + "`go test ./api -run TestWorkspacesAreWalls -update`" + ` rewrites the table below from SQLite's run (PostgreSQL's
