@@ -272,3 +272,27 @@ func decodeJSON(b []byte, v any) error {
 	}
 	return nil
 }
+
+// CheckStorable fails unless what a type read can be stored: URNs valid and normalized, statuses of a message.
+func CheckStorable(t *testing.T, received []channels.Received) {
+	t.Helper()
+	for _, r := range received {
+		switch {
+		case r.Msg != nil:
+			if err := r.Msg.URN.Validate(); err != nil || r.Msg.URN.Normalize() != r.Msg.URN {
+				t.Fatalf("message from %q, not a valid normalized URN (%v)", r.Msg.URN, err)
+			}
+		case r.Event != nil:
+			if err := r.Event.URN.Validate(); err != nil || r.Event.URN.Normalize() != r.Event.URN {
+				t.Fatalf("event of %q, not a valid normalized URN (%v)", r.Event.URN, err)
+			}
+		case r.Status != nil:
+			// a uuid that isn't one is taken (courier takes it) and names no message
+			if r.Status.MsgUUID == "" && r.Status.ExternalID == "" {
+				t.Fatalf("a status that names no message: %+v", r.Status)
+			}
+		default:
+			t.Fatalf("received nothing: %+v", r)
+		}
+	}
+}
