@@ -46,11 +46,8 @@ func (cur cursor) encode() string {
 
 func decodeCursor(s string) (*cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
 	cur := &cursor{}
-	if err := json.Unmarshal(b, cur); err != nil || cur.ID <= 0 {
+	if err != nil || json.Unmarshal(b, cur) != nil || cur.ID <= 0 {
 		return nil, errInvalidCursor
 	}
 	return cur, nil

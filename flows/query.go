@@ -102,6 +102,12 @@ func ParseQuery(ctx context.Context, store *models.Store, ws *models.Workspace, 
 }
 
 func (s *queryScope) parse(text string) (*Query, error) {
+	// PostgreSQL can't compare with a NUL or invalid UTF-8 (a 500, found by FuzzContactQuery): invalid UTF-8
+	// reads as U+FFFD, as Django decodes a query string, and a NUL, which no stored value holds, is refused
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	if strings.ContainsRune(text, 0) {
+		return nil, &QueryError{msg: "Null characters are not allowed."}
+	}
 	env := Environment(s.ws)
 	parsed, err := parse.Query(env, text, s)
 	if err != nil {

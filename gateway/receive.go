@@ -224,6 +224,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, h channels.Handl
 		if err == nil {
 			err = checkReceived(got)
 		}
+		cleanReceived(got)
 		logTypes = append(logTypes, logTypeOf(got, action))
 		if err != nil {
 			errs := []error{err}
@@ -284,6 +285,35 @@ func checkReceived(received []channels.Received) error {
 		}
 	}
 	return nil
+}
+
+// cleanReceived makes the text a gateway sent storable: invalid UTF-8 becomes U+FFFD and NUL characters go
+// (PostgreSQL's text holds neither: they were a 500 there, found while fuzzing the EX webhook).
+func cleanReceived(received []channels.Received) {
+	clean := func(s *string) { *s = strings.ReplaceAll(strings.ToValidUTF8(*s, "\uFFFD"), "\x00", "") }
+	for _, rec := range received {
+		switch {
+		case rec.Msg != nil:
+			clean(&rec.Msg.Text)
+			clean(&rec.Msg.Name)
+			clean(&rec.Msg.ExternalID)
+			for i := range rec.Msg.Attachments {
+				clean(&rec.Msg.Attachments[i])
+			}
+		case rec.Status != nil:
+			clean(&rec.Status.MsgUUID)
+			clean(&rec.Status.ExternalID)
+			for i := range rec.Status.Errors {
+				clean(&rec.Status.Errors[i].ExtCode)
+				clean(&rec.Status.Errors[i].Message)
+			}
+		case rec.Event != nil:
+			for k, v := range rec.Event.Extra {
+				clean(&v)
+				rec.Event.Extra[k] = v
+			}
+		}
+	}
 }
 
 // handle does what a gateway's request told: messages go to the contact's flows, statuses to the messages they

@@ -81,48 +81,10 @@ func runIncoming(t *testing.T, h channels.Handler, c IncomingCase) {
 	}
 	reqDesc := req.Method + " " + req.URL.String()
 
-	rec := httptest.NewRecorder()
-	var received []channels.Received
-	if !slices.Contains(h.Actions(), c.Action) {
-		// what the router answers for a path no type registered
-		if err := channels.WriteJSON(rec, http.StatusNotFound, "Not Found",
-			map[string]string{"type": "error", "error": "not found: " + req.URL.String()}); err != nil {
-			t.Fatal(err)
-		}
-	} else if answer, isVerify, verr := verify(h, ch, req); isVerify {
-		// a webhook's verification, answered as the gateway answers it
-		if verr != nil {
-			if err := channels.WriteError(rec, errorStatus(h), ErrorEntries(verr)...); err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			io.WriteString(rec, answer)
-		}
-	} else {
-		var rerr error
-		received, rerr = h.Receive(context.Background(), ch, c.Action, req)
-		if rerr != nil {
-			if received != nil {
-				t.Errorf("%s: Receive returned both an error (%v) and what was received:\n%s", reqDesc, rerr, FormatReceived(received))
-			}
-			if err := channels.WriteError(rec, errorStatus(h), ErrorEntries(rerr)...); err != nil {
-				t.Fatal(err)
-			}
-		} else {
-			handled := &channels.Handled{Received: received, At: HandledAt}
-			for _, r := range received {
-				if r.Msg != nil {
-					handled.MsgUUIDs = append(handled.MsgUUIDs, MsgUUID(len(handled.MsgUUIDs)))
-				}
-			}
-			if err := h.Respond(rec, ch, c.Action, handled); err != nil {
-				t.Errorf("%s: Respond: %v", reqDesc, err)
-			}
-		}
+	resp, received, err := Answer(h, ch, c.Action, req)
+	if err != nil {
+		t.Errorf("%s: %v", reqDesc, err)
 	}
-
-	resp := rec.Result()
 	body, _ := io.ReadAll(resp.Body)
 	wantStatus := c.WantStatus
 	if wantStatus == 0 {
@@ -148,6 +110,49 @@ func runIncoming(t *testing.T, h channels.Handler, c IncomingCase) {
 	if got, want := FormatReceived(received), FormatReceived(c.WantReceived); got != want {
 		t.Errorf("%s: received\n%swant\n%s", reqDesc, orNothing(got), orNothing(want))
 	}
+}
+
+// Answer is how the gateway answers a request of a type's channel: the router's 404 for an action the type
+// doesn't have, the type's verification, or what its Receive read and its Respond wrote (with a fake Handled,
+// MsgUUID(i) for the i-th message), or its request error. err is the type breaking its contract: Receive
+// returning both an error and what it read, or Respond failing.
+func Answer(h channels.Handler, ch *channels.Channel, action string, req *http.Request) (resp *http.Response, received []channels.Received, err error) {
+	rec := httptest.NewRecorder()
+	if !slices.Contains(h.Actions(), action) {
+		// what the router answers for a path no type registered
+		err = channels.WriteJSON(rec, http.StatusNotFound, "Not Found",
+			map[string]string{"type": "error", "error": "not found: " + req.URL.String()})
+	} else if answer, isVerify, verr := verify(h, ch, req); isVerify {
+		// a webhook's verification, answered as the gateway answers it
+		if verr != nil {
+			err = channels.WriteError(rec, errorStatus(h), ErrorEntries(verr)...)
+		} else {
+			rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(rec, answer)
+		}
+	} else {
+		var rerr error
+		received, rerr = h.Receive(context.Background(), ch, action, req)
+		if rerr != nil {
+			if received != nil {
+				err = fmt.Errorf("Receive returned both an error (%v) and what was received:\n%s", rerr, FormatReceived(received))
+			}
+			if werr := channels.WriteError(rec, errorStatus(h), ErrorEntries(rerr)...); werr != nil {
+				err = werr
+			}
+		} else {
+			handled := &channels.Handled{Received: received, At: HandledAt}
+			for _, r := range received {
+				if r.Msg != nil {
+					handled.MsgUUIDs = append(handled.MsgUUIDs, MsgUUID(len(handled.MsgUUIDs)))
+				}
+			}
+			if rerr := h.Respond(rec, ch, action, handled); rerr != nil {
+				err = fmt.Errorf("Respond: %v", rerr)
+			}
+		}
+	}
+	return rec.Result(), received, err
 }
 
 // verify is the type's Verify of a request, when it is a channels.Verifier.
@@ -266,4 +271,28 @@ func decodeJSON(b []byte, v any) error {
 		return fmt.Errorf("more than one value")
 	}
 	return nil
+}
+
+// CheckStorable fails unless what a type read can be stored: URNs valid and normalized, statuses of a message.
+func CheckStorable(t *testing.T, received []channels.Received) {
+	t.Helper()
+	for _, r := range received {
+		switch {
+		case r.Msg != nil:
+			if err := r.Msg.URN.Validate(); err != nil || r.Msg.URN.Normalize() != r.Msg.URN {
+				t.Fatalf("message from %q, not a valid normalized URN (%v)", r.Msg.URN, err)
+			}
+		case r.Event != nil:
+			if err := r.Event.URN.Validate(); err != nil || r.Event.URN.Normalize() != r.Event.URN {
+				t.Fatalf("event of %q, not a valid normalized URN (%v)", r.Event.URN, err)
+			}
+		case r.Status != nil:
+			// a uuid that isn't one is taken (courier takes it) and names no message
+			if r.Status.MsgUUID == "" && r.Status.ExternalID == "" {
+				t.Fatalf("a status that names no message: %+v", r.Status)
+			}
+		default:
+			t.Fatalf("received nothing: %+v", r)
+		}
+	}
 }
