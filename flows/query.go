@@ -14,12 +14,21 @@ import (
 
 // Query is a parsed contact query with everything needed to run it as SQL.
 type Query struct {
+	text   string // as given
 	parsed *contactql.ContactQuery
 	sql    *sqlBuilder
 }
 
-// String is the query's canonical form, as RapidPro stores smart group queries (e.g. "fields.age > 18").
-func (q *Query) String() string { return q.parsed.String() }
+// String is the query's canonical form, as RapidPro stores smart group queries (e.g. "fields.age > 18"), or
+// the query as given when the engine's canonical form of it doesn't parse again (it writes "'00:1" as
+// "urns.'00 = 1", found by FuzzContactQuery): what a smart group stores must read back.
+func (q *Query) String() string {
+	canonical := q.parsed.String()
+	if _, err := parse.Query(q.sql.env, canonical, q.sql.scope); err != nil {
+		return strings.TrimSpace(q.text)
+	}
+	return canonical
+}
 
 // Condition is the query as a SQL condition over contacts (aliased c).
 func (q *Query) Condition() (models.Condition, error) {
@@ -117,5 +126,5 @@ func (s *queryScope) parse(text string) (*Query, error) {
 		}
 		return nil, &QueryError{msg: err.Error()}
 	}
-	return &Query{parsed: parsed, sql: &sqlBuilder{env: env, scope: s}}, nil
+	return &Query{text: text, parsed: parsed, sql: &sqlBuilder{env: env, scope: s}}, nil
 }
