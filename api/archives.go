@@ -107,7 +107,7 @@ func listArchives(c *Ctx) error {
 	}
 	var results []any
 	if int64(w.offset) < count {
-		archives, err := q.Slice(ctx, w.offset, w.limit)
+		archives, err := q.Slice(ctx, w.limit, w.offset)
 		if err != nil {
 			return err
 		}

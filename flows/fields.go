@@ -2,31 +2,12 @@ package flows
 
 import (
 	"strings"
-	"time"
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/gocommon/dates"
 	"github.com/nyaruka/goflow/envs"
-	"github.com/nyaruka/goflow/excellent/types"
 	"github.com/shopspring/decimal"
 )
-
-// ParseFieldValue reads a contact field value as the engine does without locations: the text as given, and,
-// where it reads as one, a number and a datetime (in the workspace's date style and timezone). Writes to
-// contacts use Assets.ParseFieldValues, which resolves locations too.
-func ParseFieldValue(env envs.Environment, text string) models.FieldValue {
-	v := models.FieldValue{Text: text}
-	xtext := types.NewXText(text)
-	if n, xerr := types.ToXNumber(env, xtext); xerr == nil {
-		d := n.Native()
-		v.Number = &d
-	}
-	if dt, xerr := types.ToXDateTimeWithTimeFill(env, xtext); xerr == nil {
-		t := dt.Native().UTC().Truncate(time.Microsecond)
-		v.Datetime = &t
-	}
-	return v
-}
 
 // FormatFieldValue is a field value as the API writes it: by the field's type, null when the value doesn't
 // read as that type. Numbers lose trailing zeros; datetimes are ISO 8601 in the workspace's timezone.

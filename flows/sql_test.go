@@ -116,7 +116,7 @@ func TestSQLMatchesEngine(t *testing.T) {
 			}
 			for key, text := range tc.fields {
 				if text != "" {
-					v := ParseFieldValue(env, text)
+					v := parseFieldValue(env, text)
 					spec.Fields[fields[key].ID] = &v
 				}
 			}

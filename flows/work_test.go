@@ -133,7 +133,7 @@ func TestEvaluateGroups(t *testing.T) {
 		age, err := store.CreateField(ctx, ws.ID, "Age", models.FieldNumber)
 		must(t, err)
 		for _, a := range []string{"10", "20", "30"} {
-			v := ParseFieldValue(Environment(ws), a)
+			v := parseFieldValue(Environment(ws), a)
 			_, err := store.CreateContact(ctx, ws, models.ContactSpec{Fields: map[int64]*models.FieldValue{age.ID: &v}})
 			must(t, err)
 		}

@@ -61,14 +61,12 @@ func (a *Archive) EndDate() time.Time {
 
 // ArchiveQuery lists a workspace's archives as the API does: newest first, dailies rolled into a monthly left
 // out, a page by limit and offset.
-type ArchiveQuery struct {
-	s *Store
-	l listing
-}
+type ArchiveQuery struct{ query[Archive] }
 
-// Archives starts a listing of the workspace's archives.
+// Archives starts a listing of the workspace's archives, newest first by start date (Count and Slice page it
+// by limit and offset).
 func (s *Store) Archives(workspaceID int64) *ArchiveQuery {
-	q := &ArchiveQuery{s: s, l: newListing("archives", "start_date", "id")}
+	q := &ArchiveQuery{newQuery[Archive](s, "archives", "start_date", "id", nil)}
 	q.l.and("workspace_id = ? AND rollup_id IS NULL", workspaceID)
 	return q
 }
@@ -84,19 +82,6 @@ func (q *ArchiveQuery) StartIn(r TimeRange) *ArchiveQuery { q.l.within("start_da
 
 // Nothing makes the listing empty (a type that doesn't exist).
 func (q *ArchiveQuery) Nothing() *ArchiveQuery { q.l.nothing(); return q }
-
-// Count is how many archives the listing has.
-func (q *ArchiveQuery) Count(ctx context.Context) (int64, error) {
-	var n int64
-	return n, q.l.query(q.s.read(ctx)).Count(&n).Error
-}
-
-// Slice reads limit archives from offset on, newest first (then the later made first).
-func (q *ArchiveQuery) Slice(ctx context.Context, offset, limit int) ([]Archive, error) {
-	var rows []Archive
-	err := q.l.query(q.s.read(ctx)).Order("start_date DESC").Order("id DESC").Offset(offset).Limit(limit).Find(&rows).Error
-	return rows, err
-}
 
 // ArchiveByUUID finds an archive by UUID, of any workspace: a download URL's signature says who may have it.
 func (s *Store) ArchiveByUUID(ctx context.Context, uuid string) (*Archive, error) {
