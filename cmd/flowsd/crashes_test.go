@@ -16,7 +16,6 @@ import (
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
-	"gorm.io/gorm"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/reliability.md's sections from the figures the tests measure")
@@ -63,8 +62,9 @@ func (s *server) kill() {
 
 // bulkContacts adds n active contacts with tel URNs (+2507 prefix, then i) to a group, straight into the database
 // as the API would leave them: making 10,000 through the API is not what this measures.
-func bulkContacts(t *testing.T, db *gorm.DB, wsID, groupID int64, prefix string, n int) {
+func bulkContacts(t *testing.T, dbURL string, wsID, groupID int64, prefix string, n int) {
 	t.Helper()
+	db := testdb.Raw(t, dbURL)
 	now := time.Now().UTC()
 	for from := 0; from < n; from += 500 {
 		var batch []*models.Contact
@@ -80,21 +80,19 @@ func bulkContacts(t *testing.T, db *gorm.DB, wsID, groupID int64, prefix string,
 			urnRows = append(urnRows, &models.ContactURN{WorkspaceID: wsID, ContactID: c.ID, Identity: "tel:" + path, Scheme: "tel", Path: path, Priority: 1000})
 		}
 		must(t, db.Create(urnRows).Error)
-		must(t, db.Transaction(func(tx *gorm.DB) error {
-			for _, c := range batch {
-				if err := tx.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES (?, ?)", groupID, c.ID).Error; err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
+		values, args := make([]string, len(batch)), make([]any, 0, 2*len(batch))
+		for j, c := range batch {
+			values[j] = "(?, ?)"
+			args = append(args, groupID, c.ID)
+		}
+		must(t, db.Exec("INSERT INTO contact_group_members (group_id, contact_id) VALUES "+strings.Join(values, ", "), args...).Error)
 	}
 }
 
-func idOf(t *testing.T, db *gorm.DB, q string, args ...any) int64 {
+func idOf(t *testing.T, dbURL string, q string, args ...any) int64 {
 	t.Helper()
 	var id int64
-	must(t, db.Raw(q, args...).Row().Scan(&id))
+	must(t, testdb.Raw(t, dbURL).Raw(q, args...).Row().Scan(&id))
 	return id
 }
 
@@ -154,7 +152,6 @@ func TestCrashes(t *testing.T) {
 			d, _, _ := models.ParseURL(dbURL)
 			n := sized(1000, 10000)
 			s := newMessagingSetup(t, dbURL, "eng", 10000)
-			db := testdb.Raw(t, dbURL)
 			count := counter(t, dbURL)
 			env := append(s.env(), "FLOWSD_SEND_WORKERS=2", "FLOWSD_SEND_CONCURRENCY=8", "FLOWSD_WEBHOOK_TIMEOUT=2s")
 			srv := startServer(t, env)
@@ -162,8 +159,8 @@ func TestCrashes(t *testing.T) {
 			if code != 201 {
 				t.Fatalf("group: %d %v", code, group)
 			}
-			wsID := idOf(t, db, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
-			bulkContacts(t, db, wsID, idOf(t, db, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507881", n)
+			wsID := idOf(t, dbURL, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
+			bulkContacts(t, dbURL, wsID, idOf(t, dbURL, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507881", n)
 			began := time.Now()
 			code, b := s.api(t, srv, "POST", "/api/v2/broadcasts.json", map[string]any{"text": map[string]any{"eng": "News for @contact.name"}, "groups": []any{group["uuid"]}})
 			if code != 201 {
@@ -176,7 +173,7 @@ func TestCrashes(t *testing.T) {
 			if doneAt >= n {
 				t.Fatal("the broadcast was sent before the kill: make it bigger")
 			}
-			confirmed := confirmedSends(t, db, wsID)
+			confirmed := confirmedSends(t, dbURL, wsID)
 
 			restart := time.Now()
 			next := startServer(t, env)
@@ -315,9 +312,9 @@ func TestCrashes(t *testing.T) {
 				"offset": 0, "unit": "minutes", "delivery_hour": -1, "message": "Reminder for @contact.name"})
 			srv.kill() // nothing running while the fires are laid down
 
-			wsID := idOf(t, db, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
-			bulkContacts(t, db, wsID, idOf(t, db, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507882", n)
-			eventID := idOf(t, db, "SELECT id FROM campaign_events WHERE uuid = ?", event["uuid"])
+			wsID := idOf(t, dbURL, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
+			bulkContacts(t, dbURL, wsID, idOf(t, dbURL, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507882", n)
+			eventID := idOf(t, dbURL, "SELECT id FROM campaign_events WHERE uuid = ?", event["uuid"])
 			// the fires as the scheduler leaves them, due a moment ago: each contact's date was just reached
 			due := time.Now().UTC().Add(-time.Second)
 			must(t, db.Exec(`INSERT INTO campaign_fires (workspace_id, event_id, contact_id, fire_on)
@@ -333,7 +330,7 @@ func TestCrashes(t *testing.T) {
 			if doneAt >= n {
 				t.Fatal("every reminder was sent before the kill: make it bigger")
 			}
-			confirmed := confirmedSends(t, db, wsID)
+			confirmed := confirmedSends(t, dbURL, wsID)
 			restart := time.Now()
 			next := startServer(t, env)
 			defer next.stop(t)
@@ -376,10 +373,10 @@ func TestCrashes(t *testing.T) {
 }
 
 // confirmedSends are the UUIDs of the messages the database records the gateway as having taken.
-func confirmedSends(t *testing.T, db *gorm.DB, wsID int64) map[string]bool {
+func confirmedSends(t *testing.T, dbURL string, wsID int64) map[string]bool {
 	t.Helper()
 	var uuids []string
-	must(t, db.Raw("SELECT uuid FROM msgs WHERE workspace_id = ? AND direction = 'out' AND status IN ('wired', 'sent', 'delivered')", wsID).Scan(&uuids).Error)
+	must(t, testdb.Raw(t, dbURL).Raw("SELECT uuid FROM msgs WHERE workspace_id = ? AND direction = 'out' AND status IN ('wired', 'sent', 'delivered')", wsID).Scan(&uuids).Error)
 	out := map[string]bool{}
 	for _, u := range uuids {
 		out[u] = true
