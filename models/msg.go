@@ -75,6 +75,9 @@ type Msg struct {
 	// the template it was sent with, when a flow sent it with one (goflow's msg templating)
 	TemplateUUID *string
 	TemplateName *string
+	// Metadata is the WhatsApp extras of a whatsapp_broadcasts message (header, footer, list ids), JSON, which
+	// the WAC sender reads
+	Metadata *string
 }
 
 func (Msg) TableName() string { return "msgs" }
