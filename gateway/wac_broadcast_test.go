@@ -48,6 +48,8 @@ func TestWACWhatsAppBroadcasts(t *testing.T) {
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"list","body":{"text":"Escolha, whatsapp:5511999990001"},"action":{"button":"Menu","sections":[{"rows":[{"id":"0","title":"Pizza","description":"grande"},{"id":"1","title":"Salada"}]}]}}}`},
 			{`{"text":"Veja","cta_message":{"url":"https://weni.ai","display_text":"Abrir"}}`,
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"cta_url","body":{"text":"Veja"},"action":{"name":"cta_url","parameters":{"display_text":"Abrir","url":"https://weni.ai"}}}}`},
+			{`{"text":"Cadastro","flow_message":{"flow_id":"29287612","flow_screen":"WELCOME","flow_cta":"Começar","flow_token":"tok1"}}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"flow","body":{"text":"Cadastro"},"action":{"name":"flow","parameters":{"flow_message_version":"3","flow_id":"29287612","flow_cta":"Começar","flow_action":"navigate","flow_action_payload":{"screen":"WELCOME"},"flow_token":"tok1"}}}}`},
 			{`{"text":"Onde?","interaction_type":"location"}`,
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Onde?"},"action":{"name":"send_location"}}}`},
 			{`{"text":"Sim?","quick_replies":["Sim","Não"]}`,
