@@ -463,3 +463,63 @@ func firstTemplate(ts []TemplateWithTranslations, err error) (*TemplateWithTrans
 	}
 	return &ts[0], nil
 }
+
+// WhatsAppFlow is a WhatsApp Flow of a channel's business account, as Meta lists it.
+type WhatsAppFlow struct {
+	ID          int64 `gorm:"primaryKey"`
+	WorkspaceID int64
+	ChannelID   int64
+	ExternalID  string
+	Name        string
+	Status      string
+	Categories  string // a JSON list
+	Assets      string // a JSON object
+	ModifiedOn  time.Time
+}
+
+func (WhatsAppFlow) TableName() string { return "whatsapp_flows" }
+
+// MetaFlow is an item of Meta's flows listing.
+type MetaFlow struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Status     string   `json:"status"`
+	Categories []string `json:"categories"`
+}
+
+// SyncWhatsAppFlows makes a channel's WhatsApp Flows what Meta listed, deleting those it no longer lists.
+func (s *Store) SyncWhatsAppFlows(ctx context.Context, ch *Channel, items []MetaFlow) (int, error) {
+	n := 0
+	return n, s.Write(ctx, func(tx *Tx) error {
+		now := s.now()
+		seen := []string{}
+		for _, item := range items {
+			if item.ID == "" {
+				continue
+			}
+			cats := item.Categories
+			if cats == nil {
+				cats = []string{}
+			}
+			catsJSON, _ := json.Marshal(cats)
+			var f WhatsAppFlow
+			err := tx.db.Where("channel_id = ? AND external_id = ?", ch.ID, item.ID).Take(&f).Error
+			if errors.Is(err, ErrNotFound) {
+				f = WhatsAppFlow{WorkspaceID: ch.WorkspaceID, ChannelID: ch.ID, ExternalID: item.ID, Assets: "{}"}
+			} else if err != nil {
+				return err
+			}
+			f.Name, f.Status, f.Categories, f.ModifiedOn = item.Name, item.Status, string(catsJSON), now
+			if err := tx.db.Save(&f).Error; err != nil {
+				return err
+			}
+			seen = append(seen, item.ID)
+			n++
+		}
+		gone := tx.db.Where("channel_id = ?", ch.ID)
+		if len(seen) > 0 {
+			gone = gone.Where("external_id NOT IN ?", seen)
+		}
+		return gone.Delete(&WhatsAppFlow{}).Error
+	})
+}
