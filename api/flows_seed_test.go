@@ -201,7 +201,7 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		e.seedResthookEvent(&hook, examplePayload(e), seedAt(9, 5)) // a payload of the example's shape, as a flow gives one
 	case "channels", "channel_events", "message_actions":
 		e.seedMessagingExample(endpoint)
-	case "analytics/contacts", "contacts_elastic":
+	case "analytics/contacts", "contacts_elastic", "whatsapp_broadcasts":
 		e.seedWeniExample(endpoint)
 	case "boundaries":
 		e.importBoundaries("nyaruka", "R171496admin0_simplified.json", "R171496admin1_simplified.json")

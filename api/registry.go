@@ -222,6 +222,9 @@ var Registry = []*Endpoint{
 		Get: &Operation{Roles: editors, Handle: listFlowsLabels, Docs: flowsLabelsDocs}},
 	{Name: "products", Title: "Products", Summary: "to list the products of the WhatsApp catalog; flowsd syncs none (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
 		Get: &Operation{Roles: editors, Handle: listProducts, Docs: productsDocs}},
+	{Name: "whatsapp_broadcasts", Title: "WhatsApp Broadcasts", Summary: "to list and send WhatsApp broadcasts: templates, buttons, lists, CTA and Flow messages (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get:  &Operation{Roles: editors, Handle: listWhatsAppBroadcasts, Docs: whatsAppBroadcastsListDocs},
+		Post: &Operation{Roles: editors, Handle: postWhatsAppBroadcast, Docs: whatsAppBroadcastsWriteDocs}},
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: throttle.ScopeV2,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }

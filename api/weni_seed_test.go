@@ -24,7 +24,7 @@ type weniWorld struct {
 
 func init() {
 	for _, name := range []string{"analytics_contacts", "channel_stats", "contact_templates", "contact_templates_new", "contacts_elastic",
-		"filter_templates", "filter_templates_new", "flows_labels", "products"} {
+		"filter_templates", "filter_templates_new", "flows_labels", "products", "whatsapp_broadcasts"} {
 		truthSeeds[name] = func(e *env) { seedWeniWorld(e) }
 	}
 }
@@ -147,6 +147,8 @@ func (e *env) seedWeniExample(endpoint string) {
 		e.makeContact("weni", "Ben Haggerty", "whatsapp:5511999990001")
 		e.step(time.Date(2025, 1, 7, 9, 0, 0, 0, time.UTC), 8020)
 		e.makeContact("weni", "Mary Lambert", "whatsapp:5511999990002")
+	case "whatsapp_broadcasts": // the group the example sends to
+		e.seedGroup("weni", "9b8f5d1a-2c3e-4f50-8a6b-7c8d9e0f1a2b", "Clientes", "")
 	case "contacts_elastic":
 		e.must(e.db.Raw.Exec("UPDATE workspaces SET uuid = ?, config_version = config_version + 1 WHERE id = ?", "6a3bd7b0-7c3f-4a6f-9a7c-8f3e2b1d0c9e", e.ws["weni"].ID).Error)
 	}

@@ -78,7 +78,11 @@ func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, erro
 		return false, err
 	}
 	translations := core.BroadcastTranslations{}
-	if err := json.Unmarshal([]byte(b.Translations), &translations); err != nil {
+	err = json.Unmarshal([]byte(b.Translations), &translations)
+	if b.BroadcastType == models.BroadcastWhatsApp && b.Metadata != nil {
+		translations, err = whatsAppTranslations(*b.Metadata)
+	}
+	if err != nil {
 		w.Host.Log.Warn("broadcast has translations that don't read", "broadcast", b.UUID, "error", err)
 		return true, w.Host.Store.Write(ctx, func(tx *models.Tx) error { return tx.FailBroadcast(b.ID) })
 	}
@@ -114,8 +118,13 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 	if err != nil {
 		return err
 	}
+	forced := a.channelByID(b.ChannelID)
 	msgs, err := h.translatedMsgs(ctx, a, batch.Read, contacts, engineContacts, translations, i18n.Language(b.BaseLanguage), func(o *Outgoing) {
 		o.BroadcastID, o.CreatedByID = &b.ID, b.CreatedByID
+		// a channel given to a WhatsApp broadcast overrides the pick, as Weni's does, for contacts with a URN
+		if forced != nil && o.URN != "" && o.Channel != nil {
+			o.Channel = forced
+		}
 	})
 	if err != nil {
 		return err

@@ -17,6 +17,14 @@ const (
 	BroadcastInterrupted BroadcastStatus = "interrupted"
 )
 
+// BroadcastType tells RapidPro's broadcasts from Weni's WhatsApp ones (broadcast_type).
+type BroadcastType string
+
+const (
+	BroadcastMessage  BroadcastType = "M" // broadcasts.json: translations by language
+	BroadcastWhatsApp BroadcastType = "W" // whatsapp_broadcasts.json: one msg object, its WhatsApp extras kept
+)
+
 // Broadcast is a message to many contacts, in several languages, sent in the background.
 type Broadcast struct {
 	ID           int64 `gorm:"primaryKey"`
@@ -31,6 +39,11 @@ type Broadcast struct {
 	IsActive     bool
 	CreatedOn    time.Time
 	ModifiedOn   time.Time
+	// BroadcastType is M unless whatsapp_broadcasts made it; Metadata is a W broadcast's msg object, and
+	// ChannelID the channel it was forced onto
+	BroadcastType BroadcastType
+	Metadata      *string
+	ChannelID     *int64
 }
 
 func (Broadcast) TableName() string { return "broadcasts" }
@@ -41,8 +54,11 @@ type BroadcastSpec struct {
 	BaseLanguage string
 	ContactIDs   []int64
 	GroupIDs     []int64
-	URNs         []URNSpec // normalized; contacts are found or made for them when the broadcast is resolved
-	CreatedByID  *int64    // nil when no user made it
+	URNs         []URNSpec     // normalized; contacts are found or made for them when the broadcast is resolved
+	CreatedByID  *int64        // nil when no user made it
+	Type         BroadcastType // "" is BroadcastMessage
+	Metadata     *string       // a W broadcast's msg object (JSON)
+	ChannelID    *int64
 }
 
 type broadcastContact struct {
@@ -77,7 +93,10 @@ func (tx *Tx) InsertBroadcast(workspaceID int64, spec BroadcastSpec) (*Broadcast
 	now := tx.s.now()
 	b := &Broadcast{UUID: tx.s.NewUUID(), WorkspaceID: workspaceID, Status: BroadcastPending, Translations: spec.Translations,
 		BaseLanguage: spec.BaseLanguage, URNs: StringList{}, ContactCount: -1, CreatedByID: spec.CreatedByID, IsActive: true,
-		CreatedOn: now, ModifiedOn: now}
+		CreatedOn: now, ModifiedOn: now, BroadcastType: spec.Type, Metadata: spec.Metadata, ChannelID: spec.ChannelID}
+	if b.BroadcastType == "" {
+		b.BroadcastType = BroadcastMessage
+	}
 	for _, u := range spec.URNs {
 		b.URNs = append(b.URNs, u.Identity)
 	}
@@ -118,11 +137,21 @@ type BroadcastListing struct {
 // BroadcastQuery builds a listing of a workspace's active broadcasts, newest first.
 type BroadcastQuery struct{ query[BroadcastListing] }
 
-// Broadcasts starts a listing of the workspace's broadcasts.
+// Broadcasts starts a listing of the workspace's broadcasts (RapidPro's, type M).
 func (s *Store) Broadcasts(workspaceID int64) *BroadcastQuery {
+	return s.broadcastsOf(workspaceID, BroadcastMessage)
+}
+
+// WhatsAppBroadcasts starts a listing of the workspace's whatsapp_broadcasts (type W).
+func (s *Store) WhatsAppBroadcasts(workspaceID int64) *BroadcastQuery {
+	return s.broadcastsOf(workspaceID, BroadcastWhatsApp)
+}
+
+func (s *Store) broadcastsOf(workspaceID int64, t BroadcastType) *BroadcastQuery {
 	q := &BroadcastQuery{activeIn(s, workspaceID, "broadcasts", "created_on", func(b *BroadcastListing) Position {
 		return Position{Time: b.CreatedOn, ID: b.ID}
 	})}
+	q.l.and("broadcast_type = ?", t)
 	return q
 }
 

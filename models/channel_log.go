@@ -8,6 +8,7 @@ const (
 	LogMsgReceive   = "msg_receive"
 	LogMsgStatus    = "msg_status"
 	LogEventReceive = "event_receive"
+	LogTemplateSync = "template_sync" // a fetch of a WhatsApp channel's templates and flows from Meta
 )
 
 // ChannelLog is what happened between a channel and its gateway: a request it made to us, or a send we made to

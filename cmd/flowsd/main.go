@@ -59,6 +59,8 @@ Usage:
   flowsd boundaries import --workspace UUID [--db URL] FILE...
                                                   a workspace's boundaries (states, districts, wards) from
                                                   GeoJSON; prints the count per level
+  flowsd templates sync --channel UUID [--db URL] fetches a WhatsApp Cloud channel's message templates and
+                                                  WhatsApp Flows from Meta now; prints what changed
   flowsd status [--db URL]                        the queues of background work: how many wait, the oldest
 
 Run "flowsd <command> --help" for a command's settings.
@@ -124,6 +126,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return boundariesCommand(rest, stdout, stderr)
 	case "status":
 		return status(rest, stdout, stderr)
+	case "templates":
+		return templatesCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

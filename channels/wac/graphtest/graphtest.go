@@ -50,11 +50,15 @@ type Server struct {
 	failures []Failure
 	media    map[string]mediaFile
 	sent     int
+	// listings served at /{waba}/message_templates and /{waba}/flows, PageSize items a page
+	templates map[string][]any
+	flows     map[string][]any
+	PageSize  int
 }
 
 // New starts a server taking token; Close stops it.
 func New(token string) *Server {
-	s := &Server{Token: token, media: map[string]mediaFile{}}
+	s := &Server{Token: token, media: map[string]mediaFile{}, templates: map[string][]any{}, flows: map[string][]any{}, PageSize: 255}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -115,6 +119,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(parts) == 3 && parts[0] == Version && parts[2] == "messages" && r.Method == http.MethodPost:
 		s.send(w, body)
+	case len(parts) == 3 && parts[0] == Version && (parts[2] == "message_templates" || parts[2] == "flows") && r.Method == http.MethodGet:
+		s.list(w, r, parts[1], parts[2])
 	case len(parts) == 2 && parts[0] == Version && r.Method == http.MethodGet:
 		s.mu.Lock()
 		m, ok := s.media[parts[1]]
@@ -237,4 +243,58 @@ func Media(from, id, timestamp, typ, mediaID, mimeType, caption string) any {
 // Status is a webhook status entry.
 func Status(id, status, timestamp string) any {
 	return map[string]any{"id": id, "recipient_id": "5678", "status": status, "timestamp": timestamp}
+}
+
+// SetTemplates makes the items the WABA's message_templates listing.
+func (s *Server) SetTemplates(wabaID string, items ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.templates[wabaID] = items
+}
+
+// SetFlows makes the items the WABA's flows listing.
+func (s *Server) SetFlows(wabaID string, items ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flows[wabaID] = items
+}
+
+// list serves a page of a listing, the next page's URL under paging.next as Meta does; a queued failure is
+// answered instead.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, wabaID, what string) {
+	s.mu.Lock()
+	items := s.templates[wabaID]
+	if what == "flows" {
+		items = s.flows[wabaID]
+	}
+	var f *Failure
+	if len(s.failures) > 0 {
+		f = &s.failures[0]
+		s.failures = s.failures[1:]
+	}
+	size := s.PageSize
+	s.mu.Unlock()
+	if f != nil {
+		status := f.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		writeJSON(w, status, graphError(f.Code, f.Message))
+		return
+	}
+	start := 0
+	fmt.Sscan(r.URL.Query().Get("after"), &start)
+	if start > len(items) {
+		start = len(items)
+	}
+	end := min(start+size, len(items))
+	page := map[string]any{"data": append([]any{}, items[start:end]...)}
+	paging := map[string]any{"cursors": map[string]any{"before": fmt.Sprint(start), "after": fmt.Sprint(end)}}
+	if end < len(items) {
+		q := r.URL.Query()
+		q.Set("after", fmt.Sprint(end))
+		paging["next"] = s.URL + r.URL.Path + "?" + q.Encode()
+	}
+	page["paging"] = paging
+	writeJSON(w, http.StatusOK, page)
 }
