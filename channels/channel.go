@@ -284,3 +284,10 @@ func Codes() []string {
 	sort.Strings(codes)
 	return codes
 }
+
+// TemplateLister is a type whose gateway keeps message templates (WhatsApp's): the gateway syncs them from it.
+// Items are the gateway's own, undecoded; an error means nothing should change.
+type TemplateLister interface {
+	FetchTemplates(ctx context.Context, ch *Channel, client *http.Client) ([]json.RawMessage, error)
+	FetchFlows(ctx context.Context, ch *Channel, client *http.Client) ([]json.RawMessage, error)
+}

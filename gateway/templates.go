@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/flowsd/flowsd/channels"
-	"github.com/flowsd/flowsd/channels/wac"
 	"github.com/flowsd/flowsd/models"
 	"github.com/nyaruka/gocommon/httpx"
 )
@@ -22,8 +21,9 @@ type TemplateSync struct {
 // them. The Graph calls are kept as one channel log, secrets redacted, whatever the outcome. A failed fetch
 // changes nothing.
 func (g *Gateway) SyncTemplates(ctx context.Context, row *models.Channel) (*TemplateSync, error) {
-	if row.ChannelType != wac.Code || !row.IsActive {
-		return nil, fmt.Errorf("channel %s is not an active WhatsApp Cloud channel", row.UUID)
+	lister, ok := channels.Get(row.ChannelType).(channels.TemplateLister)
+	if !ok || !row.IsActive {
+		return nil, fmt.Errorf("channel %s is not an active channel with templates", row.UUID)
 	}
 	ch, err := g.channelOf(row)
 	if err != nil {
@@ -31,10 +31,10 @@ func (g *Gateway) SyncTemplates(ctx context.Context, row *models.Channel) (*Temp
 	}
 	started := time.Now()
 	tctx, traces := httpx.WithTraceCollector(ctx)
-	raw, err := wac.FetchTemplates(tctx, ch, g.http)
+	raw, err := lister.FetchTemplates(tctx, ch, g.http)
 	var rawFlows []json.RawMessage
 	if err == nil {
-		rawFlows, err = wac.FetchFlows(tctx, ch, g.http)
+		rawFlows, err = lister.FetchFlows(tctx, ch, g.http)
 	}
 	logErrors := "[]"
 	if err != nil {

@@ -20,12 +20,12 @@ const maxListPages = 100
 
 // FetchTemplates reads every message template of the channel's WABA from Meta, following paging.next. The
 // items are Meta's, undecoded. An error means nothing should change.
-func FetchTemplates(ctx context.Context, ch *channels.Channel, client *http.Client) ([]json.RawMessage, error) {
+func (handler) FetchTemplates(ctx context.Context, ch *channels.Channel, client *http.Client) ([]json.RawMessage, error) {
 	return fetchList(ctx, ch, client, "message_templates", url.Values{"limit": {"255"}})
 }
 
 // FetchFlows reads the WhatsApp Flows of the channel's WABA.
-func FetchFlows(ctx context.Context, ch *channels.Channel, client *http.Client) ([]json.RawMessage, error) {
+func (handler) FetchFlows(ctx context.Context, ch *channels.Channel, client *http.Client) ([]json.RawMessage, error) {
 	return fetchList(ctx, ch, client, "flows", url.Values{"fields": {"id,name,status,categories"}})
 }
 

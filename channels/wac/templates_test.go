@@ -7,7 +7,6 @@ import (
 
 	"github.com/flowsd/flowsd/channels"
 	. "github.com/flowsd/flowsd/channels/channeltest"
-	"github.com/flowsd/flowsd/channels/wac"
 	"github.com/flowsd/flowsd/channels/wac/graphtest"
 )
 
@@ -24,7 +23,8 @@ func TestFetchTemplates(t *testing.T) {
 	g.SetFlows("waba1", map[string]any{"id": "f1", "name": "Signup", "status": "PUBLISHED", "categories": []string{"SIGN_UP"}})
 	ch := NewChannel(channels.Get("wac"), "", channels.Config{"access_token": token, "graph_url": g.URL, "wa_waba_id": "waba1"})
 
-	items, err := wac.FetchTemplates(t.Context(), ch, g.Client())
+	lister := channels.Get("wac").(channels.TemplateLister)
+	items, err := lister.FetchTemplates(t.Context(), ch, g.Client())
 	if err != nil || len(items) != 3 || !strings.Contains(string(items[2]), `"name":"c"`) {
 		t.Fatalf("items %s, %v", items, err)
 	}
@@ -33,24 +33,24 @@ func TestFetchTemplates(t *testing.T) {
 		!strings.Contains(reqs[1].Path, "after=2") {
 		t.Fatalf("requests %+v", reqs)
 	}
-	flows, err := wac.FetchFlows(t.Context(), ch, g.Client())
+	flows, err := lister.FetchFlows(t.Context(), ch, g.Client())
 	if err != nil || len(flows) != 1 || !strings.Contains(g.Requests()[2].Path, "fields=id%2Cname%2Cstatus%2Ccategories") {
 		t.Fatalf("flows %s, %v", flows, err)
 	}
 
 	for _, f := range []graphtest.Failure{{Status: http.StatusUnauthorized, Code: 190, Message: "Invalid OAuth access token."}, {Status: http.StatusInternalServerError}} {
 		g.FailNext(f)
-		items, err := wac.FetchTemplates(t.Context(), ch, g.Client())
+		items, err := lister.FetchTemplates(t.Context(), ch, g.Client())
 		if err == nil || items != nil || !strings.Contains(err.Error(), "answered") {
 			t.Fatalf("%d: items %s, err %v", f.Status, items, err)
 		}
 	}
 	// a token Graph refuses
 	wrong := NewChannel(channels.Get("wac"), "", channels.Config{"access_token": "nope", "graph_url": g.URL, "wa_waba_id": "waba1"})
-	if _, err := wac.FetchTemplates(t.Context(), wrong, g.Client()); err == nil || !strings.Contains(err.Error(), "401") {
+	if _, err := lister.FetchTemplates(t.Context(), wrong, g.Client()); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("wrong token: %v", err)
 	}
-	if _, err := wac.FetchTemplates(t.Context(), NewChannel(channels.Get("wac"), "", channels.Config{"access_token": token}), g.Client()); err == nil {
+	if _, err := lister.FetchTemplates(t.Context(), NewChannel(channels.Get("wac"), "", channels.Config{"access_token": token}), g.Client()); err == nil {
 		t.Fatal("no WABA id, no error")
 	}
 }
