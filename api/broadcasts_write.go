@@ -34,12 +34,17 @@ func postBroadcast(c *Ctx) error {
 	if v.failed() {
 		return errValidation(v)
 	}
+	return createBroadcast(c, spec, c.store().Broadcasts(c.ws().ID), convertBroadcast)
+}
+
+// createBroadcast makes the broadcast and answers 201 with it as the listing q reads it, converted.
+func createBroadcast(c *Ctx, spec models.BroadcastSpec, q *models.BroadcastQuery, convert func(*Ctx, *models.BroadcastListing) any) error {
 	ctx := c.Request().Context()
 	b, err := c.store().CreateBroadcast(ctx, c.ws(), spec)
 	if err != nil {
 		return err
 	}
-	listed, err := c.store().Broadcasts(c.ws().ID).WithID(b.ID).First(ctx)
+	listed, err := q.WithID(b.ID).First(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,7 +53,7 @@ func postBroadcast(c *Ctx) error {
 	}
 	// the answer is the broadcast as made: workers woken by the commit may have moved it on already
 	listed.Status, listed.ContactCount, listed.MsgCount = b.Status, b.ContactCount, 0
-	return c.respond(http.StatusCreated, convertBroadcast(c, listed))
+	return c.respond(http.StatusCreated, convert(c, listed))
 }
 
 // readBroadcast reads a broadcast's body as RapidPro's BroadcastWriteSerializer does: fields in its order,

@@ -112,20 +112,7 @@ func postWhatsAppBroadcast(c *Ctx) error {
 	if v.failed() {
 		return errValidation(v)
 	}
-	ctx := c.Request().Context()
-	b, err := c.store().CreateBroadcast(ctx, c.ws(), spec)
-	if err != nil {
-		return err
-	}
-	listed, err := c.store().WhatsAppBroadcasts(c.ws().ID).WithID(b.ID).First(ctx)
-	if err != nil {
-		return err
-	}
-	if listed == nil {
-		return fmt.Errorf("whatsapp broadcast %d not found after creating it", b.ID)
-	}
-	listed.Status, listed.ContactCount, listed.MsgCount = b.Status, b.ContactCount, 0
-	return c.respond(http.StatusCreated, convertWhatsAppBroadcast(c, listed))
+	return createBroadcast(c, spec, c.store().WhatsAppBroadcasts(c.ws().ID), convertWhatsAppBroadcast)
 }
 
 // readWhatsAppBroadcast reads the body as Weni's serializer does: recipients, msg, channel, queue and name,

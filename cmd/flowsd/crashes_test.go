@@ -182,21 +182,7 @@ func TestCrashes(t *testing.T) {
 			finish := time.Since(restart)
 			time.Sleep(500 * time.Millisecond) // anything sent twice would come now
 			fig := crashFigure{scenario: "broadcast", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
-			s.sink.mu.Lock()
-			byUUID, byTo := map[string]int{}, map[string]int{}
-			for _, send := range s.sink.sends {
-				byUUID[send.Get("uuid")]++
-				byTo[send.Get("to")]++
-			}
-			s.sink.mu.Unlock()
-			for uuid, c := range byUUID {
-				switch {
-				case c > 1 && confirmed[uuid]:
-					fig.repeats += c - 1
-				case c > 1:
-					fig.inFlight += c - 1
-				}
-			}
+			byUUID, byTo := tallySends(s.sink, confirmed, &fig)
 			fig.lost = n - len(byTo)
 			recordCrash(fig)
 			if fig.repeats != 0 || fig.lost != 0 || len(byUUID) != n {
@@ -342,21 +328,7 @@ func TestCrashes(t *testing.T) {
 			fired := count("SELECT COUNT(*) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
 			distinct := count("SELECT COUNT(DISTINCT contact_id) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
 			fig.repeats = int(fired - distinct)
-			s.sink.mu.Lock()
-			byUUID, byTo := map[string]int{}, map[string]int{}
-			for _, send := range s.sink.sends {
-				byUUID[send.Get("uuid")]++
-				byTo[send.Get("to")]++
-			}
-			s.sink.mu.Unlock()
-			for uuid, c := range byUUID {
-				switch {
-				case c > 1 && confirmed[uuid]:
-					fig.repeats += c - 1
-				case c > 1:
-					fig.inFlight += c - 1
-				}
-			}
+			_, byTo := tallySends(s.sink, confirmed, &fig)
 			fig.lost = n - int(distinct)
 			if l := n - len(byTo); l > fig.lost {
 				fig.lost = l
@@ -460,4 +432,25 @@ func checkReliabilitySection(t *testing.T, name, section, test string, measured 
 	if mask(current) != mask(block) {
 		t.Fatalf("docs/reliability.md's %s section is not current: run go test ./cmd/flowsd -run '%s' -update\nwant:\n%s", name, test, block)
 	}
+}
+
+// tallySends counts the sink's sends by message UUID and by number, adding to the figure's repeats the sends
+// of messages confirmed before the kill and to its in-flight count those of the others.
+func tallySends(sink *gatewaySink, confirmed map[string]bool, fig *crashFigure) (byUUID, byTo map[string]int) {
+	sink.mu.Lock()
+	byUUID, byTo = map[string]int{}, map[string]int{}
+	for _, send := range sink.sends {
+		byUUID[send.Get("uuid")]++
+		byTo[send.Get("to")]++
+	}
+	sink.mu.Unlock()
+	for uuid, c := range byUUID {
+		switch {
+		case c > 1 && confirmed[uuid]:
+			fig.repeats += c - 1
+		case c > 1:
+			fig.inFlight += c - 1
+		}
+	}
+	return byUUID, byTo
 }
