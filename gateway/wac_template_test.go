@@ -175,7 +175,6 @@ func TestWACTemplateGraphErrors(t *testing.T) {
 			{graphtest.Failure{Code: 131056, Message: "Pair rate limit hit"}, models.MsgErrored, ""},
 			{graphtest.Failure{Status: 500}, models.MsgErrored, ""},
 		} {
-			c := c
 			contact := w.waContact(fmt.Sprintf("Contact %d", i), fmt.Sprintf("55119000000%02d", i))
 			w.startFlow("Affirm", []*models.Contact{contact})
 			w.graph.FailNext(c.failure)
