@@ -26,6 +26,13 @@ var affirmation = map[string]any{"id": "tpl-1", "name": "affirmation", "language
 			map[string]any{"type": "URL", "text": "Track", "url": "https://x.example/{{1}}"},
 			map[string]any{"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550001"}}}}}
 
+// affirmationRW is its translation in Kinyarwanda (locale kin-RW), with the same variables.
+var affirmationRW = map[string]any{"id": "tpl-2", "name": "affirmation", "language": "rw_RW", "status": "APPROVED", "category": "UTILITY",
+	"components": []any{
+		map[string]any{"type": "HEADER", "format": "IMAGE"},
+		map[string]any{"type": "BODY", "text": "Muraho {{1}}, {{2}}!"},
+		map[string]any{"type": "BUTTONS", "buttons": []any{map[string]any{"type": "URL", "text": "Reba", "url": "https://x.example/{{1}}"}}}}}
+
 // templateFlow is a flow that sends a template (falling back to a text of its own), then a plain message.
 func templateFlow(templateUUID string) string {
 	return `{"version": "13", "site": "https://rapidpro.example.com", "campaigns": [], "fields": [], "groups": [], "triggers": [],
@@ -43,7 +50,7 @@ func templateFlow(templateUUID string) string {
 // sending it; the window check is on (a contact who never wrote in is outside it).
 func newTemplateEnv(t *testing.T, d models.Dialect) (*wacEnv, *models.TemplateWithTranslations) {
 	w := newWACEnv(t, d, nil)
-	w.graph.SetTemplates("waba1", affirmation)
+	w.graph.SetTemplates("waba1", affirmation, affirmationRW)
 	_, err := w.gw.SyncTemplates(w.ctx, w.wac)
 	w.must(err)
 	tpl, err := w.store.GetTemplateByName(w.ctx, w.ws.ID, "affirmation")
@@ -108,6 +115,24 @@ func TestWACTemplateFromFlow(t *testing.T) {
 		// Kerry never wrote in: the plain message is outside the window
 		if got := w.msgByID(out[1].ID); got.Status != models.MsgFailed || deref(got.FailedReason) != models.FailedSessionWindow {
 			t.Errorf("the plain message is %s (%v), want failed for the window", got.Status, deref(got.FailedReason))
+		}
+
+		// a contact who speaks Kinyarwanda gets that translation, named by Meta's code
+		name, kin := "Aline", "kin"
+		aline, err := w.store.CreateContact(w.ctx, w.ws, models.ContactSpec{Name: &name, Language: &kin, SetURNs: true,
+			URNs: []models.URNSpec{{Identity: "whatsapp:250788000777", Scheme: "whatsapp", Path: "250788000777"}}})
+		w.must(err)
+		w.startFlow("Affirm", []*models.Contact{aline})
+		w.work(w.sender())
+		want = `{"messaging_product":"whatsapp","recipient_type":"individual","to":"250788000777","type":"template","template":{"name":"affirmation",` +
+			`"language":{"policy":"deterministic","code":"rw_RW"},"components":[{"type":"header","parameters":[{"type":"image","image":{"link":"https://x.example/cat.jpg"}}]},` +
+			`{"type":"body","parameters":[{"type":"text","text":"Aline"},{"type":"text","text":"boy"}]},` +
+			`{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"order/42"}]}]}}`
+		if sends := w.graph.Sends(); len(sends) != 2 || sends[1] != want {
+			t.Fatalf("Graph got %q, want then\n%s", sends, want)
+		}
+		if m := w.msgByID(w.outgoing(aline.ID)[0].ID); m.Text != "Muraho Aline, boy!" || !strings.Contains(deref(m.Templating).(string), `"locale":"kin-RW","language":"rw_RW","external_id":"tpl-2"`) {
+			t.Errorf("Aline's message %q %v", m.Text, deref(m.Templating))
 		}
 	})
 }
