@@ -217,5 +217,15 @@ func TestWACTemplateGraphErrors(t *testing.T) {
 				t.Errorf("the log doesn't show the template request: %.300s", log.HTTPLogs)
 			}
 		}
+
+		// a templating no writer of ours makes fails its message unsent, never a session message in its place
+		contact := w.waContact("Broken", "5511900000099")
+		m := w.queue(contact, "hello")
+		w.must(w.db.Raw.Model(&models.Msg{}).Where("id = ?", m.ID).Update("templating", `{"template":`).Error)
+		sends := len(w.graph.Sends())
+		w.work(s)
+		if got := w.msgByID(m.ID); got.Status != models.MsgFailed || deref(got.FailedReason) != models.FailedSend || len(w.graph.Sends()) != sends {
+			t.Errorf("a message with broken templating is %s (%v) after %d sends", got.Status, deref(got.FailedReason), len(w.graph.Sends())-sends)
+		}
 	})
 }
