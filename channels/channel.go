@@ -43,6 +43,7 @@ type Outgoing struct {
 	QuickReplies  []QuickReply
 	SessionStatus string // "W" waiting or "C" completed for flow messages, "" otherwise
 	HighPriority  bool
+	Templating    *Templating // to be sent as a template, nil for a session message
 }
 
 // QuickReply is a reply the contact is offered.
