@@ -162,8 +162,9 @@ func TestSeveralProcesses(t *testing.T) {
 		{"campaign fires", 1000, 10000, killedCampaignFires},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()                                    // much of each is waiting: for a lease to run out, for sends
-			dbURL := testdb.NewEmptyURL(t, models.Postgres) // not migrated: the CLI does it
+			t.Parallel() // much of each is waiting: for a lease to run out, for sends
+			// not migrated: the command line does it
+			dbURL := testdb.NewEmptyURL(t, models.Postgres)
 			recordSeveral(sc.run(t, dbURL, r5Run(redisURL, sc.name), sized(sc.ci, sc.long)))
 		})
 	}
