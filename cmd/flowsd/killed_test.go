@@ -133,7 +133,8 @@ func killedResthookRetries(t *testing.T, dbURL string, k killRun, n int) crashFi
 		}
 	}
 	// the first attempts all refused, then some of the retries taken (a retry in flight at the kill is made
-	// again once its lease, the timeout and a minute, runs out: at most one per call slot, 16)
+	// again once its lease, the timeout and a minute, runs out: a worker records its batch's outcomes in one
+	// write, so at most the batch the killed process's one worker leased, 100)
 	waitFor(t, "some retries taken", 120*time.Second, func() bool { _, taken := sub.counts(); return taken >= n/5 })
 	var killedAt time.Duration
 	var doneAt int
@@ -159,7 +160,11 @@ func killedResthookRetries(t *testing.T, dbURL string, k killRun, n int) crashFi
 	for _, key := range delivered {
 		confirmed[key] = true
 	}
+	twice := 0
 	for key, c := range sub.taken {
+		if c > 2 {
+			twice++
+		}
 		switch {
 		case c > 1 && confirmed[key]:
 			fig.repeats += c - 1
@@ -169,8 +174,8 @@ func killedResthookRetries(t *testing.T, dbURL string, k killRun, n int) crashFi
 	}
 	fig.lost = n - len(sub.taken)
 	sub.mu.Unlock()
-	if fig.repeats != 0 || fig.lost != 0 || fig.inFlight > 16 {
-		t.Errorf("%d confirmed deliveries made again, %d in flight made again, %d never made", fig.repeats, fig.inFlight, fig.lost)
+	if fig.repeats != 0 || fig.lost != 0 || fig.inFlight > 100 || twice != 0 {
+		t.Errorf("%d confirmed deliveries made again, %d in flight made again (%d more than once), %d never made", fig.repeats, fig.inFlight, twice, fig.lost)
 	}
 	if got := count("SELECT COUNT(*) FROM resthook_deliveries WHERE status <> 'delivered'"); got != 0 {
 		t.Errorf("%d deliveries not delivered", got)
