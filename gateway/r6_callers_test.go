@@ -239,7 +239,7 @@ func outgoingCallers(t *testing.T, d models.Dialect) []callerRow {
 	s := guarded.sender()
 	statuses := map[int64][]string{}
 	for _, wait := range []int{0, 5, 10} {
-		e.later(timeMinutes(wait))
+		e.later(time.Duration(wait) * time.Minute)
 		for e.work(s) {
 		}
 		for _, id := range []int64{exMsg.ID, waMsg.ID} {
@@ -329,7 +329,9 @@ func (e *env) webhookOutcome(ws *models.Workspace, c *models.Contact, flowName, 
 	if result != "" {
 		var results map[string]models.RunResult
 		e.must(json.Unmarshal([]byte(run.Results), &results))
-		route = deref(results[result].Category).(string)
+		if c := results[result].Category; c != nil {
+			route = *c
+		}
 	} else {
 		var texts []string
 		e.must(e.db.Raw.Model(&models.Msg{}).Where("contact_id = ? AND direction = ? AND flow_id = ?", c.ID, models.MsgOut, run.FlowID).Order("id").Pluck("text", &texts).Error)
@@ -377,5 +379,3 @@ func checkR6Callers(t *testing.T, table string) {
 		t.Fatal(err)
 	}
 }
-
-func timeMinutes(n int) time.Duration { return time.Duration(n) * time.Minute }
