@@ -21,7 +21,8 @@ func callHeaders(userAgent string) map[string]string {
 
 // webhookServiceFactory is goflow's webhook service with one addition: a call to one of the session's resthook
 // subscribers carries the Idempotency-Key of its delivery, so that the retries made later from the stored
-// delivery (which carry the same key) can be recognised by the subscriber.
+// delivery (which carry the same key) can be recognised by the subscriber; and when the deny list refuses such
+// a post, denied hears why, for the delivery.
 func webhookServiceFactory(userAgent string, denied *deniedCalls) engine.WebhookServiceFactory {
 	inner := webhooks.NewServiceFactory(callHeaders(userAgent), nil)
 	return func(eng flows.Engine, sa flows.SessionAssets) (flows.WebhookService, error) {
