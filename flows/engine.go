@@ -20,6 +20,8 @@ type EngineOptions struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with those calls.
 	UserAgent string
+
+	denied *deniedCalls // where the host hears of its resthook posts the deny list refused
 }
 
 func (o *EngineOptions) defaults() {
@@ -37,6 +39,6 @@ func NewEngine(opts EngineOptions) flows.Engine {
 	return engine.NewBuilder().
 		WithHTTPClient(opts.HTTPClient).
 		WithWebhookLimits(256*1024, MaxWebhookResponseBytes).
-		WithWebhookServiceFactory(webhookServiceFactory(opts.UserAgent)).
+		WithWebhookServiceFactory(webhookServiceFactory(opts.UserAgent, opts.denied)).
 		Build()
 }

@@ -141,6 +141,10 @@ func (h *Host) delivery(a *Assets, evt *events.WebhookCalled, hook *models.Resth
 		IdempotencyKey: models.DeliveryKey(sub.url, []byte(hook.Data)), Status: deliveryStatus(code), Attempts: 1,
 		LastStatusCode: code, LastError: callError(code, nil), FirstAttemptOn: at, LastAttemptOn: at,
 	}
+	if reason, ok := h.denied.take(d.IdempotencyKey); ok && code == 0 {
+		// refused by the deny list: failed for good, as a retry refused by it is
+		d.Status, d.LastError = models.DeliveryFailed, "no answer: "+reason
+	}
 	if d.Status == models.DeliveryRetrying {
 		d.NextAttemptOn, d.Status, d.LastError = h.nextAttempt(at, 1, at, traceHeader(evt.Response, "Retry-After"), d.LastError)
 	}

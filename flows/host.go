@@ -30,6 +30,7 @@ type Host struct {
 	HTTP        *http.Client
 	UserAgent   string
 	retryClient *http.Client
+	denied      *deniedCalls // the engine's resthook posts the deny list refused
 
 	// ResthookRetry is when a failed resthook delivery is tried again (the zero value: from 5s, doubling, for
 	// up to 24 hours).
@@ -42,8 +43,9 @@ type Host struct {
 // NewHost makes a host over a store.
 func NewHost(store *models.Store, log *slog.Logger, opts EngineOptions) *Host {
 	opts.defaults()
+	opts.denied = &deniedCalls{}
 	return &Host{Store: store, Assets: NewAssetCache(store), Engine: NewEngine(opts), Log: log, LockWait: time.Minute,
-		HTTP: opts.HTTPClient, UserAgent: opts.UserAgent, retryClient: newRetryClient(opts.HTTPClient)}
+		HTTP: opts.HTTPClient, UserAgent: opts.UserAgent, retryClient: newRetryClient(opts.HTTPClient), denied: opts.denied}
 }
 
 // scene is one contact's session and what its latest sprint did.

@@ -354,8 +354,9 @@ func TestResthookRetriesSharedByProcesses(t *testing.T) {
 }
 
 // TestResthookDeliveriesDenied: on the deny list, a subscriber named by a DNS name that resolves to loopback,
-// and one that redirects to a denied address, are never reached: the flow's call is a connection error, and
-// the retry, refused again, fails the delivery at once with the reason.
+// and one that redirects to a denied address, are never reached: the flow's call is a connection error that
+// fails the delivery at once with the reason (the list won't change its mind), and a retry left pending (by a
+// process without the list) is refused too and fails the delivery the same way.
 func TestResthookDeliveriesDenied(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		var reached sync.Map
@@ -394,9 +395,11 @@ func TestResthookDeliveriesDenied(t *testing.T) {
 				e.startNow(resthookFlow, jo)
 				e.wantLast(jo, "We couldn't reach the team, sorry.")
 				d := e.deliveries()["/hook"]
-				if d.Status != models.DeliveryRetrying || d.LastStatusCode != 0 {
+				if d.Status != models.DeliveryFailed || d.LastStatusCode != 0 || d.Attempts != 1 || d.NextAttemptOn != nil ||
+					!strings.Contains(d.LastError, "is denied by FLOWSD_WEBHOOKS_DENY") {
 					t.Fatalf("after the flow's call: %+v", d)
 				}
+				must(t, e.db.Raw.Exec("UPDATE resthook_deliveries SET status = ?, next_attempt_on = ? WHERE id = ?", models.DeliveryRetrying, e.store.Now(), d.ID).Error)
 				e.clock.Set(e.store.Now().Add(10 * time.Second))
 				e.retry()
 				d = e.deliveries()["/hook"]

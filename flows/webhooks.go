@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/netguard"
 	"github.com/nyaruka/gocommon/httpx"
 	"github.com/nyaruka/goflow/flows"
 	"github.com/nyaruka/goflow/flows/engine"
@@ -20,27 +21,37 @@ func callHeaders(userAgent string) map[string]string {
 
 // webhookServiceFactory is goflow's webhook service with one addition: a call to one of the session's resthook
 // subscribers carries the Idempotency-Key of its delivery, so that the retries made later from the stored
-// delivery (which carry the same key) can be recognised by the subscriber.
-func webhookServiceFactory(userAgent string) engine.WebhookServiceFactory {
+// delivery (which carry the same key) can be recognised by the subscriber; and when the deny list refuses such
+// a post, denied hears why, for the delivery.
+func webhookServiceFactory(userAgent string, denied *deniedCalls) engine.WebhookServiceFactory {
 	inner := webhooks.NewServiceFactory(callHeaders(userAgent), nil)
 	return func(eng flows.Engine, sa flows.SessionAssets) (flows.WebhookService, error) {
 		svc, err := inner(eng, sa)
 		if err != nil {
 			return nil, err
 		}
-		return &keyedService{WebhookService: svc, assets: sa}, nil
+		return &keyedService{WebhookService: svc, assets: sa, denied: denied}, nil
 	}
 }
 
 type keyedService struct {
 	flows.WebhookService
 	assets flows.SessionAssets
+	denied *deniedCalls
 }
 
 func (s *keyedService) Call(req *http.Request) (*httpx.Trace, error) {
 	if req.Method == http.MethodPost && req.Header.Get("Idempotency-Key") == "" && s.isSubscriber(req.URL.String()) {
 		if body, ok := peekBody(req); ok {
-			req.Header.Set("Idempotency-Key", models.DeliveryKey(req.URL.String(), body))
+			key := models.DeliveryKey(req.URL.String(), body)
+			req.Header.Set("Idempotency-Key", key)
+			// the service keeps only that the call didn't connect: the guard's note tells the delivery why
+			ctx, note := netguard.WithNote(req.Context())
+			trace, err := s.WebhookService.Call(req.WithContext(ctx))
+			if d := note.Denied(); d != nil {
+				s.denied.note(key, d.Error())
+			}
+			return trace, err
 		}
 	}
 	return s.WebhookService.Call(req)

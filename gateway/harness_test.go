@@ -78,6 +78,7 @@ type env struct {
 	limiter *frozenClock
 	process
 	server *httptest.Server // serves /c/ as flowsd serve does
+	logTo  io.Writer        // where the processes made next log (nil: nowhere)
 	sms    *smsGateway
 	ws     *models.Workspace // Nyaruka (RW), with the messaging flows
 	other  *models.Workspace // Trileet (US)
@@ -122,8 +123,12 @@ func (e *env) newProcessWith(store *models.Store, limiter throttle.Limiter, conf
 	if configure != nil {
 		configure(cfg)
 	}
+	logTo := e.logTo
+	if logTo == nil {
+		logTo = io.Discard
+	}
 	rt, err := runtime.New(e.ctx, cfg, runtime.Options{Clock: store.Now, UUIDs: store.NewUUID, Limiter: limiter,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(logTo, nil))})
 	e.must(err)
 	e.t.Cleanup(func() { rt.Close() })
 	store.Signals, store.Rules = rt.Signals, flows.NewRules()

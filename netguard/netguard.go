@@ -9,6 +9,8 @@
 package netguard
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -100,6 +102,14 @@ func Control(access *httpx.AccessConfig) func(network, address string, c syscall
 func Transport(access *httpx.AccessConfig) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = nil
-	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: Control(access)}).DialContext
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: Control(access)}
+	t.DialContext = func(ctx context.Context, network, address string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, address)
+		var denied *DeniedError
+		if errors.As(err, &denied) {
+			notice(ctx, denied)
+		}
+		return conn, err
+	}
 	return t
 }

@@ -3,7 +3,6 @@ package main_test
 import (
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"sort"
@@ -146,202 +145,22 @@ func TestCrashes(t *testing.T) {
 		})
 	})
 
-	t.Run("broadcast", func(t *testing.T) {
-		t.Parallel() // much of each is waiting: for a lease to run out, for sends
-		eachDB(t, func(t *testing.T, dbURL string) {
-			d, _, _ := models.ParseURL(dbURL)
-			n := sized(1000, 10000)
-			s := newMessagingSetup(t, dbURL, "eng", 10000)
-			count := counter(t, dbURL)
-			env := append(s.env(), "FLOWSD_SEND_WORKERS=2", "FLOWSD_SEND_CONCURRENCY=8", "FLOWSD_WEBHOOK_TIMEOUT=2s")
-			srv := startServer(t, env)
-			code, group := s.api(t, srv, "POST", "/api/v2/groups.json", map[string]any{"name": "Everyone"})
-			if code != 201 {
-				t.Fatalf("group: %d %v", code, group)
-			}
-			wsID := idOf(t, dbURL, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
-			bulkContacts(t, dbURL, wsID, idOf(t, dbURL, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507881", n)
-			began := time.Now()
-			code, b := s.api(t, srv, "POST", "/api/v2/broadcasts.json", map[string]any{"text": map[string]any{"eng": "News for @contact.name"}, "groups": []any{group["uuid"]}})
-			if code != 201 {
-				t.Fatalf("broadcast: %d %v", code, b)
-			}
-			waitFor(t, "some sends", 60*time.Second, func() bool { return s.sink.count() >= n/10 })
-			srv.kill()
-			killedAt := time.Since(began)
-			doneAt := s.sink.count()
-			if doneAt >= n {
-				t.Fatal("the broadcast was sent before the kill: make it bigger")
-			}
-			confirmed := confirmedSends(t, dbURL, wsID)
-
-			restart := time.Now()
-			next := startServer(t, env)
-			defer next.stop(t)
-			waitFor(t, "every message sent", 300*time.Second, func() bool { return distinctSends(s.sink) >= n && unsent(count, wsID) == 0 })
-			finish := time.Since(restart)
-			time.Sleep(500 * time.Millisecond) // anything sent twice would come now
-			fig := crashFigure{scenario: "broadcast", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
-			byUUID, byTo := tallySends(s.sink, confirmed, &fig)
-			fig.lost = n - len(byTo)
-			recordCrash(fig)
-			if fig.repeats != 0 || fig.lost != 0 || len(byUUID) != n {
-				t.Fatalf("%d confirmed sends repeated, %d numbers got nothing, %d messages at the sink (want %d)", fig.repeats, fig.lost, len(byUUID), n)
-			}
-			// what was in flight at the kill may go again, at most one per send slot (2 workers of 8)
-			if fig.inFlight > 16 {
-				t.Fatalf("%d sends in flight at the kill went again", fig.inFlight)
-			}
-			if got := counter(t, dbURL)("SELECT COUNT(*) FROM msgs WHERE workspace_id = ? AND direction = 'out' AND status NOT IN ('wired', 'sent', 'delivered')", wsID); got != 0 {
-				t.Fatalf("%d messages not sent", got)
-			}
-		})
-	})
-
-	t.Run("resthook retries", func(t *testing.T) {
-		t.Parallel() // much of each is waiting: for a lease to run out, for sends
-		eachDB(t, func(t *testing.T, dbURL string) {
-			d, _, _ := models.ParseURL(dbURL)
-			n := sized(200, 1000)
-			sub := newFlakySubscriber(t)
-			// a slow subscriber keeps retries in flight when the kill comes
-			inner := sub.srv.Config.Handler
-			sub.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				time.Sleep(5 * time.Millisecond)
-				inner.ServeHTTP(w, r)
+	for _, sc := range []struct {
+		name     string
+		ci, long int
+		run      func(t *testing.T, dbURL string, k killRun, n int) crashFigure
+	}{
+		{"broadcast", 1000, 10000, killedBroadcast},
+		{"resthook retries", 200, 1000, killedResthookRetries},
+		{"campaign fires", 1000, 10000, killedCampaignFires},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel() // much of each is waiting: for a lease to run out, for sends
+			eachDB(t, func(t *testing.T, dbURL string) {
+				recordCrash(sc.run(t, dbURL, r4Run, sized(sc.ci, sc.long)))
 			})
-			s, env := resthookSetup(t, dbURL, sub)
-			db := testdb.Raw(t, dbURL)
-			count := counter(t, dbURL)
-			env = append(env, "FLOWSD_RESTHOOK_WORKERS=1")
-			srv := startServer(t, env)
-			began := time.Now()
-			for from := 0; from < n; from += 100 {
-				var urnList []string
-				for i := from; i < min(from+100, n); i++ {
-					urnList = append(urnList, fmt.Sprintf("tel:+25078841%04d", i))
-				}
-				if code, body := s.api(t, srv, "POST", "/api/v2/flow_starts.json", map[string]any{"flow": resthookFlow, "urns": urnList}); code != 201 {
-					t.Fatalf("flow start: %d %v", code, body)
-				}
-			}
-			// (a retry in flight at the kill is made again once its lease, the timeout and a minute, runs out: at
-			// most one per call slot, 16)
-			// the first attempts all refused, then some of the retries taken
-			waitFor(t, "some retries taken", 120*time.Second, func() bool { _, taken := sub.counts(); return taken >= n/5 })
-			srv.kill()
-			killedAt := time.Since(began)
-			_, doneAt := sub.counts()
-			if doneAt >= n {
-				t.Fatal("every retry was made before the kill: make it bigger")
-			}
-			var delivered []string
-			must(t, db.Raw("SELECT idempotency_key FROM resthook_deliveries WHERE status = 'delivered'").Scan(&delivered).Error)
-
-			restart := time.Now()
-			next := startServer(t, env)
-			defer next.stop(t)
-			waitFor(t, "every retry", 120*time.Second, func() bool {
-				_, taken := sub.counts()
-				return taken >= n && count("SELECT COUNT(*) FROM resthook_deliveries WHERE status <> 'delivered'") == 0
-			})
-			finish := time.Since(restart)
-			time.Sleep(500 * time.Millisecond)
-			fig := crashFigure{scenario: "resthook retries", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
-			sub.mu.Lock()
-			confirmed := map[string]bool{}
-			for _, k := range delivered {
-				confirmed[k] = true
-			}
-			for key, c := range sub.taken {
-				switch {
-				case c > 1 && confirmed[key]:
-					fig.repeats += c - 1
-				case c > 1:
-					fig.inFlight += c - 1
-				}
-			}
-			fig.lost = n - len(sub.taken)
-			sub.mu.Unlock()
-			recordCrash(fig)
-			if fig.repeats != 0 || fig.lost != 0 || fig.inFlight > 16 {
-				t.Fatalf("%d confirmed deliveries made again, %d in flight made again, %d never made", fig.repeats, fig.inFlight, fig.lost)
-			}
-			if got := counter(t, dbURL)("SELECT COUNT(*) FROM resthook_deliveries WHERE status <> 'delivered'"); got != 0 {
-				t.Fatalf("%d deliveries not delivered", got)
-			}
 		})
-	})
-
-	t.Run("campaign fires", func(t *testing.T) {
-		t.Parallel() // much of each is waiting: for a lease to run out, for sends
-		eachDB(t, func(t *testing.T, dbURL string) {
-			d, _, _ := models.ParseURL(dbURL)
-			n := sized(1000, 10000)
-			s := newMessagingSetup(t, dbURL, "eng", 10000)
-			db := testdb.Raw(t, dbURL)
-			count := counter(t, dbURL)
-			env := append(s.env(), "FLOWSD_SEND_WORKERS=2", "FLOWSD_SEND_CONCURRENCY=8", "FLOWSD_WEBHOOK_TIMEOUT=2s")
-			srv := startServer(t, env)
-			post := func(path string, body map[string]any) map[string]any {
-				t.Helper()
-				code, out := s.api(t, srv, "POST", path, body)
-				if code != 201 {
-					t.Fatalf("POST %s: %d %v", path, code, out)
-				}
-				return out
-			}
-			field := post("/api/v2/fields.json", map[string]any{"label": "Due Date", "value_type": "datetime"})
-			group := post("/api/v2/groups.json", map[string]any{"name": "Mothers"})
-			campaign := post("/api/v2/campaigns.json", map[string]any{"name": "Reminders", "group": group["uuid"]})
-			event := post("/api/v2/campaign_events.json", map[string]any{"campaign": campaign["uuid"], "relative_to": field["key"],
-				"offset": 0, "unit": "minutes", "delivery_hour": -1, "message": "Reminder for @contact.name"})
-			srv.kill() // nothing running while the fires are laid down
-
-			wsID := idOf(t, dbURL, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
-			bulkContacts(t, dbURL, wsID, idOf(t, dbURL, "SELECT id FROM contact_groups WHERE uuid = ?", group["uuid"]), "+2507882", n)
-			eventID := idOf(t, dbURL, "SELECT id FROM campaign_events WHERE uuid = ?", event["uuid"])
-			// the fires as the scheduler leaves them, due a moment ago: each contact's date was just reached
-			due := time.Now().UTC().Add(-time.Second)
-			must(t, db.Exec(`INSERT INTO campaign_fires (workspace_id, event_id, contact_id, fire_on)
-				SELECT ?, ?, contact_id, ? FROM contact_group_members WHERE group_id = (SELECT id FROM contact_groups WHERE uuid = ?)`,
-				wsID, eventID, due, group["uuid"]).Error)
-
-			began := time.Now()
-			first := startServer(t, env)
-			waitFor(t, "some reminders sent", 60*time.Second, func() bool { return s.sink.count() >= n/10 })
-			first.kill()
-			killedAt := time.Since(began)
-			doneAt := s.sink.count()
-			if doneAt >= n {
-				t.Fatal("every reminder was sent before the kill: make it bigger")
-			}
-			confirmed := confirmedSends(t, dbURL, wsID)
-			restart := time.Now()
-			next := startServer(t, env)
-			defer next.stop(t)
-			waitFor(t, "every reminder", 300*time.Second, func() bool { return distinctSends(s.sink) >= n && unsent(count, wsID) == 0 })
-			finish := time.Since(restart)
-			time.Sleep(500 * time.Millisecond)
-			fig := crashFigure{scenario: "campaign fires", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
-			// fired once: one reminder per contact in the database, whatever the gateway saw
-			fired := count("SELECT COUNT(*) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
-			distinct := count("SELECT COUNT(DISTINCT contact_id) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
-			fig.repeats = int(fired - distinct)
-			_, byTo := tallySends(s.sink, confirmed, &fig)
-			fig.lost = n - int(distinct)
-			if l := n - len(byTo); l > fig.lost {
-				fig.lost = l
-			}
-			recordCrash(fig)
-			if fig.repeats != 0 || fig.lost != 0 || fig.inFlight > 16 {
-				t.Fatalf("%d fired or sent twice, %d sends in flight repeated, %d never fired", fig.repeats, fig.inFlight, fig.lost)
-			}
-			if left := count("SELECT COUNT(*) FROM campaign_fires WHERE event_id = ?", eventID); left != 0 {
-				t.Fatalf("%d fires left", left)
-			}
-		})
-	})
+	}
 }
 
 // confirmedSends are the UUIDs of the messages the database records the gateway as having taken.

@@ -22,10 +22,20 @@ type startFixture struct {
 	db    *testdb.DB
 	url   string
 	start *models.FlowStart
+	group int64
 	n     int
 }
 
 func newStartFixture(t *testing.T, d models.Dialect, n int) *startFixture {
+	t.Helper()
+	f := newStartFixtureUnstarted(t, d, n)
+	f.begin(t)
+	return f
+}
+
+// newStartFixtureUnstarted is the fixture without its start, which begin makes pending: for processes that are
+// to be running before there is work.
+func newStartFixtureUnstarted(t *testing.T, d models.Dialect, n int) *startFixture {
 	t.Helper()
 	db := testdb.New(t, d, nil, nil)
 	store := db.Store
@@ -60,8 +70,13 @@ func newStartFixture(t *testing.T, d models.Dialect, n int) *startFixture {
 		}
 	}
 	start.FlowID = flow.ID
-	must(t, store.Write(ctx, func(tx *models.Tx) error { return tx.InsertFlowStart(start, nil, []int64{group.ID}) }))
-	return &startFixture{store: store, db: db, url: db.URL, start: start, n: n}
+	return &startFixture{store: store, db: db, url: db.URL, start: start, group: group.ID, n: n}
+}
+
+// begin writes the start of the group, pending.
+func (f *startFixture) begin(t *testing.T) {
+	t.Helper()
+	must(t, f.store.Write(context.Background(), func(tx *models.Tx) error { return tx.InsertFlowStart(f.start, nil, []int64{f.group}) }))
 }
 
 func (f *startFixture) count(t *testing.T, sql string) int64 {
