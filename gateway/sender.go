@@ -344,5 +344,11 @@ func outgoing(m *models.Msg) *channels.Outgoing {
 			o.QuickReplies = append(o.QuickReplies, channels.QuickReply{Type: q.Type, Text: strings.TrimSpace(q.Text), Extra: q.Extra})
 		}
 	}
+	if m.Metadata != nil {
+		extras := &channels.MsgExtras{}
+		if json.Unmarshal([]byte(*m.Metadata), extras) == nil {
+			o.Extras = extras // extras that don't read are left out: the message still goes, plainer
+		}
+	}
 	return o
 }
