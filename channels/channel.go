@@ -43,7 +43,8 @@ type Outgoing struct {
 	QuickReplies  []QuickReply
 	SessionStatus string // "W" waiting or "C" completed for flow messages, "" otherwise
 	HighPriority  bool
-	Extras        *MsgExtras // nil for most messages
+	Templating    *Templating // to be sent as a template, nil for a session message
+	Extras        *MsgExtras  // nil for most messages
 }
 
 // MsgExtras are what a message may carry beyond goflow's content, for the types that can show it: WhatsApp's

@@ -20,8 +20,8 @@ import (
 )
 
 // Assets are what the engine runs a workspace's flows with: its environment and its session assets (flows,
-// fields, groups, labels, globals, resthooks and their subscribers, topics, users (the workspace's members), and
-// its boundaries as the location hierarchy).
+// fields, groups, labels, globals, resthooks and their subscribers, topics, users (the workspace's members), the
+// message templates flows can send, and its boundaries as the location hierarchy).
 type Assets struct {
 	Workspace *models.Workspace
 	Env       envs.Environment
@@ -38,6 +38,7 @@ type Assets struct {
 	channels    map[assets.ChannelUUID]*models.Channel
 	topics      map[assets.TopicUUID]int64
 	users       map[assets.UserUUID]int64 // the workspace's members, who tickets may be assigned to
+	templates   map[assets.TemplateUUID]*models.TemplateWithTranslations
 }
 
 // subscriber is one of a resthook's subscribers, its URL as a request to it gives it back.
@@ -141,7 +142,8 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 	src := &source{flows: map[assets.FlowUUID]*models.Flow{}}
 	a := &Assets{Workspace: ws, flows: src.flows, groups: map[assets.GroupUUID]*models.Group{},
 		fields: map[string]*models.Field{}, labels: map[assets.LabelUUID]int64{}, resthooks: map[string]int64{}, subscribers: map[string][]subscriber{},
-		channels: map[assets.ChannelUUID]*models.Channel{}, topics: map[assets.TopicUUID]int64{}, users: map[assets.UserUUID]int64{}}
+		channels: map[assets.ChannelUUID]*models.Channel{}, topics: map[assets.TopicUUID]int64{}, users: map[assets.UserUUID]int64{},
+		templates: map[assets.TemplateUUID]*models.TemplateWithTranslations{}}
 
 	flowRows, err := store.Flows(ws.ID).All(ctx)
 	if err != nil {
@@ -219,6 +221,21 @@ func LoadAssets(ctx context.Context, store *models.Store, ws *models.Workspace) 
 		src.channels = append(src.channels, engineChannel(&chans[i]))
 	}
 
+	// only what can be sent (approved, supported, compatible, on an active channel), as mailroom loads them; a
+	// sync moves the config version on, so the cache loads them again
+	tpls, err := store.Templates(ws.ID).Usable().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range tpls {
+		t, err := engineTemplate(&tpls[i])
+		if err != nil {
+			return nil, err
+		}
+		a.templates[t.UUID()] = &tpls[i]
+		src.templates = append(src.templates, t)
+	}
+
 	hooks, err := store.ResthookSubscriptions(ctx, ws.ID)
 	if err != nil {
 		return nil, err
@@ -263,6 +280,7 @@ type source struct {
 	resthooks []assets.Resthook
 	channels  []assets.Channel
 	locations []assets.LocationHierarchy
+	templates []assets.Template
 }
 
 var errNoSuchFlow = errors.New("no such flow")
@@ -292,7 +310,7 @@ func (s *source) Labels() ([]assets.Label, error)                { return s.labe
 func (s *source) LLMs() ([]assets.LLM, error)                    { return nil, nil }
 func (s *source) Locations() ([]assets.LocationHierarchy, error) { return s.locations, nil }
 func (s *source) Resthooks() ([]assets.Resthook, error)          { return s.resthooks, nil }
-func (s *source) Templates() ([]assets.Template, error)          { return nil, nil }
+func (s *source) Templates() ([]assets.Template, error)          { return s.templates, nil }
 func (s *source) Topics() ([]assets.Topic, error)                { return s.topics, nil }
 func (s *source) Users() ([]assets.User, error)                  { return s.users, nil }
 

@@ -38,7 +38,7 @@ func (h *Host) applyEvents(ctx context.Context, tx *models.Tx, a *Assets, scenes
 			case *events.MsgCreated:
 				o := &Outgoing{ContactID: sc.contact.ID, UUID: string(evt.UUID()), URN: evt.Msg.URN().Identity().String(),
 					Content:    &core.MsgContent{Text: evt.Msg.Text(), Attachments: evt.Msg.Attachments(), QuickReplies: evt.Msg.QuickReplies()},
-					Templating: evt.Msg.Templating(), Unsendable: evt.Msg.UnsendableReason(), FlowID: flowID, CreatedOn: evt.CreatedOn(),
+					Templating: evt.Msg.Templating(), Locale: evt.Msg.Locale(), Unsendable: evt.Msg.UnsendableReason(), FlowID: flowID, CreatedOn: evt.CreatedOn(),
 					// what a contact's own message set off goes before bulk sends
 					HighPriority: sc.input != nil, SessionStatus: sessionLetter(sc)}
 				if ref := evt.Msg.Channel(); ref != nil {

@@ -21,7 +21,7 @@ type Outgoing struct {
 	URN           string // the URN identity it goes to, "" when none
 	Channel       *models.Channel
 	Content       *core.MsgContent
-	Templating    *core.MsgTemplating // the template a flow sends it with, kept on the row
+	Templating    *core.MsgTemplating // the template a flow sends it with, kept on the row (models.MsgTemplating)
 	Locale        i18n.Locale         // the message's locale: a templated message's is its translation's
 	Unsendable    core.UnsendableReason
 	FlowID        *int64
@@ -52,9 +52,9 @@ func (o *Outgoing) Msg(a *Assets, uuid func() string) *models.Msg {
 	for _, att := range o.Content.Attachments {
 		m.Attachments = append(m.Attachments, string(att))
 	}
-	if t := o.Templating; t != nil && t.Template != nil {
-		uuid, name := string(t.Template.UUID), t.Template.Name
-		m.TemplateUUID, m.TemplateName = &uuid, &name
+	if t := a.Templating(o.Templating, o.Channel, o.Locale); t != nil {
+		uuid, name, stored := t.Template.UUID, t.Template.Name, t.JSON()
+		m.TemplateUUID, m.TemplateName, m.Templating = &uuid, &name, &stored
 	}
 	if len(o.Content.QuickReplies) > 0 {
 		m.QuickReplies = quickRepliesJSON(o.Content.QuickReplies)

@@ -248,8 +248,10 @@ func (s *Sender) send(ctx context.Context, h channels.Handler, row *models.Chann
 		res = channels.Failed(channels.ErrorChannelConfig, fmt.Sprintf("no channel type %q", row.ChannelType))
 	} else if cfgErr != nil {
 		res = channels.Failed(channels.ErrorChannelConfig, "The channel's config can't be read: "+cfgErr.Error())
-	} else if res = s.outsideWindow(ctx, h, row, ch, m); res == nil {
-		res = h.Send(tctx, ch, outgoing(m), g.http)
+	} else if out, err := outgoing(m); err != nil {
+		res = channels.Failed(channels.ErrorChannelConfig, err.Error()) // a row no writer of ours makes
+	} else if res = s.outsideWindow(ctx, h, row, ch, m, out); res == nil {
+		res = h.Send(tctx, ch, out, g.http)
 	}
 	switch res.Status {
 	case channels.SendWired:
@@ -289,11 +291,11 @@ func stringsxNoop(s string) string { return s }
 
 // outsideWindow fails a message at once, unsent, when its channel's type only sends free-form messages to
 // contacts who wrote in lately (WhatsApp's 24 hours) and the contact's last message on the channel from the
-// URN is older than that (or there is none): the gateway would only refuse it (Meta's error 131047). nil when
-// the message may go.
-func (s *Sender) outsideWindow(ctx context.Context, h channels.Handler, row *models.Channel, ch *channels.Channel, m *models.Msg) *channels.SendResult {
+// URN is older than that (or there is none): the gateway would only refuse it (Meta's error 131047). A template
+// is what may be sent outside the window, so a templated message always goes. nil when the message may go.
+func (s *Sender) outsideWindow(ctx context.Context, h channels.Handler, row *models.Channel, ch *channels.Channel, m *models.Msg, out *channels.Outgoing) *channels.SendResult {
 	sw, ok := h.(channels.SessionWindowed)
-	if !ok || m.URN == nil {
+	if !ok || m.URN == nil || out.Templating != nil {
 		return nil
 	}
 	window := sw.SessionWindow(ch)
@@ -323,7 +325,7 @@ func formatWindow(d time.Duration) string {
 }
 
 // outgoing is a message as channel types send it.
-func outgoing(m *models.Msg) *channels.Outgoing {
+func outgoing(m *models.Msg) (*channels.Outgoing, error) {
 	o := &channels.Outgoing{ID: m.ID, UUID: m.UUID, Text: m.Text, Attachments: m.Attachments, HighPriority: m.HighPriority}
 	if m.URN != nil {
 		o.URN = gurns.URN(*m.URN)
@@ -350,5 +352,17 @@ func outgoing(m *models.Msg) *channels.Outgoing {
 			o.Extras = extras // extras that don't read are left out: the message still goes, plainer
 		}
 	}
-	return o
+	t, err := models.ParseTemplating(m.Templating)
+	if err != nil || t == nil {
+		return o, err
+	}
+	o.Templating = &channels.Templating{TemplateUUID: t.Template.UUID, TemplateName: t.Template.Name, Language: t.Language,
+		Namespace: t.Namespace, ExternalID: t.ExternalID}
+	for _, c := range t.Components {
+		o.Templating.Components = append(o.Templating.Components, channels.TemplatingComponent{Name: c.Name, Type: c.Type, Variables: c.Variables})
+	}
+	for _, v := range t.Variables {
+		o.Templating.Variables = append(o.Templating.Variables, channels.TemplatingVariable{Type: v.Type, Value: v.Value})
+	}
+	return o, nil
 }

@@ -75,8 +75,9 @@ type Msg struct {
 	// the template it was sent with, when a flow sent it with one (goflow's msg templating)
 	TemplateUUID *string
 	TemplateName *string
-	// goflow's msg templating as JSON (variables and components) with the locale, what the sender builds the
-	// channel's template payload from; nil without a template
+	// the message's templating as JSON (MsgTemplating: goflow's msg templating with the chosen translation's
+	// locale, Meta language, namespace and external id), what the sender builds the channel's template payload
+	// from; nil without a template
 	Templating *string
 	// Metadata is room for the WhatsApp extras of a whatsapp_broadcasts message (header, footer, list ids), JSON;
 	// not written or read yet

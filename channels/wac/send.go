@@ -54,6 +54,7 @@ type (
 		Text             *textObj `json:"text,omitempty"`
 		mediaFields
 		Interactive *interactive `json:"interactive,omitempty"`
+		Template    *templateObj `json:"template,omitempty"`
 	}
 	// mediaFields are a media message's object, or an interactive header's, under its kind
 	mediaFields struct {
@@ -174,10 +175,11 @@ func (f *mediaFields) set(kind string, m *mediaObj) {
 	}
 }
 
-// Send sends a message as the requests WhatsApp needs: each attachment as a media message (the only one with
-// the text as its caption, when that fits), then the text in parts of WhatsApp's size, the last carrying the
-// quick replies as reply buttons (up to 3), a list (up to 10, with descriptions), a location request, a WhatsApp
-// Flow or a link button. The external id is the first request's message id.
+// Send sends a message as the requests WhatsApp needs: a templated message as its template alone
+// (template.go); else each attachment as a media message (the only one with the text as its caption, when that
+// fits), then the text in parts of WhatsApp's size, the last carrying the quick replies as reply buttons (up to
+// 3), a list (up to 10, with descriptions), a location request, a WhatsApp Flow or a link button. The external
+// id is the first request's message id.
 func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.Outgoing, client *http.Client) *channels.SendResult {
 	token := accessToken(ch)
 	if token == "" || ch.Address == "" {
@@ -188,6 +190,16 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	}
 	to := msg.URN.Path()
 	base := sendPayload{MessagingProduct: "whatsapp", RecipientType: "individual", To: to}
+	if msg.Templating != nil {
+		// a template is the whole message: its text is only the engine's preview of it
+		p := base
+		p.Type, p.Template = "template", templatePayload(msg.Templating)
+		id, res := post(ctx, client, graphBase(ch)+"/"+ch.Address+"/messages", token, p)
+		if res != nil {
+			return res
+		}
+		return channels.Wired(id)
+	}
 
 	// max_length may lower WhatsApp's limit, never raise it
 	max := ch.Config.Int(ConfigMaxLength, maxTextBytes)
