@@ -54,6 +54,7 @@ type MsgExtras struct {
 	HeaderType string   `json:"header_type,omitempty"` // "text", or "media": the first attachment heads the message
 	HeaderText string   `json:"header_text,omitempty"`
 	Footer     string   `json:"footer,omitempty"`
+	List       bool     `json:"list,omitempty"`        // the text quick replies are a list, however few (Weni's list_message)
 	ButtonText string   `json:"button_text,omitempty"` // a list's button ("Menu" when none)
 	ListIDs    []string `json:"list_ids,omitempty"`    // a list's row ids in order (their index when none)
 }

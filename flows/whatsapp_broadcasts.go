@@ -112,7 +112,7 @@ func (p *whatsAppPlan) apply(ctx context.Context, h *Host, a *Assets, ec *core.C
 		}
 	}
 	extras := p.extras
-	if extras.HeaderType == "" && extras.Footer == "" && extras.ButtonText == "" && len(extras.ListIDs) == 0 {
+	if extras.HeaderType == "" && extras.Footer == "" && !extras.List {
 		return
 	}
 	extras.HeaderText, extras.Footer = eval(extras.HeaderText), eval(extras.Footer)
@@ -131,7 +131,7 @@ func whatsAppExtras(m *whatsAppMsg) channels.MsgExtras {
 	}
 	x.Footer = m.Footer
 	if m.ListMessage != nil && len(m.QuickReplies) == 0 {
-		x.ButtonText = m.ListMessage.ButtonText
+		x.List, x.ButtonText = true, m.ListMessage.ButtonText
 		ids := make([]string, 0, len(m.ListMessage.ListItems))
 		for _, it := range m.ListMessage.ListItems {
 			ids = append(ids, it.UUID)

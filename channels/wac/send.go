@@ -227,6 +227,9 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	}
 
 	qrKind, replies := pickQuickReplies(msg.QuickReplies)
+	if qrKind == "buttons" && msg.Extras != nil && msg.Extras.List {
+		qrKind = "list"
+	}
 
 	var payloads []sendPayload
 	// a reply-button message may show its first image, video or document as its header
