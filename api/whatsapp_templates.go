@@ -102,7 +102,11 @@ func readWhatsAppTemplate(c *Ctx, v *validation, msg *jsonObject, raw any, chann
 	}
 	needs := flows.NeedsOf(&usable[0].TemplateTranslation) // compatible translations have the same variables
 	if len(variables) != needs.BodyVariables {
-		v.add("msg", fmt.Sprintf("Template %s needs %d variables, got %d.", found.Name, needs.BodyVariables, len(variables)))
+		noun := "variables"
+		if needs.BodyVariables == 1 {
+			noun = "variable"
+		}
+		v.add("msg", fmt.Sprintf("Template %s needs %d %s, got %d.", found.Name, needs.BodyVariables, noun, len(variables)))
 		return nil
 	}
 	if needs.HeaderMedia && !hasMediaAttachment(msg) {
