@@ -98,16 +98,22 @@ func (w *weniEnv) postBroadcast(body string) (int, string) {
 // drain works the broadcasts, then sends what they queued.
 func (w *weniEnv) drain() {
 	w.t.Helper()
+	w.drainBroadcasts()
+	s := w.sender()
+	for w.work(s) {
+	}
+}
+
+// drainBroadcasts works the broadcasts until none has anything left to do, as a broadcast worker would.
+func (w *weniEnv) drainBroadcasts() {
+	w.t.Helper()
 	b := &flows.Broadcasts{Host: w.host, BatchSize: 100}
 	for {
 		worked, err := b.WorkOnce(w.ctx)
 		w.must(err)
 		if !worked {
-			break
+			return
 		}
-	}
-	s := w.sender()
-	for w.work(s) {
 	}
 }
 
