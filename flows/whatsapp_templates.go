@@ -85,6 +85,10 @@ type whatsAppTemplate struct {
 	engine    *core.Template
 	variables []string
 	locale    i18n.Locale // the msg's, tried first ("" when none)
+
+	// translations found, by channel and contact locale: the engine's matcher is built anew on every call, and
+	// a broadcast's contacts share a few
+	found map[[2]string]*core.TemplateTranslation
 }
 
 // render is the message a contact gets on a channel: its content (the translation's preview), templating and
@@ -97,7 +101,15 @@ func (wt *whatsAppTemplate) render(ch *core.Channel, contactLocale, defaultLocal
 			locales = append(locales, l)
 		}
 	}
-	tt := wt.engine.FindTranslation(ch, locales)
+	key := [2]string{string(ch.UUID()), string(contactLocale)}
+	tt, seen := wt.found[key]
+	if !seen {
+		tt = wt.engine.FindTranslation(ch, locales)
+		if wt.found == nil {
+			wt.found = map[[2]string]*core.TemplateTranslation{}
+		}
+		wt.found[key] = tt
+	}
 	if tt == nil {
 		return nil, nil, ""
 	}

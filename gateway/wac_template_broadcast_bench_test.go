@@ -27,8 +27,9 @@ func benchSize() int {
 // BenchmarkWACTemplateBroadcast sends a template broadcast to a group of 10,000 existing WhatsApp contacts
 // (FLOWSD_BENCH_BROADCAST) of the Weni workspace against the fake Graph server: one POST whatsapp_broadcasts.json
 // naming the template by UUID with a per-contact variable (@contact.first_name), the broadcast worked in batches
-// of 100 through the one outgoing path (each contact's translation and templating), and the WAC sender (8 sends
-// at a time) posting the template payloads until Graph has them all. It reports messages per second from the
+// of 100 through the one outgoing path (each contact's translation and templating: created-msgs/s), and beside
+// it, as serve runs them, the WAC sender (leases of 500, 64 sends at a time) posting the template payloads until
+// Graph has them all. It reports messages per second from the
 // POST to Graph's last request (msgs/s), the same payloads posted to the same fake server by a plain Go client
 // from 8 goroutines (plain-msgs/s), and the ratio (x-plain, the target is 2 or less).
 func BenchmarkWACTemplateBroadcast(b *testing.B) {
@@ -39,7 +40,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			w := newWeniEnv(b, d, map[string]any{"session_window": false, "tps": 1000000})
 			group := w.seedGroup("Clientes", n)
 			s := w.sender()
-			s.Concurrency = 8 // as many at a time as the plain client
+			s.Batch, s.Concurrency = 500, 64 // as flowsd serve runs a sender (workers.go, --send-concurrency)
 			b.StartTimer()
 			began := time.Now()
 			status, body := w.postBroadcast(fmt.Sprintf(`{"groups":["%s"],"msg":{"template":{"uuid":"%s","variables":["@contact.first_name"]}}}`,
@@ -47,8 +48,24 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			if status != http.StatusCreated {
 				b.Fatalf("POST: %d %s", status, body)
 			}
-			w.drainBroadcasts()
-			made := time.Since(began)
+			// the broadcast worker and the sender side by side, as serve runs them
+			var made time.Duration
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				w.drainBroadcasts()
+				made = time.Since(began)
+			}()
+			for finished := false; !finished; {
+				select {
+				case <-done:
+					finished = true
+				default:
+				}
+				if !w.work(s) && !finished {
+					time.Sleep(time.Millisecond) // nothing queued yet: the first batch is being made
+				}
+			}
 			for w.work(s) {
 			}
 			elapsed := time.Since(began)
