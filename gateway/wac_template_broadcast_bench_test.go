@@ -7,10 +7,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/flowsd/flowsd/channels/wac/graphtest"
+	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
@@ -26,12 +29,12 @@ func benchSize() int {
 
 // BenchmarkWACTemplateBroadcast sends a template broadcast to a group of 10,000 existing WhatsApp contacts
 // (FLOWSD_BENCH_BROADCAST) of the Weni workspace against the fake Graph server: one POST whatsapp_broadcasts.json
-// naming the template by UUID with a per-contact variable (@contact.first_name), the broadcast worked in batches
-// of 100 through the one outgoing path (each contact's translation and templating: created-msgs/s), and beside
-// it, as serve runs them, the WAC sender (leases of 500, 64 sends at a time) posting the template payloads until
-// Graph has them all. It reports messages per second from the
-// POST to Graph's last request (msgs/s), the same payloads posted to the same fake server by a plain Go client
-// from 8 goroutines (plain-msgs/s), and the ratio (x-plain, the target is 2 or less).
+// naming the template by UUID with a per-contact variable (@contact.first_name), then, side by side as serve's
+// defaults run them, 2 broadcast workers making the messages in batches of 100 through the one outgoing path
+// (each contact's translation and templating: created-msgs/s) and 2 WAC senders (leases of 500, 64 sends at a
+// time) posting the template payloads until Graph has them all. It reports messages per second from the POST to
+// Graph's last request (msgs/s), the same payloads posted to the same fake server by a plain Go client from 8
+// goroutines (plain-msgs/s), and the ratio (x-plain, the target is 2 or less).
 func BenchmarkWACTemplateBroadcast(b *testing.B) {
 	n := benchSize()
 	testdb.EachB(b, func(b *testing.B, d models.Dialect) {
@@ -39,8 +42,6 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			b.StopTimer()
 			w := newWeniEnv(b, d, map[string]any{"session_window": false, "tps": 1000000})
 			group := w.seedGroup("Clientes", n)
-			s := w.sender()
-			s.Batch, s.Concurrency = 500, 64 // as flowsd serve runs a sender (workers.go, --send-concurrency)
 			b.StartTimer()
 			began := time.Now()
 			status, body := w.postBroadcast(fmt.Sprintf(`{"groups":["%s"],"msg":{"template":{"uuid":"%s","variables":["@contact.first_name"]}}}`,
@@ -48,26 +49,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			if status != http.StatusCreated {
 				b.Fatalf("POST: %d %s", status, body)
 			}
-			// the broadcast worker and the sender side by side, as serve runs them
-			var made time.Duration
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				w.drainBroadcasts()
-				made = time.Since(began)
-			}()
-			for finished := false; !finished; {
-				select {
-				case <-done:
-					finished = true
-				default:
-				}
-				if !w.work(s) && !finished {
-					time.Sleep(time.Millisecond) // nothing queued yet: the first batch is being made
-				}
-			}
-			for w.work(s) {
-			}
+			made := w.runAsServe(began, 2, 2)
 			elapsed := time.Since(began)
 			b.StopTimer()
 			sends := w.graph.Sends()
@@ -88,6 +70,63 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			b.ReportMetric(elapsed.Seconds()/plain.Seconds(), "x-plain")
 		}
 	})
+}
+
+// runAsServe works the broadcasts and sends their messages as flowsd serve's defaults do, side by side:
+// broadcast workers (--broadcast-workers) making batches of 100, and senders (--send-workers, leases of 500, 64
+// sends at a time) sending what is queued, until everything is sent. It answers how long after began the last
+// message was made.
+func (w *weniEnv) runAsServe(began time.Time, broadcastWorkers, senders int) time.Duration {
+	var made atomic.Int64
+	var making, sending sync.WaitGroup
+	for range broadcastWorkers {
+		making.Add(1)
+		go func() {
+			defer making.Done()
+			bw := &flows.Broadcasts{Host: w.host, BatchSize: 100}
+			for {
+				worked, err := bw.WorkOnce(w.ctx)
+				if err != nil {
+					w.t.Error(err)
+					return
+				}
+				if !worked {
+					return
+				}
+				made.Store(int64(time.Since(began)))
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { making.Wait(); close(done) }()
+	for range senders {
+		sending.Add(1)
+		go func() {
+			defer sending.Done()
+			s := w.sender()
+			s.Batch, s.Concurrency = 500, 64
+			for finished := false; ; {
+				worked, err := s.WorkOnce(w.ctx)
+				if err != nil {
+					w.t.Error(err)
+					return
+				}
+				if !worked && finished {
+					return
+				}
+				select {
+				case <-done:
+					finished = true
+				default:
+					if !worked {
+						time.Sleep(time.Millisecond) // nothing queued yet: the next batch is being made
+					}
+				}
+			}
+		}()
+	}
+	sending.Wait()
+	return time.Duration(made.Load())
 }
 
 // seedGroup makes a group of n Weni contacts on WhatsApp, written in bulk through the test database's handle
