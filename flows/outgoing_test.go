@@ -10,8 +10,8 @@ import (
 )
 
 // TestOutgoingKeepsTemplating: a message the engine sends with a template keeps the template's UUID and name on
-// its row, on both databases (Weni's contact_templates and filter_templates read them); one sent without a
-// template keeps neither.
+// its row, on both databases (Weni's contact_templates and filter_templates read them), and its templating; one
+// sent without a template keeps none of them.
 func TestOutgoingKeepsTemplating(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		e := newHostEnv(t, d)
@@ -32,7 +32,11 @@ func TestOutgoingKeepsTemplating(t *testing.T) {
 		if got := rows[0]; got.TemplateUUID == nil || *got.TemplateUUID != string(ref.UUID) || got.TemplateName == nil || *got.TemplateName != "order_shipped" {
 			t.Errorf("the templated message keeps %v %v", got.TemplateUUID, got.TemplateName)
 		}
-		if got := rows[1]; got.TemplateUUID != nil || got.TemplateName != nil {
+		// no translation in these assets: the templating is the engine's alone
+		if got := rows[0]; got.Templating == nil || *got.Templating != `{"template":{"uuid":"`+string(ref.UUID)+`","name":"order_shipped"},"language":""}` {
+			t.Errorf("the templated message keeps templating %v", got.Templating)
+		}
+		if got := rows[1]; got.TemplateUUID != nil || got.TemplateName != nil || got.Templating != nil {
 			t.Errorf("the plain message keeps a template: %v %v", *got.TemplateUUID, *got.TemplateName)
 		}
 	})
