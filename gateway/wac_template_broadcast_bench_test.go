@@ -27,6 +27,14 @@ func benchSize() int {
 	return 10000
 }
 
+// benchBroadcastBatch is the broadcast workers' batch (FLOWSD_BENCH_BROADCAST_BATCH, default serve's 100).
+func benchBroadcastBatch() int {
+	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_BROADCAST_BATCH")); err == nil && v > 0 {
+		return v
+	}
+	return 100
+}
+
 // BenchmarkWACTemplateBroadcast sends a template broadcast to a group of 10,000 existing WhatsApp contacts
 // (FLOWSD_BENCH_BROADCAST) of the Weni workspace against the fake Graph server: one POST whatsapp_broadcasts.json
 // naming the template by UUID with a per-contact variable (@contact.first_name), then, side by side as serve's
@@ -40,7 +48,10 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 	testdb.EachB(b, func(b *testing.B, d models.Dialect) {
 		for range b.N {
 			b.StopTimer()
-			w := newWeniEnv(b, d, map[string]any{"session_window": false, "tps": 1000000})
+			// serve's defaults: 2 senders of 64 sends at a time, and an HTTP client keeping as many connections
+			w := newWeniEnv(b, d, map[string]any{"session_window": false, "tps": 1000000}, func(c *runtime.Config) {
+				c.SendWorkers, c.SendConcurrency = 2, 64
+			})
 			group := w.seedGroup("Clientes", n)
 			b.StartTimer()
 			began := time.Now()
@@ -49,7 +60,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			if status != http.StatusCreated {
 				b.Fatalf("POST: %d %s", status, body)
 			}
-			made := w.runAsServe(began, 2, 2)
+			made := w.runAsServe(began, 2, 2, benchBroadcastBatch())
 			elapsed := time.Since(began)
 			b.StopTimer()
 			sends := w.graph.Sends()
@@ -73,17 +84,17 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 }
 
 // runAsServe works the broadcasts and sends their messages as flowsd serve's defaults do, side by side:
-// broadcast workers (--broadcast-workers) making batches of 100, and senders (--send-workers, leases of 500, 64
+// broadcast workers (--broadcast-workers) making batches of batch recipients, and senders (--send-workers, leases of 500, 64
 // sends at a time) sending what is queued, until everything is sent. It answers how long after began the last
 // message was made.
-func (w *weniEnv) runAsServe(began time.Time, broadcastWorkers, senders int) time.Duration {
+func (w *weniEnv) runAsServe(began time.Time, broadcastWorkers, senders, batch int) time.Duration {
 	var made atomic.Int64
 	var making, sending sync.WaitGroup
 	for range broadcastWorkers {
 		making.Add(1)
 		go func() {
 			defer making.Done()
-			bw := &flows.Broadcasts{Host: w.host, BatchSize: 100}
+			bw := &flows.Broadcasts{Host: w.host, BatchSize: batch}
 			for {
 				worked, err := bw.WorkOnce(w.ctx)
 				if err != nil {
@@ -104,7 +115,7 @@ func (w *weniEnv) runAsServe(began time.Time, broadcastWorkers, senders int) tim
 		go func() {
 			defer sending.Done()
 			s := w.sender()
-			s.Batch, s.Concurrency = 500, 64
+			s.Batch, s.Concurrency = 500, w.cfg.SendConcurrency
 			for finished := false; ; {
 				worked, err := s.WorkOnce(w.ctx)
 				if err != nil {

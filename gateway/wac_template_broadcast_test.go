@@ -15,6 +15,7 @@ import (
 	"github.com/flowsd/flowsd/channels/wac/graphtest"
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
+	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
 )
 
@@ -33,8 +34,8 @@ const weniPhone = "106540352242999"
 
 func metaBody(text string) map[string]any { return map[string]any{"type": "BODY", "text": text} }
 
-func newWeniEnv(t testing.TB, d models.Dialect, extra map[string]any) *weniEnv {
-	w := &weniEnv{wacEnv: newWACEnv(t, d, extra), templates: map[string]string{}}
+func newWeniEnv(t testing.TB, d models.Dialect, extra map[string]any, configure ...func(*runtime.Config)) *weniEnv {
+	w := &weniEnv{wacEnv: newWACEnv(t, d, extra, configure...), templates: map[string]string{}}
 	w.weni, w.token = testdb.Workspace(t, w.store, testdb.Weni)
 	cfg, _ := json.Marshal(map[string]any{"access_token": wacToken, "graph_url": w.graph.URL, "graph_version": graphtest.Version, "wa_waba_id": "waba2",
 		"session_window": false, "tps": 1000000})
