@@ -92,7 +92,7 @@ func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, erro
 		}
 	}
 	if err != nil {
-		w.Host.Log.Warn("broadcast has translations that don't read", "broadcast", b.UUID, "error", err)
+		w.Host.Log.Warn("broadcast can't be sent as it was made: failed", "broadcast", b.UUID, "error", err)
 		return true, w.Host.Store.Write(ctx, func(tx *models.Tx) error { return tx.FailBroadcast(b.ID) })
 	}
 	worked := false

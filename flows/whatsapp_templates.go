@@ -65,7 +65,7 @@ func ParseBCP47(code string) (i18n.Locale, error) {
 		return "", err
 	}
 	country := i18n.NilCountry
-	if region, conf := tag.Region(); conf == language.Exact {
+	if region, conf := tag.Region(); conf == language.Exact && region.IsCountry() { // not 419 (Latin America)
 		country = i18n.Country(region.String())
 	}
 	return i18n.NewLocale(lang, country), nil

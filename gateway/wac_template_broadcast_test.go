@@ -139,7 +139,7 @@ func templatePayload(to, name, lang string, comps string) string {
 // TestWACTemplateBroadcast: a whatsapp_broadcasts POST naming a template by UUID, to a group, reaches Graph as one
 // template payload per contact: each in the translation of their language (the msg's locale first when given),
 // the variables evaluated for them, the header image from the msg's attachment; the messages keep their
-// templating. By name on a channel, the same.
+// templating. By name on a channel, the same. A template gone before the broadcast is worked fails it.
 func TestWACTemplateBroadcast(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		w := newWeniEnv(t, d, nil)
@@ -202,6 +202,21 @@ func TestWACTemplateBroadcast(t *testing.T) {
 		}
 		if !slices.Equal(sends, want) {
 			t.Fatalf("Graph got\n%s\nwant\n%s", strings.Join(sends, "\n"), strings.Join(want, "\n"))
+		}
+
+		// a template no longer approved when the broadcast is worked fails it, and nothing is sent
+		status, body = w.postBroadcast(fmt.Sprintf(`{"groups":["Clientes"],"msg":{"text":"plain","template":{"uuid":"%s","variables":["x"]}}}`, w.templates["lembrete"]))
+		if status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", status, body)
+		}
+		w.sync(w.channel, nil) // Meta lists none of them any more
+		before = len(w.graph.Sends())
+		w.drain()
+		if n := len(w.graph.Sends()) - before; n != 0 {
+			t.Fatalf("%d sends of a broadcast whose template went", n)
+		}
+		if n := w.count("SELECT COUNT(*) FROM broadcasts WHERE workspace_id = ? AND status = ?", w.weni.ID, models.BroadcastFailed); n != 1 {
+			t.Fatalf("%d failed broadcasts, want 1", n)
 		}
 	})
 }
