@@ -126,14 +126,14 @@ func (wt *whatsAppTemplate) render(ch *core.Channel, contactLocale, defaultLocal
 		switch comp.Type() {
 		case "body/text":
 			for _, idx := range byNumber(comp.Variables()) {
-				if body < len(vars) && idx < len(values) {
+				if body < len(vars) && idx >= 0 && idx < len(values) { // indexes come from Meta's items: never trusted
 					values[idx] = vars[body]
 				}
 				body++
 			}
 		case "header/media":
 			for _, idx := range comp.Variables() {
-				if idx < len(values) {
+				if idx >= 0 && idx < len(values) {
 					values[idx] = media
 				}
 			}
