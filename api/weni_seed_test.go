@@ -24,7 +24,7 @@ type weniWorld struct {
 
 func init() {
 	for _, name := range []string{"analytics_contacts", "channel_stats", "contact_templates", "contact_templates_new", "contacts_elastic",
-		"filter_templates", "filter_templates_new", "flows_labels", "products", "whatsapp_broadcasts"} {
+		"filter_templates", "filter_templates_new", "flows_labels", "products"} {
 		truthSeeds[name] = func(e *env) { seedWeniWorld(e) }
 	}
 }

@@ -172,21 +172,8 @@ func readWhatsAppBroadcast(c *Ctx, in *input) (models.BroadcastSpec, *validation
 		return spec, v, nil
 	}
 	if tmpl, ok := msg.get("template"); ok && tmpl != nil {
-		// no templates are stored yet: any template named is one the workspace doesn't have
-		t, _ := tmpl.(*jsonObject)
-		switch {
-		case t == nil:
-			v.add("msg", "Template must be an object.")
-		case objHas(t, "uuid"):
-			uuid, _ := t.get("uuid")
-			v.add("msg", fmt.Sprintf("Template with UUID %v not found.", uuid))
-		case objHas(t, "name") && channel == nil:
-			v.add("msg", "A template by name requires a channel.")
-		case objHas(t, "name"):
-			n, _ := t.get("name")
-			v.add("msg", fmt.Sprintf("Template with name %v not found.", n))
-		default:
-			v.add("msg", "Template must have a uuid or a name.")
+		if err := readWhatsAppTemplate(c, v, msg, tmpl, channel); err != nil {
+			return spec, nil, err
 		}
 	}
 	switch {
@@ -259,8 +246,12 @@ func checkWhatsAppMsg(m map[string]any) []string {
 	}
 	if raw, ok := m["header"]; ok {
 		h, isObj := raw.(map[string]any)
-		if _, textOK := h["text"].(string); !isObj || h["type"] != "text" || !textOK {
-			errs = append(errs, "header must be {\"type\": \"text\", \"text\": …}.")
+		text, textOK := h["text"].(string)
+		switch {
+		case isObj && h["type"] == "text" && textOK && text != "":
+		case isObj && h["type"] == "media" && hasMediaAttachment(toOrdered(m).(*jsonObject)):
+		default:
+			errs = append(errs, "header must be {\"type\": \"text\", \"text\": …}, or {\"type\": \"media\"} with an image, video or document attachment.")
 		}
 	}
 	if raw, ok := m["footer"]; ok {

@@ -44,6 +44,19 @@ type Outgoing struct {
 	SessionStatus string // "W" waiting or "C" completed for flow messages, "" otherwise
 	HighPriority  bool
 	Templating    *Templating // to be sent as a template, nil for a session message
+	Extras        *MsgExtras  // nil for most messages
+}
+
+// MsgExtras are what a message may carry beyond goflow's content, for the types that can show it: WhatsApp's
+// interactive header, footer and list button, from a whatsapp_broadcasts msg. msgs.metadata keeps them as this
+// JSON; types that can't show them send the message without them.
+type MsgExtras struct {
+	HeaderType string   `json:"header_type,omitempty"` // "text", or "media": the first attachment heads the message
+	HeaderText string   `json:"header_text,omitempty"`
+	Footer     string   `json:"footer,omitempty"`
+	List       bool     `json:"list,omitempty"`        // the text quick replies are a list, however few (Weni's list_message)
+	ButtonText string   `json:"button_text,omitempty"` // a list's button ("Menu" when none)
+	ListIDs    []string `json:"list_ids,omitempty"`    // a list's row ids in order (their index when none)
 }
 
 // QuickReply is a reply the contact is offered.

@@ -79,17 +79,26 @@ func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, erro
 	}
 	translations := core.BroadcastTranslations{}
 	err = json.Unmarshal([]byte(b.Translations), &translations)
+	var wp *whatsAppPlan
 	if b.BroadcastType == models.BroadcastWhatsApp && b.Metadata != nil {
-		translations, err = whatsAppTranslations(*b.Metadata)
+		wp, err = w.Host.whatsAppPlan(ctx, ws, *b.Metadata)
+		var syntax *json.SyntaxError
+		var typed *json.UnmarshalTypeError
+		if err != nil && !errors.Is(err, errTemplateGone) && !errors.As(err, &syntax) && !errors.As(err, &typed) {
+			return false, err // the assets didn't load: tried again
+		}
+		if wp != nil {
+			translations = wp.translations
+		}
 	}
 	if err != nil {
-		w.Host.Log.Warn("broadcast has translations that don't read", "broadcast", b.UUID, "error", err)
+		w.Host.Log.Warn("broadcast can't be sent as it was made: failed", "broadcast", b.UUID, "error", err)
 		return true, w.Host.Store.Write(ctx, func(tx *models.Tx) error { return tx.FailBroadcast(b.ID) })
 	}
 	worked := false
 	for began := time.Now(); time.Since(began) < stintLength; {
 		n, err := w.Host.Store.ClaimBroadcastRecipients(ctx, b.ID, w.BatchSize, func(batch *models.Batch) error {
-			return w.send(ctx, batch, ws, b, translations)
+			return w.send(ctx, batch, ws, b, translations, wp)
 		})
 		if errors.Is(err, models.ErrClaimLost) {
 			worked = true
@@ -108,7 +117,7 @@ func (w *Broadcasts) stint(ctx context.Context, b *models.Broadcast) (bool, erro
 }
 
 // send writes the messages of a batch of recipients (see translatedMsgs).
-func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.Workspace, b *models.Broadcast, translations core.BroadcastTranslations) error {
+func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.Workspace, b *models.Broadcast, translations core.BroadcastTranslations, wp *whatsAppPlan) error {
 	h := w.Host
 	a, err := h.Assets.Get(ctx, ws)
 	if err != nil {
@@ -119,11 +128,14 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 		return err
 	}
 	forced := a.channelByID(b.ChannelID)
-	msgs, err := h.translatedMsgs(ctx, a, batch.Read, contacts, engineContacts, translations, i18n.Language(b.BaseLanguage), func(o *Outgoing) {
+	msgs, err := h.translatedMsgs(ctx, a, batch.Read, contacts, engineContacts, translations, i18n.Language(b.BaseLanguage), func(o *Outgoing, ec *core.Contact) {
 		o.BroadcastID, o.CreatedByID = &b.ID, b.CreatedByID
 		// a channel given to a WhatsApp broadcast overrides the pick, as Weni's does, for contacts with a URN
 		if forced != nil && o.URN != "" && o.Channel != nil {
 			o.Channel = forced
+		}
+		if wp != nil {
+			wp.apply(ctx, h, a, ec, o)
 		}
 	})
 	if err != nil {
@@ -143,9 +155,10 @@ func (w *Broadcasts) send(ctx context.Context, batch *models.Batch, ws *models.W
 // translatedMsgs are the messages of one text in many languages to contacts, as broadcasts and campaign events
 // send them: each contact gets the translation for their language (the engine's choice: theirs if the
 // workspace allows it, then the workspace's default, then the base language), its expressions evaluated
-// against them, routed as every message is; with sets what else the messages have.
+// against them, routed as every message is; with sets what else the messages have (a template's content
+// included: a contact whose message has neither content nor templating then gets nothing).
 func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, contacts []*models.Contact, engineContacts map[int64]*core.Contact,
-	translations core.BroadcastTranslations, base i18n.Language, with func(o *Outgoing)) ([]*models.Msg, error) {
+	translations core.BroadcastTranslations, base i18n.Language, with func(o *Outgoing, ec *core.Contact)) ([]*models.Msg, error) {
 	ids := make([]int64, len(contacts))
 	for i, c := range contacts {
 		ids[i] = c.ID
@@ -160,16 +173,19 @@ func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, 
 	for _, c := range contacts {
 		ec := engineContacts[c.ID]
 		content := contentFor(translations, a.Env.AllowedLanguages(), a.Env.DefaultLanguage(), base, ec.Language())
-		if content.Empty() {
+		if content.Empty() && with == nil {
 			continue
 		}
-		if expressions {
+		if expressions && !content.Empty() {
 			content = h.evaluateBroadcast(ctx, a, ec, content)
 		}
 		urn, ch := a.Route(urnsOf[c.ID])
 		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status), CreatedOn: now}
 		if with != nil {
-			with(o)
+			with(o, ec)
+		}
+		if o.Content.Empty() && o.Templating == nil {
+			continue
 		}
 		msgs = append(msgs, o.Msg(a, h.Store.NewUUID))
 	}
@@ -179,17 +195,7 @@ func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, 
 // evaluateBroadcast fills in a broadcast's expressions for one contact, as mailroom does: text, attachments and
 // quick replies see @contact, @fields, @urns and @globals only, and an expression that fails comes out empty.
 func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contact, content *core.MsgContent) *core.MsgContent {
-	env := a.Env
-	root := types.NewXObject(map[string]types.XValue{
-		"contact": core.Context(env, ec),
-		"fields":  core.Context(env, ec.Fields()),
-		"urns":    core.ContextFunc(env, ec.URNs().MapContext),
-		"globals": core.Context(env, a.Session.Globals()),
-	})
-	eval := func(s string) string {
-		out, _, _ := h.Engine.Evaluator().Template(ctx, env, root, s, nil)
-		return out
-	}
+	eval := h.broadcastEvaluator(ctx, a, ec)
 	out := &core.MsgContent{Text: eval(content.Text)}
 	for _, att := range content.Attachments {
 		out.Attachments = append(out.Attachments, utils.Attachment(eval(string(att))))
@@ -199,6 +205,21 @@ func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contac
 		out.QuickReplies = append(out.QuickReplies, qr)
 	}
 	return out
+}
+
+// broadcastEvaluator evaluates a broadcast's text for one contact (see evaluateBroadcast).
+func (h *Host) broadcastEvaluator(ctx context.Context, a *Assets, ec *core.Contact) func(string) string {
+	env := a.Env
+	root := types.NewXObject(map[string]types.XValue{
+		"contact": core.Context(env, ec),
+		"fields":  core.Context(env, ec.Fields()),
+		"urns":    core.ContextFunc(env, ec.URNs().MapContext),
+		"globals": core.Context(env, a.Session.Globals()),
+	})
+	return func(s string) string {
+		out, _, _ := h.Engine.Evaluator().Template(ctx, env, root, s, nil)
+		return out
+	}
 }
 
 // contentFor is the engine's choice of a broadcast's translation for a contact (core's ForContact): text,

@@ -27,8 +27,9 @@ type Outgoing struct {
 	FlowID        *int64
 	BroadcastID   *int64
 	CreatedByID   *int64
-	HighPriority  bool   // a reply to a contact who wrote in
-	SessionStatus string // W or C for a flow's messages
+	HighPriority  bool    // a reply to a contact who wrote in
+	SessionStatus string  // W or C for a flow's messages
+	Metadata      *string // channels.MsgExtras as JSON: a whatsapp_broadcasts message's header, footer, list button
 	CreatedOn     time.Time
 }
 
@@ -38,7 +39,7 @@ func (o *Outgoing) Msg(a *Assets, uuid func() string) *models.Msg {
 	m := &models.Msg{
 		UUID: o.UUID, WorkspaceID: a.Workspace.ID, ContactID: o.ContactID, Direction: models.MsgOut,
 		Status: models.MsgQueued, Visibility: models.MsgVisible, Text: o.Content.Text, Attachments: models.StringList{},
-		QuickReplies: "[]", FlowID: o.FlowID, BroadcastID: o.BroadcastID, CreatedByID: o.CreatedByID, HighPriority: o.HighPriority,
+		QuickReplies: "[]", Metadata: o.Metadata, FlowID: o.FlowID, BroadcastID: o.BroadcastID, CreatedByID: o.CreatedByID, HighPriority: o.HighPriority,
 		CreatedOn: o.CreatedOn.UTC(), ModifiedOn: o.CreatedOn.UTC(),
 	}
 	if m.UUID == "" {

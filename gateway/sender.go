@@ -346,6 +346,12 @@ func outgoing(m *models.Msg) (*channels.Outgoing, error) {
 			o.QuickReplies = append(o.QuickReplies, channels.QuickReply{Type: q.Type, Text: strings.TrimSpace(q.Text), Extra: q.Extra})
 		}
 	}
+	if m.Metadata != nil {
+		extras := &channels.MsgExtras{}
+		if json.Unmarshal([]byte(*m.Metadata), extras) == nil {
+			o.Extras = extras // extras that don't read are left out: the message still goes, plainer
+		}
+	}
 	t, err := models.ParseTemplating(m.Templating)
 	if err != nil || t == nil {
 		return o, err

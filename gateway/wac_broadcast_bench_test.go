@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,13 +17,9 @@ import (
 // its messages made in batches through the one outgoing path, and sent by the WAC sender until Graph has them
 // all. It reports messages per second from the broadcast's write to Graph's last request (msgs/s), the same
 // payloads posted to the same fake server by a plain Go client from 8 goroutines (plain-msgs/s), and the ratio
-// (x-plain, the target is 2 or less). A template broadcast waits for template storage (branch tmpl); the payload
-// here is an interactive one of the same size class.
+// (x-plain, the target is 2 or less). BenchmarkWACTemplateBroadcast is issue 13's case: a template to a group.
 func BenchmarkWACWhatsAppBroadcast(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_BROADCAST")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchSize()
 	testdb.EachB(b, func(b *testing.B, d models.Dialect) {
 		for range b.N {
 			b.StopTimer()

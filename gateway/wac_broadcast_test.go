@@ -33,8 +33,9 @@ func (w *wacEnv) whatsAppBroadcast(msg string, forced bool, to ...string) {
 }
 
 // TestWACWhatsAppBroadcasts: whatsapp_broadcasts' interactive kinds reach Graph as WhatsApp's payloads, each
-// contact's expressions evaluated for them: a list (rows with descriptions, the list's button), a CTA url, a
-// WhatsApp Flow, a location request, reply buttons.
+// contact's expressions evaluated for them: a list (rows with descriptions, Weni's row ids and the list's
+// button), a CTA url, a WhatsApp Flow, a location request, reply buttons; a text header and a footer on each
+// kind that shows them (a location request shows neither), a media header on a CTA url.
 func TestWACWhatsAppBroadcasts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d models.Dialect) {
 		// broadcasts go to contacts who never wrote in: a template's job, so the 24-hour check is off here
@@ -45,7 +46,7 @@ func TestWACWhatsAppBroadcasts(t *testing.T) {
 			want string
 		}{
 			{`{"text":"Escolha, @urns.whatsapp","list_message":{"button_text":"Opções","list_items":[{"title":"Pizza","description":"grande","uuid":"a1"},{"title":"Salada","uuid":"a2"}]}}`,
-				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"list","body":{"text":"Escolha, whatsapp:5511999990001"},"action":{"button":"Menu","sections":[{"rows":[{"id":"0","title":"Pizza","description":"grande"},{"id":"1","title":"Salada"}]}]}}}`},
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"list","body":{"text":"Escolha, whatsapp:5511999990001"},"action":{"button":"Opções","sections":[{"rows":[{"id":"a1","title":"Pizza","description":"grande"},{"id":"a2","title":"Salada"}]}]}}}`},
 			{`{"text":"Veja","cta_message":{"url":"https://weni.ai","display_text":"Abrir"}}`,
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"cta_url","body":{"text":"Veja"},"action":{"name":"cta_url","parameters":{"display_text":"Abrir","url":"https://weni.ai"}}}}`},
 			{`{"text":"Cadastro","flow_message":{"flow_id":"29287612","flow_screen":"WELCOME","flow_cta":"Começar","flow_token":"tok1"}}`,
@@ -54,6 +55,17 @@ func TestWACWhatsAppBroadcasts(t *testing.T) {
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Onde?"},"action":{"name":"send_location"}}}`},
 			{`{"text":"Sim?","quick_replies":["Sim","Não"]}`,
 				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"button","body":{"text":"Sim?"},"action":{"buttons":[{"type":"reply","reply":{"id":"0","title":"Sim"}},{"type":"reply","reply":{"id":"1","title":"Não"}}]}}}`},
+			// header and footer (expressions evaluated per contact), on each kind that shows them
+			{`{"text":"Sim?","header":{"type":"text","text":"Oi @urns.whatsapp"},"footer":"Weni @(upper(\"ai\"))","quick_replies":["Sim","Não"]}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"button","header":{"type":"text","text":"Oi whatsapp:5511999990001"},"body":{"text":"Sim?"},"footer":{"text":"Weni AI"},"action":{"buttons":[{"type":"reply","reply":{"id":"0","title":"Sim"}},{"type":"reply","reply":{"id":"1","title":"Não"}}]}}}`},
+			{`{"text":"Escolha","header":{"type":"text","text":"Cardápio"},"footer":"Weni","list_message":{"list_items":[{"title":"Pizza"},{"title":"Salada"}]}}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"list","header":{"type":"text","text":"Cardápio"},"body":{"text":"Escolha"},"footer":{"text":"Weni"},"action":{"button":"Menu","sections":[{"rows":[{"id":"0","title":"Pizza"},{"id":"1","title":"Salada"}]}]}}}`},
+			{`{"text":"Veja","attachments":["image/jpeg:https://weni.ai/a.jpg"],"header":{"type":"media"},"footer":"Weni","cta_message":{"url":"https://weni.ai","display_text":"Abrir"}}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"cta_url","header":{"type":"image","image":{"link":"https://weni.ai/a.jpg"}},"body":{"text":"Veja"},"footer":{"text":"Weni"},"action":{"name":"cta_url","parameters":{"display_text":"Abrir","url":"https://weni.ai"}}}}`},
+			{`{"text":"Cadastro","header":{"type":"text","text":"Bem-vindo"},"footer":"Weni","flow_message":{"flow_id":"29287612","flow_cta":"Começar"}}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"flow","header":{"type":"text","text":"Bem-vindo"},"body":{"text":"Cadastro"},"footer":{"text":"Weni"},"action":{"name":"flow","parameters":{"flow_message_version":"3","flow_id":"29287612","flow_cta":"Começar","flow_action":"navigate"}}}}`},
+			{`{"text":"Onde?","footer":"Weni","interaction_type":"location"}`,
+				`{"messaging_product":"whatsapp","recipient_type":"individual","to":"5511999990001","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Onde?"},"action":{"name":"send_location"}}}`},
 		}
 		for i, c := range cases {
 			w.whatsAppBroadcast(c.msg, i%2 == 0, "whatsapp:5511999990001")

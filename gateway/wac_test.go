@@ -43,13 +43,16 @@ type wacEnv struct {
 
 // newWACEnv is the gateway's env with a WAC channel of ws talking to a fake Graph server; the app secret and
 // verify token are the server's defaults (FLOWSD_WAC_*), the token the channel's own.
-func newWACEnv(t testing.TB, d models.Dialect, extra map[string]any) *wacEnv {
+func newWACEnv(t testing.TB, d models.Dialect, extra map[string]any, configure ...func(*runtime.Config)) *wacEnv {
 	e := newEnv(t, d)
 	w := &wacEnv{env: e, graph: graphtest.New(wacToken), mediaDir: t.TempDir()}
 	t.Cleanup(w.graph.Close)
 	e.process = e.newProcessWith(e.db.Store, throttle.NewMemory(e.limiter.Now), func(c *runtime.Config) {
 		c.MediaDir = w.mediaDir
 		c.ChannelDefaults = map[string]map[string]string{"WAC": {"app_secret": wacSecret, "verify_token": wacVerify}}
+		for _, f := range configure {
+			f(c)
+		}
 	})
 	e.server = httptest.NewServer(handler(e.gw))
 	t.Cleanup(e.server.Close)

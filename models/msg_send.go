@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flowsd/flowsd/work"
@@ -89,7 +90,8 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 	return s.Write(ctx, func(tx *Tx) error {
 		var logs []*ChannelLog
 		ids := make([]int64, 0, len(outcomes))
-		var plainWired []int64 // wired with nothing of their own to write: one statement for all of them
+		var plainWired []int64            // wired with nothing of their own to write: one statement for all of them
+		externalIDs := map[int64]string{} // wired with the gateway's id (every WhatsApp send): one statement too
 		for _, o := range outcomes {
 			ids = append(ids, o.MsgID)
 			if o.Log != nil {
@@ -100,9 +102,10 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 			case MsgWired:
 				if o.ExternalID == "" {
 					plainWired = append(plainWired, o.MsgID)
-					continue
+				} else {
+					externalIDs[o.MsgID] = o.ExternalID
 				}
-				updates["status"], updates["sent_on"], updates["external_id"] = MsgWired, now, o.ExternalID
+				continue
 			case MsgErrored:
 				updates["error_count"] = gorm.Expr("error_count + 1")
 				if o.RetryAt.IsZero() {
@@ -124,12 +127,43 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 				return err
 			}
 		}
+		if err := tx.wireWithExternalIDs(externalIDs, now); err != nil {
+			return err
+		}
 		// a status reported while the send was under way stays, but the lease ends all the same
 		if err := tx.db.Model(&Msg{}).Where("id IN ? AND claimed_until IS NOT NULL", ids).Update("claimed_until", nil).Error; err != nil {
 			return err
 		}
 		return insertAll(tx, logs)
 	})
+}
+
+// wireWithExternalIDs marks sent messages wired with their gateway's ids, in one statement per few hundred
+// (a CASE both databases read the same way) rather than one per message.
+func (tx *Tx) wireWithExternalIDs(externalIDs map[int64]string, now time.Time) error {
+	ids := make([]int64, 0, len(externalIDs))
+	for id := range externalIDs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for from := 0; from < len(ids); from += 300 {
+		chunk := ids[from:min(from+300, len(ids))]
+		var cases strings.Builder
+		args := make([]any, 0, 2*len(chunk)+4)
+		cases.WriteString("CASE id")
+		for _, id := range chunk {
+			cases.WriteString(" WHEN ? THEN ?")
+			args = append(args, id, externalIDs[id])
+		}
+		cases.WriteString(" END")
+		err := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", chunk, outboxStatuses).
+			Updates(map[string]any{"status": MsgWired, "sent_on": now, "claimed_until": nil, "modified_on": now,
+				"external_id": gorm.Expr(cases.String(), args...)}).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetMsgStatus records what a channel's gateway reported of a message it sent: ignored for a message of

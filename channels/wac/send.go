@@ -78,11 +78,16 @@ type (
 		Body   struct {
 			Text string `json:"text"`
 		} `json:"body"`
-		Action action `json:"action"`
+		Footer *footer `json:"footer,omitempty"`
+		Action action  `json:"action"`
 	}
 	header struct {
 		Type string `json:"type"`
+		Text string `json:"text,omitempty"`
 		mediaFields
+	}
+	footer struct {
+		Text string `json:"text"`
 	}
 	action struct {
 		Name       string         `json:"name,omitempty"`
@@ -222,11 +227,14 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 	}
 
 	qrKind, replies := pickQuickReplies(msg.QuickReplies)
+	if qrKind == "buttons" && msg.Extras != nil && msg.Extras.List {
+		qrKind = "list"
+	}
 
 	var payloads []sendPayload
 	// a reply-button message may show its first image, video or document as its header
 	var hdr *header
-	if qrKind == "buttons" && len(atts) > 0 && atts[0].kind != "audio" && len(parts) > 0 {
+	if (qrKind == "buttons" || mediaHeader(msg.Extras, qrKind)) && !textHeader(msg.Extras) && len(atts) > 0 && atts[0].kind != "audio" && len(parts) > 0 {
 		hdr = &header{Type: atts[0].kind}
 		hdr.set(atts[0].kind, newMedia(atts[0].kind, atts[0].link))
 		atts = atts[1:]
@@ -255,6 +263,7 @@ func (h handler) Send(ctx context.Context, ch *channels.Channel, msg *channels.O
 		} else {
 			p.Type = "interactive"
 			p.Interactive = buildInteractive(qrKind, replies, part, hdr)
+			withExtras(p.Interactive, msg.Extras)
 		}
 		payloads = append(payloads, p)
 	}
@@ -322,7 +331,7 @@ func buildInteractive(kind string, replies []channels.QuickReply, body string, h
 		in.Type, in.Action.Name = "flow", "flow"
 		in.Action.Parameters = formParameters(replies[0])
 	case "url":
-		in.Type, in.Action.Name = "cta_url", "cta_url"
+		in.Type, in.Action.Name, in.Header = "cta_url", "cta_url", hdr
 		in.Action.Parameters = &ctaParameters{DisplayText: stringsx.TruncateEllipsis(replies[0].Text, maxButtonTitle), URL: replies[0].Extra}
 	}
 	return in
