@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -26,7 +27,9 @@ func metaTemplate(id, name, lang, status string, comps ...models.MetaComponent) 
 	return models.MetaTemplate{ID: id, Name: name, Language: lang, Status: status, Category: "UTILITY", Components: comps}
 }
 
-func metaBody(text string) models.MetaComponent { return models.MetaComponent{Type: "BODY", Text: text} }
+func metaBody(text string) models.MetaComponent {
+	return models.MetaComponent{Type: "BODY", Text: text}
+}
 
 // syncTemplates stores what Meta lists for a channel, as the template sync does.
 func (e *env) syncTemplates(ch *models.Channel, items ...models.MetaTemplate) {
@@ -128,4 +131,33 @@ func seedTemplateWorld(e *env) *templateWorld {
 
 	e.step(tmplDay(20, 9), 9001)
 	return w
+}
+
+// seedTemplateExample gives the templates and whatsapp_flows examples what they show: a WhatsApp channel of
+// Nyaruka's with a template and a WhatsApp Flow synced (the walls' victim has them), and one of Weni's with a
+// WhatsApp Flow, which its example finds.
+func (e *env) seedTemplateExample(endpoint string) {
+	e.t.Helper()
+	switch endpoint {
+	case "templates":
+		ch := e.makeChannel("nyaruka", models.ChannelSpec{Type: "WAC", Name: "WhatsApp", Address: "250788000900", Schemes: []string{"whatsapp"},
+			Config: `{"wa_waba_id": "1009"}`})
+		e.syncTemplates(ch, metaTemplate("ex1", "order_shipped", "en_US", "APPROVED", metaBody("Hi {{1}}, your order {{2}} is on its way."),
+			models.MetaComponent{Type: "BUTTONS", Buttons: []models.MetaButton{{Type: "URL", Text: "Track", URL: "https://example.com/track/{{1}}"}}}))
+		e.syncFlows(ch, models.MetaFlow{ID: "1111111111111111110", Name: "Nyaruka Flow", Status: "PUBLISHED"})
+	case "whatsapp_flows":
+		ch := e.makeChannel("weni", models.ChannelSpec{Type: "WAC", Name: "WhatsApp", Address: "5511999990900", Schemes: []string{"whatsapp"},
+			Config: `{"wa_waba_id": "2009"}`})
+		e.syncFlows(ch, models.MetaFlow{ID: "1111111111111111111", Name: "Flow Test", Status: "PUBLISHED"})
+	}
+}
+
+// seedAttackerTemplates gives another workspace a WhatsApp channel with a template and a WhatsApp Flow of its
+// own, so that the walls' probes can name the caller's own beside Nyaruka's.
+func (e *env) seedAttackerTemplates(ws string, n int) {
+	e.t.Helper()
+	ch := e.makeChannel(ws, models.ChannelSpec{Type: "WAC", Name: "WhatsApp of " + ws, Address: fmt.Sprintf("1202555%04d", 200+n),
+		Schemes: []string{"whatsapp"}, Config: fmt.Sprintf(`{"wa_waba_id": "%d"}`, 5000+n)})
+	e.syncTemplates(ch, metaTemplate(fmt.Sprintf("a%d", n), "template_of_"+ws, "en", "APPROVED", metaBody("Hello from "+ws+" {{1}}")))
+	e.syncFlows(ch, models.MetaFlow{ID: fmt.Sprintf("%d", 7000+n), Name: "Flow of " + ws, Status: "PUBLISHED"})
 }

@@ -12,7 +12,7 @@ import (
 // channels, as the template sync last found them at Meta.
 
 var exampleWhatsAppFlow = models.WhatsAppFlow{ID: 1, ExternalID: "1111111111111111111", Name: "Flow Test", Status: "PUBLISHED",
-	Assets:     `{"screens": ["WELCOME", "MIDDLE"], "variables": ["question1Checkbox", "checkbox_source"]}`,
+	Assets:     `{}`, // flowsd does not fetch Flows' JSON from Meta yet
 	ModifiedOn: time.Date(2025, 5, 6, 8, 30, 0, 0, time.UTC)}
 
 var whatsAppFlowsListDocs = OperationDocs{Title: "List WhatsApp Flows",
