@@ -21,9 +21,9 @@ var exampleTemplate = translatedTemplate{
 		CreatedOn: time.Date(2025, 5, 4, 10, 0, 0, 0, time.UTC), ModifiedOn: time.Date(2025, 5, 6, 8, 30, 0, 0, time.UTC)},
 	translations: []models.TranslationOnChannel{{
 		TemplateTranslation: models.TemplateTranslation{ID: 1, Locale: "eng-US", Status: models.TemplateApproved, Namespace: "",
-			Components: `[{"name":"body","type":"body/text","content":"Hi {{1}}, your order {{2}} is on its way.","variables":{"1":0,"2":1}},` +
-				`{"name":"button.0","type":"button/url","content":"https://example.com/track/{{1}}","display":"Track","variables":{"1":2}}]`,
-			Variables: `[{"type":"text"},{"type":"text"},{"type":"text"}]`, IsSupported: true, IsCompatible: true},
+			Components: `[{"name":"header","type":"header/text","content":"Order {{1}}","variables":{"1":0}},` +
+				`{"name":"body","type":"body/text","content":"Hi {{1}}, your order is on its way.","variables":{"1":1}}]`,
+			Variables: `[{"type":"text"},{"type":"text"}]`, IsSupported: true, IsCompatible: true},
 		Channel: models.Channel{UUID: "9a8b001e-a913-486c-80f4-1356e23f582e", Name: "WhatsApp"},
 	}},
 }

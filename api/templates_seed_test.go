@@ -142,8 +142,8 @@ func (e *env) seedTemplateExample(endpoint string) {
 	case "templates":
 		ch := e.makeChannel("nyaruka", models.ChannelSpec{Type: "WAC", Name: "WhatsApp", Address: "250788000900", Schemes: []string{"whatsapp"},
 			Config: `{"wa_waba_id": "1009"}`})
-		e.syncTemplates(ch, metaTemplate("ex1", "order_shipped", "en_US", "APPROVED", metaBody("Hi {{1}}, your order {{2}} is on its way."),
-			models.MetaComponent{Type: "BUTTONS", Buttons: []models.MetaButton{{Type: "URL", Text: "Track", URL: "https://example.com/track/{{1}}"}}}))
+		e.syncTemplates(ch, metaTemplate("ex1", "order_shipped", "en_US", "APPROVED", models.MetaComponent{Type: "HEADER", Format: "TEXT", Text: "Order {{1}}"},
+			metaBody("Hi {{1}}, your order is on its way.")))
 		e.syncFlows(ch, models.MetaFlow{ID: "1111111111111111110", Name: "Nyaruka Flow", Status: "PUBLISHED"})
 	case "whatsapp_flows":
 		ch := e.makeChannel("weni", models.ChannelSpec{Type: "WAC", Name: "WhatsApp", Address: "5511999990900", Schemes: []string{"whatsapp"},
