@@ -103,13 +103,13 @@ func seedTemplateWorld(e *env) *templateWorld {
 
 	e.step(tmplDay(3, 9), 3100)
 	e.syncFlows(w.weni,
-		models.MetaFlow{ID: "9001", Name: "Cadastro", Status: "PUBLISHED", Categories: []string{"SIGN_UP"}},
+		models.MetaFlow{ID: "9001", Name: "Cadastro", Status: "PUBLISHED", Categories: []string{"SIGN_UP"},
+			Assets: []byte(`{"screens":["DONE","WELCOME"],"variables":["email","nome"]}`)},
 		models.MetaFlow{ID: "9002", Name: "Pesquisa de Satisfação", Status: "DRAFT", Categories: []string{"SURVEY"}},
 		models.MetaFlow{ID: "9003", Name: "Antigo", Status: "DEPRECATED", Categories: []string{"OTHER"}})
 	e.syncFlows(w.weni2, models.MetaFlow{ID: "9101", Name: "Agendamento", Status: "PUBLISHED", Categories: []string{"APPOINTMENT_BOOKING"}})
 	e.syncFlows(w.nyaruka, models.MetaFlow{ID: "9201", Name: "Nyaruka Signup", Status: "PUBLISHED", Categories: []string{"SIGN_UP"}})
 	e.syncFlows(retired, models.MetaFlow{ID: "9301", Name: "Cadastro Antigo", Status: "PUBLISHED"})
-	e.must(e.db.Raw.Exec("UPDATE whatsapp_flows SET assets = ? WHERE external_id = ?", `{"screens": ["WELCOME", "DONE"], "variables": ["nome", "email"]}`, "9001").Error)
 
 	// a channel released since: what is on it shows nowhere
 	e.must(e.db.Raw.Model(&models.Channel{}).Where("id = ?", retired.ID).Update("is_active", false).Error)
@@ -148,7 +148,8 @@ func (e *env) seedTemplateExample(endpoint string) {
 	case "whatsapp_flows":
 		ch := e.makeChannel("weni", models.ChannelSpec{Type: "WAC", Name: "WhatsApp", Address: "5511999990900", Schemes: []string{"whatsapp"},
 			Config: `{"wa_waba_id": "2009"}`})
-		e.syncFlows(ch, models.MetaFlow{ID: "1111111111111111111", Name: "Flow Test", Status: "PUBLISHED"})
+		e.syncFlows(ch, models.MetaFlow{ID: "1111111111111111111", Name: "Flow Test", Status: "PUBLISHED",
+			Assets: []byte(`{"screens":["MIDDLE","WELCOME"],"variables":["checkbox_source","question1Checkbox"]}`)})
 	}
 }
 

@@ -9,10 +9,10 @@ import (
 )
 
 // Weni's whatsapp_flows.json: the WhatsApp Flows of the business accounts of the workspace's WhatsApp
-// channels, as the template sync last found them at Meta.
+// channels, as the template sync last found them at Meta, with the screens and variables of their JSON.
 
 var exampleWhatsAppFlow = models.WhatsAppFlow{ID: 1, ExternalID: "1111111111111111111", Name: "Flow Test", Status: "PUBLISHED",
-	Assets:     `{}`, // flowsd does not fetch Flows' JSON from Meta yet
+	Assets:     `{"screens": ["MIDDLE", "WELCOME"], "variables": ["checkbox_source", "question1Checkbox"]}`,
 	ModifiedOn: time.Date(2025, 5, 6, 8, 30, 0, 0, time.UTC)}
 
 var whatsAppFlowsListDocs = OperationDocs{Title: "List WhatsApp Flows",

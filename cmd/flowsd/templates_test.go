@@ -12,7 +12,7 @@ import (
 )
 
 // TestTemplatesSync: flowsd templates sync reads every page of the channel's templates and its WhatsApp Flows
-// from the (fake) Graph, stores them, prints a summary and keeps the calls as a channel log with the token
+// (with the screens and variables of each flow's JSON) from the (fake) Graph, stores them, prints a summary and keeps the calls as a channel log with the token
 // redacted; when Graph refuses or fails, it says so and nothing changes.
 func TestTemplatesSync(t *testing.T) {
 	eachDB(t, func(t *testing.T, dbURL string) {
@@ -25,6 +25,7 @@ func TestTemplatesSync(t *testing.T) {
 			map[string]any{"id": "2", "name": "hello", "language": "fr", "status": "APPROVED", "components": body("Salut {{1}}")},
 			map[string]any{"id": "3", "name": "gone", "language": "en", "status": "DELETED", "components": body("x")})
 		g.SetFlows("111", map[string]any{"id": "f1", "name": "Signup", "status": "PUBLISHED", "categories": []string{"SIGN_UP"}})
+		g.SetFlowJSON("f1", map[string]any{"screens": []any{map[string]any{"id": "JOIN", "data": map[string]any{"email": map[string]any{"type": "string"}}}}})
 		ws := createNyaruka(t, dbURL)
 		cfg := `{"wa_waba_id":"111","access_token":"tok-5e1d","app_secret":"sec","verify_token":"ver","graph_url":"` + g.URL + `","graph_version":"` + graphtest.Version + `"}`
 		out, errOut, code := flowsd(t, nil, "channel", "create", "--workspace", ws.Workspace.UUID, "--type", "WAC", "--name", "WhatsApp",
@@ -51,6 +52,11 @@ func TestTemplatesSync(t *testing.T) {
 		}
 		if count("SELECT COUNT(*) FROM template_translations") != 2 || count("SELECT COUNT(*) FROM templates") != 1 || count("SELECT COUNT(*) FROM whatsapp_flows") != 1 {
 			t.Fatal("not stored")
+		}
+		var assets string
+		must(t, db.Raw("SELECT assets FROM whatsapp_flows WHERE external_id = 'f1'").Scan(&assets).Error)
+		if assets != `{"screens":["JOIN"],"variables":["email"]}` {
+			t.Errorf("the flow's assets %s", assets)
 		}
 		var logs []string
 		must(t, db.Raw("SELECT http_logs FROM channel_logs WHERE log_type = 'template_sync'").Scan(&logs).Error)
