@@ -201,6 +201,8 @@ func (e *env) seedExample(endpoint string, created map[string]map[string]any) {
 		e.seedResthookEvent(&hook, examplePayload(e), seedAt(9, 5)) // a payload of the example's shape, as a flow gives one
 	case "channels", "channel_events", "message_actions":
 		e.seedMessagingExample(endpoint)
+	case "templates", "whatsapp_flows":
+		e.seedTemplateExample(endpoint)
 	case "analytics/contacts", "contacts_elastic", "whatsapp_broadcasts":
 		e.seedWeniExample(endpoint)
 	case "boundaries":

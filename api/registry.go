@@ -189,6 +189,8 @@ var Registry = []*Endpoint{
 		Get: &Operation{Roles: editors, Handle: listRuns, Docs: runsListDocs}},
 	{Name: "statistics", Title: "Statistics", Summary: "to count messages by day and channel", Scope: throttle.ScopeV2, Unlisted: true,
 		Get: &Operation{Roles: editors, Handle: getStatistics, Docs: statisticsDocs}},
+	{Name: "templates", Title: "Templates", Summary: "to list the WhatsApp templates synced from Meta (RapidPro 8.3, Weni)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
+		Get: &Operation{Roles: editors, Handle: listTemplates, Docs: templatesListDocs}},
 	{Name: "ticketers", Title: "Ticketers", Summary: "to list the ticketing services tickets open on (RapidPro 8.3)", Scope: throttle.ScopeV2, List: true, Unlisted: true,
 		Get: &Operation{Roles: editors, Handle: listTicketers, Docs: ticketersListDocs}},
 	{Name: "tickets", Title: "Tickets", Summary: "to list tickets", Scope: throttle.ScopeV2, List: true,
@@ -225,6 +227,8 @@ var Registry = []*Endpoint{
 	{Name: "whatsapp_broadcasts", Title: "WhatsApp Broadcasts", Summary: "to list and send WhatsApp broadcasts: templates, buttons, lists, CTA and Flow messages (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
 		Get:  &Operation{Roles: editors, Handle: listWhatsAppBroadcasts, Docs: whatsAppBroadcastsListDocs},
 		Post: &Operation{Roles: editors, Handle: postWhatsAppBroadcast, Docs: whatsAppBroadcastsWriteDocs}},
+	{Name: "whatsapp_flows", Title: "WhatsApp Flows", Summary: "to list the WhatsApp Flows of your WhatsApp channels' business accounts (Weni profile)", Scope: throttle.ScopeV2, List: true, Profile: models.ProfileWeni,
+		Get: &Operation{Roles: editors, Handle: listWhatsAppFlows, Docs: whatsAppFlowsListDocs}},
 	{Name: "workspace", Aliases: []string{"org"}, Title: "Workspace", Summary: "to view your workspace", Scope: throttle.ScopeV2,
 		Get: &Operation{Roles: anyRole, Handle: getWorkspace, Docs: workspaceDocs, Cacheable: true}},
 }

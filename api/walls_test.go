@@ -717,4 +717,5 @@ func seedAttacker(e *env, ws string, n int) {
 	topic, err := e.store.CreateTopic(context.Background(), e.ws[ws].ID, "Topic of "+ws)
 	e.must(err)
 	e.seedTicket(ticketSeed{uuid: uuid(6), contact: contact, topic: topic, opened: seedAt(9, 0), modified: seedAt(9, 0)})
+	e.seedAttackerTemplates(ws, n)
 }

@@ -117,3 +117,13 @@ func (s *Store) ChannelByAddress(ctx context.Context, channelType, address strin
 	ch := &Channel{}
 	return ch, s.read(ctx).Where("channel_type = ? AND address = ? AND is_active", channelType, address).Order("id").Take(ch).Error
 }
+
+// ActiveChannelsOfTypes are every workspace's active channels of the given types, oldest first: the template
+// sync goes through them all.
+func (s *Store) ActiveChannelsOfTypes(ctx context.Context, types []string) ([]Channel, error) {
+	var chs []Channel
+	if len(types) == 0 {
+		return chs, nil
+	}
+	return chs, s.read(ctx).Where("is_active AND channel_type IN ?", types).Order("id").Find(&chs).Error
+}

@@ -485,9 +485,13 @@ type MetaFlow struct {
 	Name       string   `json:"name"`
 	Status     string   `json:"status"`
 	Categories []string `json:"categories"`
+	// Assets is what the channel type made of the flow's JSON (WAC: its screens and variables, as Weni keeps
+	// them); a flow without is kept with {}
+	Assets json.RawMessage `json:"assets,omitempty"`
 }
 
-// SyncWhatsAppFlows makes a channel's WhatsApp Flows what Meta listed, deleting those it no longer lists.
+// SyncWhatsAppFlows makes a channel's WhatsApp Flows what Meta listed (with their assets, when the item has
+// an object of them), deleting those it no longer lists.
 func (s *Store) SyncWhatsAppFlows(ctx context.Context, ch *Channel, items []MetaFlow) (int, error) {
 	n := 0
 	return n, s.Write(ctx, func(tx *Tx) error {
@@ -510,6 +514,10 @@ func (s *Store) SyncWhatsAppFlows(ctx context.Context, ch *Channel, items []Meta
 				return err
 			}
 			f.Name, f.Status, f.Categories, f.ModifiedOn = item.Name, item.Status, string(catsJSON), now
+			var assets map[string]any
+			if json.Unmarshal(item.Assets, &assets) == nil && assets != nil {
+				f.Assets = string(item.Assets)
+			}
 			if err := tx.db.Save(&f).Error; err != nil {
 				return err
 			}

@@ -55,6 +55,8 @@ type Config struct {
 	ArchiveAfter  int    // days after which the daily job archives a day's messages and runs (0: no job)
 	ArchiveDelete bool   // the daily job deletes what it archived
 	ArchiveKey    string // signs archives' download URLs; "" uses a key kept in the database
+
+	TemplatesEvery time.Duration // how often every WhatsApp channel's templates and WhatsApp Flows are synced (0: never)
 	// ChannelDefaults are server-wide values of channel types' settings, by type code then config key (WAC's
 	// access_token, app_secret, verify_token): a channel whose config has none of its own uses them.
 	ChannelDefaults map[string]map[string]string
@@ -101,6 +103,7 @@ var settings = []setting{
 	{"archive-after", "FLOWSD_ARCHIVE_AFTER", "", "0", "days after which a day's messages and runs are archived by a daily job (one process at a time); 0 runs no job"},
 	{"archive-delete", "FLOWSD_ARCHIVE_DELETE", "", "false", "the daily archive job deletes the messages and runs it archived from the database"},
 	{"archive-key", "FLOWSD_ARCHIVE_KEY", "", "", "secret that signs archives' download URLs; empty uses one made once and kept in the database"},
+	{"templates-every", "FLOWSD_TEMPLATES_EVERY", "", "6h", "how often every WhatsApp Cloud channel's message templates and WhatsApp Flows are synced from Meta (one process at a time, at once on start); 0 never syncs them"},
 	{"wac-access-token", "FLOWSD_WAC_ACCESS_TOKEN", "", "", "WhatsApp Cloud (WAC) channels' Graph API access token when their config has no access_token (or wa_user_token)"},
 	{"wac-app-secret", "FLOWSD_WAC_APP_SECRET", "", "", "WhatsApp Cloud (WAC) channels' Meta app secret, which webhooks' X-Hub-Signature-256 is checked with, when their config has no app_secret"},
 	{"wac-verify-token", "FLOWSD_WAC_VERIFY_TOKEN", "", "", "WhatsApp Cloud (WAC) webhook verify token (hub.verify_token) when a channel's config has no verify_token; /c/wac/receive's verification checks this one"},
@@ -233,6 +236,9 @@ func build(values map[string]*string) (*Config, error) {
 		return nil, fmt.Errorf("invalid archive delete %q: true or false", get("archive-delete"))
 	}
 	cfg.ArchiveKey = get("archive-key")
+	if cfg.TemplatesEvery, err = time.ParseDuration(get("templates-every")); err != nil || cfg.TemplatesEvery < 0 {
+		return nil, fmt.Errorf("invalid templates every %q: a duration such as 6h, 0 for no template sync", get("templates-every"))
+	}
 	wac := map[string]string{}
 	for key, name := range map[string]string{"access_token": "wac-access-token", "app_secret": "wac-app-secret", "verify_token": "wac-verify-token"} {
 		if v := get(name); v != "" {

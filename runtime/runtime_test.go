@@ -240,6 +240,31 @@ func TestArchiveConfig(t *testing.T) {
 	}
 }
 
+// TestTemplatesConfig: the template sync runs every 6 hours unless told otherwise; 0 turns it off and other
+// values that aren't a duration of zero or more are refused.
+func TestTemplatesConfig(t *testing.T) {
+	if cfg := config(t); cfg.TemplatesEvery != 6*time.Hour {
+		t.Errorf("templates every %v by default", cfg.TemplatesEvery)
+	}
+	t.Setenv("FLOWSD_TEMPLATES_EVERY", "0")
+	if cfg := config(t); cfg.TemplatesEvery != 0 {
+		t.Errorf("FLOWSD_TEMPLATES_EVERY=0 gives %v", cfg.TemplatesEvery)
+	}
+	if cfg := config(t, "--templates-every", "90m"); cfg.TemplatesEvery != 90*time.Minute {
+		t.Errorf("--templates-every 90m gives %v", cfg.TemplatesEvery)
+	}
+	for _, v := range []string{"-1h", "often", "6"} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		build := runtime.Flags(fs)
+		if err := fs.Parse([]string{"--templates-every", v}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := build(); err == nil || !strings.Contains(err.Error(), "templates every") {
+			t.Errorf("--templates-every %s: %v", v, err)
+		}
+	}
+}
+
 // TestWACDefaults: the server-wide WhatsApp Cloud settings come from the environment or flags (flags winning)
 // into ChannelDefaults under the config keys the type reads; unset ones are left out.
 func TestWACDefaults(t *testing.T) {

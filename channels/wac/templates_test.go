@@ -37,6 +37,24 @@ func TestFetchTemplates(t *testing.T) {
 	if err != nil || len(flows) != 1 || !strings.Contains(g.Requests()[2].Path, "fields=id%2Cname%2Cstatus%2Ccategories") {
 		t.Fatalf("flows %s, %v", flows, err)
 	}
+	// a flow without an asset has no screens or variables; one with its JSON has those of its screens
+	if !strings.Contains(string(flows[0]), `"assets":{"screens":[],"variables":[]}`) {
+		t.Fatalf("a flow without its JSON: %s", flows[0])
+	}
+	g.SetFlowJSON("f1", map[string]any{"version": "6.0", "screens": []any{
+		map[string]any{"id": "WELCOME", "data": map[string]any{"name": map[string]any{"type": "string"}}, "layout": map[string]any{}},
+		map[string]any{"id": "DONE", "terminal": true, "data": map[string]any{"name": map[string]any{}, "email": map[string]any{}}}}})
+	before := len(g.Requests())
+	flows, err = lister.FetchFlows(t.Context(), ch, g.Client())
+	if err != nil || len(flows) != 1 || !strings.Contains(string(flows[0]), `"assets":{"screens":["DONE","WELCOME"],"variables":["email","name"]}`) ||
+		!strings.Contains(string(flows[0]), `"name":"Signup"`) {
+		t.Fatalf("a flow with its JSON: %s, %v", flows, err)
+	}
+	reqs = g.Requests()[before:]
+	if len(reqs) != 3 || reqs[1].Path != "/v25.0/f1/assets" || reqs[1].Authorization != "Bearer "+token ||
+		reqs[2].Path != "/flowjson/f1" || reqs[2].Authorization != "" {
+		t.Fatalf("requests for the flow's JSON %+v", reqs)
+	}
 
 	for _, f := range []graphtest.Failure{{Status: http.StatusUnauthorized, Code: 190, Message: "Invalid OAuth access token."}, {Status: http.StatusInternalServerError}} {
 		g.FailNext(f)

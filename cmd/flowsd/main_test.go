@@ -180,7 +180,7 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, s := range []string{"-addr", "FLOWSD_ADDR", "-db", "FLOWSD_DB", "DATABASE_URL", "-redis", "FLOWSD_REDIS_URL", "FLOWSD_REDIS_PREFIX", "-rates", "FLOWSD_RATES", "FLOWSD_LOG_LEVEL", "FLOWSD_SHUTDOWN_TIMEOUT", "FLOWSD_MAX_BODY", "-webhooks-deny", "FLOWSD_WEBHOOKS_DENY", "169.254.0.0/16", "-archive-after", "FLOWSD_ARCHIVE_DIR", "FLOWSD_ARCHIVE_DELETE", "FLOWSD_ARCHIVE_KEY"} {
+	for _, s := range []string{"-addr", "FLOWSD_ADDR", "-db", "FLOWSD_DB", "DATABASE_URL", "-redis", "FLOWSD_REDIS_URL", "FLOWSD_REDIS_PREFIX", "-rates", "FLOWSD_RATES", "FLOWSD_LOG_LEVEL", "FLOWSD_SHUTDOWN_TIMEOUT", "FLOWSD_MAX_BODY", "-webhooks-deny", "FLOWSD_WEBHOOKS_DENY", "169.254.0.0/16", "-archive-after", "FLOWSD_ARCHIVE_DIR", "FLOWSD_ARCHIVE_DELETE", "FLOWSD_ARCHIVE_KEY", "-templates-every", "FLOWSD_TEMPLATES_EVERY"} {
 		if !strings.Contains(errOut, s) {
 			t.Errorf("serve --help does not mention %s", s)
 		}

@@ -81,4 +81,8 @@ func (a *app) startWorkers() {
 		cron := a.archiveCron()
 		a.rt.Work.Go(cron.Name, cron.Run)
 	}
+	if a.rt.Config.TemplatesEvery > 0 {
+		cron := a.templatesCron()
+		a.rt.Work.Go(cron.Name, cron.Run)
+	}
 }

@@ -54,11 +54,15 @@ type Server struct {
 	templates map[string][]any
 	flows     map[string][]any
 	PageSize  int
+	// the JSON of WhatsApp Flows by flow id: /{flow id}/assets names its download URL, /flowjson/{flow id},
+	// which Meta serves from its CDN with the URL signed, so with no token
+	flowJSON map[string]any
 }
 
 // New starts a server taking token; Close stops it.
 func New(token string) *Server {
-	s := &Server{Token: token, media: map[string]mediaFile{}, templates: map[string][]any{}, flows: map[string][]any{}, PageSize: 255}
+	s := &Server{Token: token, media: map[string]mediaFile{}, templates: map[string][]any{}, flows: map[string][]any{},
+		flowJSON: map[string]any{}, PageSize: 255}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -111,6 +115,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.RequestURI(), Authorization: r.Header.Get("Authorization"), Body: string(body)})
 	s.mu.Unlock()
 
+	if id, ok := strings.CutPrefix(r.URL.Path, "/flowjson/"); ok && r.Method == http.MethodGet {
+		s.mu.Lock()
+		doc, found := s.flowJSON[id]
+		s.mu.Unlock()
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, http.StatusOK, doc)
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer "+s.Token {
 		writeJSON(w, http.StatusUnauthorized, graphError(190, "Invalid OAuth access token."))
 		return
@@ -121,6 +136,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.send(w, body)
 	case len(parts) == 3 && parts[0] == Version && (parts[2] == "message_templates" || parts[2] == "flows") && r.Method == http.MethodGet:
 		s.list(w, r, parts[1], parts[2])
+	case len(parts) == 3 && parts[0] == Version && parts[2] == "assets" && r.Method == http.MethodGet:
+		s.mu.Lock()
+		_, found := s.flowJSON[parts[1]]
+		s.mu.Unlock()
+		data := []any{}
+		if found {
+			data = append(data, map[string]any{"name": "flow.json", "asset_type": "FLOW_JSON", "download_url": s.URL + "/flowjson/" + parts[1]})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data, "paging": map[string]any{"cursors": map[string]any{"before": "0", "after": "0"}}})
 	case len(parts) == 2 && parts[0] == Version && r.Method == http.MethodGet:
 		s.mu.Lock()
 		m, ok := s.media[parts[1]]
@@ -257,6 +281,13 @@ func (s *Server) SetFlows(wabaID string, items ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flows[wabaID] = items
+}
+
+// SetFlowJSON makes doc the JSON of a WhatsApp Flow (its screens and their data), served as the flow's asset.
+func (s *Server) SetFlowJSON(flowID string, doc any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flowJSON[flowID] = doc
 }
 
 // list serves a page of a listing, the next page's URL under paging.next as Meta does; a queued failure is
