@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"context"
-
 	"github.com/flowsd/flowsd/models"
 )
 
@@ -31,10 +29,4 @@ func init() {
 			{Type: "BODY", Text: "Hi {{1}}"}}})
 		e.step(weniDay(11, 9, 0), 9001) // where the Weni world leaves the requests
 	}
-}
-
-func (e *env) syncTemplates(ch *models.Channel, items ...models.MetaTemplate) {
-	e.t.Helper()
-	_, err := e.store.SyncTemplates(context.Background(), ch, items)
-	e.must(err)
 }
