@@ -205,6 +205,9 @@ func checkWhatsAppMsg(m map[string]any) []string {
 	if !has("text") && !has("attachments") && !has("template") && !has("action_type") && !has("carousel") {
 		return []string{"Must provide either text, attachments, template, action_type or carousel"}
 	}
+	if b, ok := m["buttons"]; ok && b != nil && m["template"] == nil {
+		errs = append(errs, "buttons are a template's: the msg has no template.") // Weni would drop them silently
+	}
 	if t, ok := m["text"]; ok {
 		if _, isString := t.(string); !isString {
 			errs = append(errs, "text must be a string.")
