@@ -42,7 +42,7 @@ var whatsAppBroadcastsListDocs = OperationDocs{Title: "List WhatsApp Broadcasts"
 
 var whatsAppBroadcastsWriteDocs = OperationDocs{Title: "Send WhatsApp Broadcasts",
 	Fields: []Param{
-		{Name: "msg", Help: "The message: text, attachments, template, header, footer, quick_replies (up to 10), list_message, cta_message, flow_message, interaction_type", Type: "object"},
+		{Name: "msg", Help: "The message: text, attachments, template, buttons (the template's button parameters), header, footer, quick_replies (up to 10), list_message, cta_message, flow_message, interaction_type", Type: "object"},
 		{Name: "urns", Help: "The URNs to send to (up to 1000); contacts are made for URNs nobody has", Type: "array"},
 		{Name: "contacts", Help: "The UUIDs of the contacts to send to (up to 1000)", Type: "array"},
 		{Name: "groups", Help: "The UUIDs or names of the contact groups to send to (up to 100)", Type: "array"},
