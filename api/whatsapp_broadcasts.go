@@ -42,7 +42,7 @@ var whatsAppBroadcastsListDocs = OperationDocs{Title: "List WhatsApp Broadcasts"
 
 var whatsAppBroadcastsWriteDocs = OperationDocs{Title: "Send WhatsApp Broadcasts",
 	Fields: []Param{
-		{Name: "msg", Help: "The message: text, attachments, template, header, footer, quick_replies (up to 10), list_message, cta_message, flow_message, interaction_type", Type: "object"},
+		{Name: "msg", Help: "The message: text, attachments, template, buttons (the template's button parameters), header, footer, quick_replies (up to 10), list_message, cta_message, flow_message, interaction_type", Type: "object"},
 		{Name: "urns", Help: "The URNs to send to (up to 1000); contacts are made for URNs nobody has", Type: "array"},
 		{Name: "contacts", Help: "The UUIDs of the contacts to send to (up to 1000)", Type: "array"},
 		{Name: "groups", Help: "The UUIDs or names of the contact groups to send to (up to 100)", Type: "array"},
@@ -204,6 +204,9 @@ func checkWhatsAppMsg(m map[string]any) []string {
 	has := func(k string) bool { _, ok := m[k]; return ok }
 	if !has("text") && !has("attachments") && !has("template") && !has("action_type") && !has("carousel") {
 		return []string{"Must provide either text, attachments, template, action_type or carousel"}
+	}
+	if b, ok := m["buttons"]; ok && b != nil && m["template"] == nil {
+		errs = append(errs, "buttons are a template's: the msg has no template.") // Weni would drop them silently
 	}
 	if t, ok := m["text"]; ok {
 		if _, isString := t.(string); !isString {

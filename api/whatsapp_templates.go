@@ -12,7 +12,8 @@ import (
 // A whatsapp_broadcasts msg's template ({uuid | name, variables, locale}) is looked up in the workspace only
 // (Weni looks UUIDs up across orgs; flowsd never does), by name only with a channel, and must have an approved
 // translation (on the channel, when one is given). Its variables are Weni's flat list: the body's, in order,
-// so there must be as many as the body has; a media header takes the msg's first image, video or document.
+// so there must be as many as the body has; a media header takes the msg's first image, video or document; its
+// buttons' parameters are the msg's buttons (whatsapp_template_buttons.go).
 // The template is stored normalised as Weni stores it ({uuid, name, variables, locale}), so the broadcast work
 // finds it by UUID.
 
@@ -91,7 +92,7 @@ func readWhatsAppTemplate(c *Ctx, v *validation, msg *jsonObject, raw any, chann
 	if channel != nil {
 		channelID = channel.ID
 	}
-	usable := flows.UsableTranslations(found, channelID)
+	usable := found.UsableOn(channelID)
 	switch {
 	case len(usable) == 0 && channel != nil:
 		v.add("msg", fmt.Sprintf("Template %s has no approved translation on this channel.", found.Name))
@@ -102,15 +103,16 @@ func readWhatsAppTemplate(c *Ctx, v *validation, msg *jsonObject, raw any, chann
 	}
 	needs := flows.NeedsOf(&usable[0].TemplateTranslation) // compatible translations have the same variables
 	if len(variables) != needs.BodyVariables {
-		noun := "variables"
-		if needs.BodyVariables == 1 {
-			noun = "variable"
-		}
+		noun := plural(needs.BodyVariables, "variable", "variables")
 		v.add("msg", fmt.Sprintf("Template %s needs %d %s, got %d.", found.Name, needs.BodyVariables, noun, len(variables)))
 		return nil
 	}
 	if needs.HeaderMedia && !hasMediaAttachment(msg) {
 		v.add("msg", fmt.Sprintf("Template %s needs an image, video or document attachment for its header.", found.Name))
+		return nil
+	}
+	readTemplateButtons(v, msg, found.Name, needs.Buttons)
+	if v.failed() {
 		return nil
 	}
 

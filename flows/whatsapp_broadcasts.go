@@ -21,6 +21,7 @@ type whatsAppMsg struct {
 	Attachments  []string              `json:"attachments"`
 	QuickReplies []string              `json:"quick_replies"`
 	Template     *whatsAppTemplateSpec `json:"template"`
+	Buttons      []whatsAppButton      `json:"buttons"`
 	Header       *struct {
 		Type string `json:"type"`
 		Text string `json:"text"`
@@ -79,12 +80,17 @@ func (h *Host) whatsAppPlan(ctx context.Context, ws *models.Workspace, metadata 
 		if t == nil {
 			return nil, errTemplateGone
 		}
-		p.template = &whatsAppTemplate{engine: t, variables: m.Template.Variables}
+		p.template = &whatsAppTemplate{engine: t, variables: m.Template.Variables, buttons: m.Buttons}
 		if m.Template.Locale != "" {
 			p.template.locale, _ = ParseBCP47(m.Template.Locale) // the API checked it
 		}
 		for _, v := range m.Template.Variables {
 			p.expressions = p.expressions || excellent.HasExpressions(v, broadcastTopLevels)
+		}
+		for _, b := range m.Buttons {
+			for _, param := range b.Parameters {
+				p.expressions = p.expressions || excellent.HasExpressions(param.Text, broadcastTopLevels)
+			}
 		}
 	}
 	return p, nil
@@ -104,7 +110,13 @@ func (p *whatsAppPlan) apply(ctx context.Context, h *Host, a *Assets, ec *core.C
 			for i, v := range p.template.variables {
 				vars[i] = eval(v)
 			}
-			content, templating, locale := p.template.render(ch, ec.Locale(a.Env), a.Env.DefaultLocale(), vars, p.attachments)
+			buttons := make([][]string, len(p.template.buttons))
+			for i, b := range p.template.buttons {
+				for _, param := range b.Parameters {
+					buttons[i] = append(buttons[i], eval(param.Text))
+				}
+			}
+			content, templating, locale := p.template.render(ch, ec.Locale(a.Env), a.Env.DefaultLocale(), vars, buttons, p.attachments)
 			if content != nil {
 				o.Content, o.Templating, o.Locale = content, templating, locale
 				return // a template is sent as it is: the interactive extras don't apply

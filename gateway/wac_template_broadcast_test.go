@@ -50,6 +50,10 @@ func newWeniEnv(t testing.TB, d models.Dialect, extra map[string]any, configure 
 		{ID: "m3", Name: "lembrete", Language: "pt_BR", Status: "APPROVED", Category: "MARKETING", Components: []models.MetaComponent{
 			{Type: "BODY", Text: "Lembrete para {{1}}"}, {Type: "FOOTER", Text: "Weni"}}},
 		{ID: "m4", Name: "rascunho", Language: "pt_BR", Status: "PENDING", Category: "UTILITY", Components: []models.MetaComponent{{Type: "BODY", Text: "Oi"}}},
+		{ID: "m5", Name: "rastreio", Language: "pt_BR", Status: "APPROVED", Category: "UTILITY", Components: []models.MetaComponent{
+			{Type: "BODY", Text: "Seu pedido {{1}} está a caminho."},
+			{Type: "BUTTONS", Buttons: []models.MetaButton{{Type: "QUICK_REPLY", Text: "Parar"}, {Type: "URL", Text: "Rastrear", URL: "https://weni.ai/r/{{1}}"},
+				{Type: "PHONE_NUMBER", Text: "Ligar", PhoneNumber: "+551140040000"}}}}},
 	})
 	// Nyaruka's own template, which Weni must never reach
 	w.sync(w.wac, []models.MetaTemplate{{ID: "n1", Name: "foreign", Language: "en", Status: "APPROVED", Components: []models.MetaComponent{{Type: "BODY", Text: "Hi {{1}}"}}}})
@@ -275,4 +279,139 @@ func jsonEqual(a, b string) bool {
 	ja, _ := json.Marshal(x)
 	jb, _ := json.Marshal(y)
 	return bytes.Equal(ja, jb)
+}
+
+// TestWACTemplateButtonsBroadcast: a template's button parameters from the msg's buttons (Weni's shape, button i
+// the template's i-th) reach Graph as its button components, evaluated for each contact: a quick reply's
+// payload (given as Weni does, or as Graph does) and a URL's suffix; a phone button takes none. The message
+// keeps them in its templating. Left out, a quick reply's payload isn't sent.
+func TestWACTemplateButtonsBroadcast(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		w := newWeniEnv(t, d, nil)
+		g, err := w.store.CreateGroup(w.ctx, w.weni.ID, "Clientes")
+		w.must(err)
+		w.contact("Ana Souza", "por", "5511988880001", g.ID)
+		w.contact("Carl Jones", "eng", "5511988880002", g.ID)
+
+		status, body := w.postBroadcast(fmt.Sprintf(`{"groups":["%s"],"msg":{"template":{"uuid":"%s","variables":["@contact.first_name"]},
+			"buttons":[{"sub_type":"quick_reply","parameters":[{"type":"payload","text":"stop-@contact.first_name"}]},
+				{"sub_type":"url","parameters":[{"type":"text","text":"@(upper(contact.first_name))?o=7"}]},
+				{"sub_type":"phone_number"}]}}`, g.UUID, w.templates["rastreio"]))
+		if status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", status, body)
+		}
+		// the buttons are kept in Weni's shape, beside the template
+		if want := `"buttons":[{"sub_type":"quick_reply","parameters":[{"type":"payload","text":"stop-@contact.first_name"}]},` +
+			`{"sub_type":"url","parameters":[{"type":"text","text":"@(upper(contact.first_name))?o=7"}]},{"sub_type":"phone_number","parameters":[]}]`; !strings.Contains(body, want) {
+			t.Fatalf("POST answered %s, want %s in it", body, want)
+		}
+		w.drain()
+		comps := func(name string) string {
+			return `,"components":[{"type":"body","parameters":[{"type":"text","text":"` + name + `"}]},` +
+				`{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"stop-` + name + `"}]},` +
+				`{"type":"button","sub_type":"url","index":"1","parameters":[{"type":"text","text":"` + strings.ToUpper(name) + `?o=7"}]}]`
+		}
+		want := []string{
+			templatePayload("5511988880001", "rastreio", "pt_BR", comps("Ana")),
+			templatePayload("5511988880002", "rastreio", "pt_BR", comps("Carl")),
+		}
+		if got := sortedSends(w.graph); !slices.Equal(got, want) {
+			t.Fatalf("Graph got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		var m models.Msg
+		w.must(w.db.Raw.Where("workspace_id = ? AND direction = ?", w.weni.ID, models.MsgOut).Order("id").First(&m).Error)
+		tm, err := models.ParseTemplating(m.Templating)
+		if err != nil || tm == nil || len(tm.Components) != 3 || tm.Components[1].Name != "button.0" || tm.Components[1].Type != "button/quick_reply" ||
+			tm.Variables[tm.Components[1].Variables["1"]].Value != "stop-Ana" || tm.Variables[tm.Components[2].Variables["1"]].Value != "ANA?o=7" {
+			t.Fatalf("Ana's templating %v (%v)", *m.Templating, err)
+		}
+		if m.Text != "Seu pedido Ana está a caminho." {
+			t.Errorf("Ana's message reads %q, want the translation's preview", m.Text)
+		}
+
+		// the payload as Graph names it; no quick reply payload: no quick reply component; no buttons for the
+		// phone button
+		before := len(w.graph.Sends())
+		status, body = w.postBroadcast(fmt.Sprintf(`{"urns":["whatsapp:5511988880001"],"msg":{"template":{"uuid":"%s","variables":["x"]},
+			"buttons":[{"sub_type":"quick_reply","parameters":[{"type":"payload","payload":"p1"}]},{"sub_type":"url","parameters":[{"text":"abc"}]}]}}`, w.templates["rastreio"]))
+		if status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", status, body)
+		}
+		status, body = w.postBroadcast(fmt.Sprintf(`{"urns":["whatsapp:5511988880002"],"msg":{"template":{"uuid":"%s","variables":["y"]},
+			"buttons":[{"sub_type":"quick_reply"},{"sub_type":"url","parameters":[{"type":"text","text":"def"}]}]}}`, w.templates["rastreio"]))
+		if status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", status, body)
+		}
+		w.drain()
+		sends := w.graph.Sends()[before:]
+		slices.Sort(sends)
+		bodyX := `{"type":"body","parameters":[{"type":"text","text":"%s"}]}`
+		want = []string{
+			templatePayload("5511988880001", "rastreio", "pt_BR", `,"components":[`+fmt.Sprintf(bodyX, "x")+
+				`,{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"p1"}]},{"type":"button","sub_type":"url","index":"1","parameters":[{"type":"text","text":"abc"}]}]`),
+			templatePayload("5511988880002", "rastreio", "pt_BR", `,"components":[`+fmt.Sprintf(bodyX, "y")+
+				`,{"type":"button","sub_type":"url","index":"1","parameters":[{"type":"text","text":"def"}]}]`),
+		}
+		if !slices.Equal(sends, want) {
+			t.Fatalf("Graph got\n%s\nwant\n%s", strings.Join(sends, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
+
+// TestWACTemplateButtonsRefused: buttons that don't fit the template (more than it has, another sub_type, a URL
+// button's parameter missing, also with no buttons at all, parameters of the wrong type, too many, blank, not a
+// list) or buttons without a template: 400 in Weni's shape and nothing written.
+func TestWACTemplateButtonsRefused(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		w := newWeniEnv(t, d, nil)
+		w.contact("Ana Souza", "por", "5511988880001")
+		tmpl := func(buttons string) string {
+			return `{"urns":["whatsapp:5511988880001"],"msg":{"template":{"uuid":"` + w.templates["rastreio"] + `","variables":["x"]}` + buttons + `}}`
+		}
+		qr := `{"sub_type":"quick_reply"}`
+		url := `{"sub_type":"url","parameters":[{"type":"text","text":"abc"}]}`
+		cases := []struct{ body, want string }{
+			{tmpl(`,"buttons":[` + qr + `,` + url + `,{"sub_type":"phone_number"},{"sub_type":"url"}]`),
+				`{"msg":["Template rastreio has 3 buttons, got 4."]}`},
+			{tmpl(`,"buttons":[` + url + `]`),
+				`{"msg":["Template rastreio button 0 is a quick_reply button, got sub_type url."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"payment_request","parameters":[{"type":"pix_dynamic_code","text":"000"}]}]`),
+				`{"msg":["Template rastreio button 1 is a url button, got sub_type payment_request."]}`},
+			{tmpl(`,"buttons":[{"parameters":[]}]`),
+				`{"msg":["Template rastreio button 0 is a quick_reply button, got sub_type None."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"url"}]`),
+				`{"msg":["Template rastreio button 1 (url) needs 1 parameter, got 0."]}`},
+			{tmpl(`,"buttons":[` + qr + `]`),
+				`{"msg":["Template rastreio button 1 (url) needs 1 parameter, got 0."]}`},
+			{tmpl(``),
+				`{"msg":["Template rastreio button 1 (url) needs 1 parameter, got 0."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"url","parameters":[{"type":"payload","text":"abc"}]}]`),
+				`{"msg":["Template rastreio button 1 (url) parameters are of type text, got payload."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"url","parameters":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]`),
+				`{"msg":["Template rastreio button 1 (url) takes 1 parameter, got 2."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"url","parameters":[{"type":"text","text":""}]}]`),
+				`{"msg":["Template rastreio button 1 (url) parameter needs a text."]}`},
+			{tmpl(`,"buttons":[{"sub_type":"quick_reply","parameters":[{"type":"payload"}]},` + url + `]`),
+				`{"msg":["Template rastreio button 0 (quick_reply) parameter needs a payload."]}`},
+			{tmpl(`,"buttons":[` + qr + `,` + url + `,{"sub_type":"phone_number","parameters":[{"type":"text","text":"1"}]}]`),
+				`{"msg":["Template rastreio button 2 (phone_number) takes 0 parameters, got 1."]}`},
+			{tmpl(`,"buttons":[` + qr + `,{"sub_type":"url","parameters":"abc"}]`),
+				`{"msg":["Template rastreio button 1 parameters must be a list of objects."]}`},
+			{tmpl(`,"buttons":{"sub_type":"url"}`),
+				`{"msg":["buttons must be a list of objects."]}`},
+			{tmpl(`,"buttons":["url"]`),
+				`{"msg":["buttons must be a list of objects."]}`},
+			{`{"urns":["whatsapp:5511988880001"],"msg":{"text":"hi","buttons":[` + url + `]}}`,
+				`{"msg":["buttons are a template's: the msg has no template."]}`},
+		}
+		for _, c := range cases {
+			status, body := w.postBroadcast(c.body)
+			if status != http.StatusBadRequest || !jsonEqual(body, c.want) {
+				t.Errorf("%s: %d %s, want 400 %s", c.body, status, body, c.want)
+			}
+		}
+		if n := w.count("SELECT COUNT(*) FROM broadcasts"); n != 0 {
+			t.Fatalf("%d broadcasts written", n)
+		}
+	})
 }

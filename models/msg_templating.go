@@ -14,7 +14,8 @@ import (
 //	 "locale": "eng-US", "language": "en_US", "namespace": "…", "external_id": "…"}
 //
 // template, components and variables are goflow's msg templating as the engine made it (components only those
-// with variables, each mapping a variable's name to its index in variables); locale is the translation the
+// with variables, each mapping a variable's name to its index in variables; a W broadcast adds a quick reply
+// given a payload as a button/quick_reply component of one variable, the payload); locale is the translation the
 // engine chose (RapidPro's form, the message's locale); language, namespace and external_id are that
 // translation's external_locale (Meta's code, what a send names the language by), namespace and external id.
 // A template without variables has neither components nor variables. The format is stable: other writers

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -364,6 +365,24 @@ type TranslationOnChannel struct {
 	Channel Channel
 }
 
+// Usable is the one rule of what a message can be sent with, as mailroom loads templates: a translation
+// approved at Meta, of a kind the engine supports and compatible with the template's base (same variables).
+// Listings only ever hold translations on the workspace's active channels.
+func (tr *TemplateTranslation) Usable() bool {
+	return tr.Status == TemplateApproved && tr.IsSupported && tr.IsCompatible
+}
+
+// UsableOn are the template's usable translations, on one channel when channelID isn't 0.
+func (t *TemplateWithTranslations) UsableOn(channelID int64) []TranslationOnChannel {
+	var out []TranslationOnChannel
+	for _, tr := range t.Translations {
+		if tr.Usable() && (channelID == 0 || tr.ChannelID == channelID) {
+			out = append(out, tr)
+		}
+	}
+	return out
+}
+
 // TemplateQuery builds a listing of a workspace's templates with their translations, ordered by name.
 type TemplateQuery struct {
 	s           *Store
@@ -377,8 +396,8 @@ func (s *Store) Templates(workspaceID int64) *TemplateQuery {
 	return &TemplateQuery{s: s, workspaceID: workspaceID}
 }
 
-// Usable keeps only what flows can send: approved, supported and compatible translations on active channels,
-// and the templates that have one.
+// Usable keeps only what flows can send: the translations TemplateTranslation.Usable allows (on active
+// channels, as every listing), and the templates that have one.
 func (q *TemplateQuery) Usable() *TemplateQuery { q.usable = true; return q }
 
 // UUID keeps the template with a UUID.
@@ -409,12 +428,12 @@ func (q *TemplateQuery) All(ctx context.Context) ([]TemplateWithTranslations, er
 		ids[i] = ts[i].ID
 	}
 	trq := db.Where("template_id IN ?", ids).Where("channel_id IN (SELECT id FROM channels WHERE workspace_id = ? AND is_active)", q.workspaceID)
-	if q.usable {
-		trq = trq.Where("status = ? AND is_supported AND is_compatible", TemplateApproved)
-	}
 	var trs []TemplateTranslation
 	if err := trq.Order("created_on, id").Find(&trs).Error; err != nil {
 		return nil, err
+	}
+	if q.usable { // in Go, by the one rule (Usable), not again in SQL: a workspace has few translations
+		trs = slices.DeleteFunc(trs, func(tr TemplateTranslation) bool { return !tr.Usable() })
 	}
 	chIDs := []int64{}
 	for _, tr := range trs {

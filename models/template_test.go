@@ -95,6 +95,16 @@ func TestSyncTemplates(t *testing.T) {
 		if len(usable) != 1 || usable[0].Name != "hello" || len(usable[0].Translations) != 2 {
 			t.Fatalf("usable %+v", usable)
 		}
+		// the one rule: the API's check of a template (UsableOn) keeps what the engine's listing keeps
+		on := hello.UsableOn(0)
+		if len(on) != 2 || on[0].ID != usable[0].Translations[0].ID || on[1].ID != usable[0].Translations[1].ID || len(hello.UsableOn(ch.ID)) != 2 || len(hello.UsableOn(ch.ID+1000)) != 0 {
+			t.Fatalf("UsableOn %+v, listing %+v", on, usable[0].Translations)
+		}
+		bye, err := store.GetTemplateByName(ctx, ws.ID, "bye")
+		must(t, err)
+		if len(bye.Translations) != 1 || len(bye.UsableOn(0)) != 0 {
+			t.Fatalf("a pending translation is usable: %+v", bye)
+		}
 
 		// English goes: the oldest (French) becomes the base and Spanish no longer matches it
 		res, err = store.SyncTemplates(ctx, ch, []models.MetaTemplate{items[0], items[2]})
