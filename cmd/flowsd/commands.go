@@ -81,14 +81,14 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
-	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
-		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
 
 	served := make(chan error, 2)
-	go func() { served <- srv.Serve(api.Listener(listener)) }()
+	// the metrics' own listener is bound before the API is said to listen, so that whoever waits for that
+	// (a supervisor, a test) finds /metrics there too
 	if addr := cfg.MetricsAddr; addr != "" && addr != "off" {
 		metricsListener, err := net.Listen("tcp", addr)
 		if err != nil {
+			listener.Close()
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		mux := http.NewServeMux()
@@ -98,6 +98,9 @@ func serve(args []string, stderr io.Writer) error {
 		rt.Log.Info("metrics listening", "url", "http://"+metricsListener.Addr().String()+"/metrics")
 		go func() { served <- metricsSrv.Serve(metricsListener) }()
 	}
+	rt.Log.Info("flowsd listening", "url", "http://"+listener.Addr().String()+"/api/v2/", "db", redactURL(cfg.DB),
+		"rates", throttle.FormatRates(cfg.Rates), "shared_rates", cfg.RedisURL != "")
+	go func() { served <- srv.Serve(api.Listener(listener)) }()
 
 	select {
 	case err := <-served:
