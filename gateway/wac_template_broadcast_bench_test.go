@@ -27,18 +27,19 @@ func benchSize() int {
 	return 10000
 }
 
-// benchBroadcastBatch is the broadcast workers' batch (FLOWSD_BENCH_BROADCAST_BATCH, default serve's 100).
-func benchBroadcastBatch() int {
+// benchBroadcastBatch is the broadcast workers' batch (FLOWSD_BENCH_BROADCAST_BATCH, default serve's for the
+// database).
+func benchBroadcastBatch(d models.Dialect) int {
 	if v, err := strconv.Atoi(os.Getenv("FLOWSD_BENCH_BROADCAST_BATCH")); err == nil && v > 0 {
 		return v
 	}
-	return 100
+	return flows.BroadcastBatch(d)
 }
 
 // BenchmarkWACTemplateBroadcast sends a template broadcast to a group of 10,000 existing WhatsApp contacts
 // (FLOWSD_BENCH_BROADCAST) of the Weni workspace against the fake Graph server: one POST whatsapp_broadcasts.json
 // naming the template by UUID with a per-contact variable (@contact.first_name), then, side by side as serve's
-// defaults run them, 2 broadcast workers making the messages in batches of 100 through the one outgoing path
+// defaults run them, 2 broadcast workers making the messages in batches of serve's size (flows.BroadcastBatch: 500 on PostgreSQL, 100 on SQLite) through the one outgoing path
 // (each contact's translation and templating: created-msgs/s) and 2 WAC senders (leases of 500, 64 sends at a
 // time) posting the template payloads until Graph has them all. It reports messages per second from the POST to
 // Graph's last request (msgs/s), the same payloads posted to the same fake server by a plain Go client from 8
@@ -60,7 +61,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 			if status != http.StatusCreated {
 				b.Fatalf("POST: %d %s", status, body)
 			}
-			made := w.runAsServe(began, 2, 2, benchBroadcastBatch())
+			made := w.runAsServe(began, 2, 2, benchBroadcastBatch(d))
 			elapsed := time.Since(began)
 			b.StopTimer()
 			sends := w.graph.Sends()

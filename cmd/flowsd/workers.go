@@ -37,7 +37,7 @@ func (a *app) workers() []*work.Worker {
 		&work.Worker{Name: "smart group evaluation", Kind: models.WorkGroups, Poll: cfg.WorkerPoll, Do: flows.EvaluateGroups(a.store), Log: log},
 		&work.Worker{Name: "schedules", Kind: schedulesKind, Poll: cfg.WorkerPoll, Do: flows.FireSchedules(a.store), Log: log},
 	)
-	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: broadcastBatch}
+	broadcasts := &flows.Broadcasts{Host: a.flows, BatchSize: flows.BroadcastBatch(a.store.Dialect)}
 	for i := 0; i < cfg.BroadcastWorkers; i++ {
 		ws = append(ws, &work.Worker{Name: "broadcasts", Kind: models.WorkBroadcasts, Poll: cfg.WorkerPoll, Do: broadcasts.WorkOnce, Siblings: true, Log: log})
 	}
@@ -58,9 +58,6 @@ func (a *app) workers() []*work.Worker {
 	}
 	return ws
 }
-
-// broadcastBatch is how many recipients get their messages per transaction, as in mailroom.
-const broadcastBatch = 100
 
 // sender sends queued messages through their channels: a send may take the webhook timeout for each of a few
 // parts, and a sender that dies lets its messages go after its lease; errored sends are tried again after
