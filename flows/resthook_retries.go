@@ -12,20 +12,31 @@ import (
 
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/netguard"
+	"github.com/flowsd/flowsd/work"
 	"github.com/nyaruka/gocommon/httpx"
 )
 
 // ResthookRetries retry failed resthook deliveries, a kind of background work: beyond RapidPro, which never
 // retries. A flow's call_resthook makes the first attempt itself, inside its sprint; a delivery that failed in
 // a way that may pass is left retrying, and these workers lease the due ones (several processes never hold
-// the same one), post the stored payload again with the same Idempotency-Key, and record each outcome in
-// one write that ends the lease. A worker killed mid-call leaves its lease to run out, and the attempt is
-// made again: the key lets the subscriber see it has had it.
+// the same one), post the stored payload again with the same Idempotency-Key, and record each outcome as
+// soon as it is known (outcomes that end together in one write that ends their leases). A worker killed
+// mid-call leaves the leases of the calls it had under way to run out, and those attempts, at most
+// Concurrency, are made again: the key lets the subscriber see it has had them.
 type ResthookRetries struct {
 	Host        *Host
 	Batch       int           // deliveries leased at once (default 100)
 	Concurrency int           // calls made at once (default 16)
 	Lease       time.Duration // how long a leased delivery is held (default: the client's timeout and a minute)
+
+	once sync.Once
+	rec  *work.Committer[models.DeliveryOutcome]
+}
+
+// outcomes is the workers' one writer of outcomes.
+func (w *ResthookRetries) outcomes() *work.Committer[models.DeliveryOutcome] {
+	w.once.Do(func() { w.rec = &work.Committer[models.DeliveryOutcome]{Write: w.Host.Store.RecordDeliveries} })
+	return w.rec
 }
 
 // WorkOnce retries the deliveries due now, if any.
@@ -36,22 +47,33 @@ func (w *ResthookRetries) WorkOnce(ctx context.Context) (bool, error) {
 	if err != nil || len(due) == 0 {
 		return false, err
 	}
-	outcomes := make([]models.DeliveryOutcome, len(due))
 	sem := make(chan struct{}, orInt(w.Concurrency, 16))
-	var wg sync.WaitGroup
-	for i, d := range due {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, d := range due {
+		if ctx.Err() != nil {
+			break // stopping: what wasn't started waits for its lease to run out, and is attempted then
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			outcomes[i] = w.attempt(ctx, d)
+			// an attempt started is finished and recorded even when the worker is being stopped, so that it
+			// isn't made again
+			done, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.lease())
+			defer cancel()
+			if err := w.outcomes().Add(done, w.attempt(done, d)); err != nil {
+				mu.Lock()
+				errs = append(errs, err) // unrecorded: attempted again once its lease runs out
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return false, nil // cut short: the leases run out, and the attempts are made again
-	}
-	return true, h.Store.RecordDeliveries(ctx, outcomes)
+	return true, errors.Join(errs...)
 }
 
 func (w *ResthookRetries) lease() time.Duration {

@@ -34,12 +34,13 @@ type Sender struct {
 	Retry       work.Schedule
 
 	once sync.Once
-	rec  *outcomeWriter
+	rec  *work.Committer[models.SendOutcome]
 }
 
-// outcomes is the sender's one writer of outcomes, shared by its channels and workers.
-func (s *Sender) outcomes() *outcomeWriter {
-	s.once.Do(func() { s.rec = &outcomeWriter{store: s.Gateway.store} })
+// outcomes is the sender's one writer of outcomes, shared by its channels and workers: outcomes that end
+// together are written in one transaction, and each send waits for its own (work.Committer).
+func (s *Sender) outcomes() *work.Committer[models.SendOutcome] {
+	s.once.Do(func() { s.rec = &work.Committer[models.SendOutcome]{Write: s.Gateway.store.RecordSends} })
 	return s.rec
 }
 
@@ -169,7 +170,7 @@ func (s *Sender) sendChannel(ctx context.Context, channelID int64) (bool, error)
 				// mid-send would have the gateway take a message nobody recorded, and send it again later
 				done, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Lease)
 				o := s.send(done, h, row, ch, cfgErr, m)
-				err := s.outcomes().write(done, o)
+				err := s.outcomes().Add(done, o)
 				cancel()
 				mu.Lock()
 				sent++
