@@ -73,23 +73,7 @@ func killedBroadcast(t *testing.T, dbURL string, k killRun, n int) crashFigure {
 	if code != 201 {
 		t.Fatalf("broadcast: %d %v", code, b)
 	}
-	waitFor(t, "some sends", 60*time.Second, func() bool { return s.sink.count() >= n/10 })
-	var killedAt time.Duration
-	var doneAt int
-	var confirmed map[string]bool
-	k.afterKill(t, env, procs, func() {
-		killedAt = time.Since(began)
-		doneAt = s.sink.count()
-		if doneAt >= n {
-			t.Fatal("the broadcast was sent before the kill: make it bigger")
-		}
-		confirmed = confirmedSends(t, dbURL, wsID)
-	})
-	restart := time.Now()
-	waitFor(t, "every message sent", 300*time.Second, func() bool { return distinctSends(s.sink) >= n && unsent(count, wsID) == 0 })
-	finish := time.Since(restart)
-	time.Sleep(500 * time.Millisecond) // anything sent twice would come now
-	fig := crashFigure{scenario: "broadcast", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
+	fig, confirmed := killMidSends(t, k, env, procs, s, dbURL, wsID, n, began, crashFigure{scenario: "broadcast", db: d, size: n})
 	byUUID, byTo := tallySends(s.sink, confirmed, &fig)
 	fig.lost = n - len(byTo)
 	if fig.repeats != 0 || fig.lost != 0 || len(byUUID) != n {
@@ -219,23 +203,7 @@ func killedCampaignFires(t *testing.T, dbURL string, k killRun, n int) crashFigu
 
 	began := time.Now()
 	procs := k.start(t, env)
-	waitFor(t, "some reminders sent", 60*time.Second, func() bool { return s.sink.count() >= n/10 })
-	var killedAt time.Duration
-	var doneAt int
-	var confirmed map[string]bool
-	k.afterKill(t, env, procs, func() {
-		killedAt = time.Since(began)
-		doneAt = s.sink.count()
-		if doneAt >= n {
-			t.Fatal("every reminder was sent before the kill: make it bigger")
-		}
-		confirmed = confirmedSends(t, dbURL, wsID)
-	})
-	restart := time.Now()
-	waitFor(t, "every reminder", 300*time.Second, func() bool { return distinctSends(s.sink) >= n && unsent(count, wsID) == 0 })
-	finish := time.Since(restart)
-	time.Sleep(500 * time.Millisecond)
-	fig := crashFigure{scenario: "campaign fires", db: d, size: n, killedAt: killedAt, doneAt: doneAt, finish: finish}
+	fig, confirmed := killMidSends(t, k, env, procs, s, dbURL, wsID, n, began, crashFigure{scenario: "campaign fires", db: d, size: n})
 	// fired once: one reminder per contact in the database, whatever the gateway saw
 	fired := count("SELECT COUNT(*) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
 	distinct := count("SELECT COUNT(DISTINCT contact_id) FROM msgs WHERE workspace_id = ? AND direction = 'out'", wsID)
@@ -252,4 +220,28 @@ func killedCampaignFires(t *testing.T, dbURL string, k killRun, n int) crashFigu
 		t.Errorf("%d fires left", left)
 	}
 	return fig
+}
+
+// killMidSends waits for a tenth of n messages at the sink, kills (k.afterKill) noting how far the work got and
+// which sends the database had confirmed, then waits for every number to have its message and nothing to be
+// left unsent; fig comes back with the times and the count at the kill.
+func killMidSends(t *testing.T, k killRun, env []string, procs []*server, s *messagingSetup, dbURL string, wsID int64, n int,
+	began time.Time, fig crashFigure) (crashFigure, map[string]bool) {
+	t.Helper()
+	count := counter(t, dbURL)
+	waitFor(t, "some sends", 60*time.Second, func() bool { return s.sink.count() >= n/10 })
+	var confirmed map[string]bool
+	k.afterKill(t, env, procs, func() {
+		fig.killedAt = time.Since(began)
+		fig.doneAt = s.sink.count()
+		if fig.doneAt >= n {
+			t.Fatalf("%s: everything was sent before the kill: make it bigger", fig.scenario)
+		}
+		confirmed = confirmedSends(t, dbURL, wsID)
+	})
+	restart := time.Now()
+	waitFor(t, "every message sent", 300*time.Second, func() bool { return distinctSends(s.sink) >= n && unsent(count, wsID) == 0 })
+	fig.finish = time.Since(restart)
+	time.Sleep(500 * time.Millisecond) // anything sent twice would come now
+	return fig, confirmed
 }
