@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowsd/flowsd/channels/wac/graphtest"
 	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
@@ -69,17 +67,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 				b.Fatalf("Graph got %d messages, want %d templates", len(sends), n)
 			}
 
-			url := w.graph.URL + "/" + graphtest.Version + "/" + weniPhone + "/messages"
-			plain, _ := postAll(b, 8, n, func(i int) *http.Request {
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(sends[i])))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+wacToken)
-				return req
-			})
-			b.ReportMetric(float64(n)/made.Seconds(), "created-msgs/s")
-			b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
-			b.ReportMetric(float64(n)/plain.Seconds(), "plain-msgs/s")
-			b.ReportMetric(elapsed.Seconds()/plain.Seconds(), "x-plain")
+			reportAgainstPlainGraph(b, w.graph, weniPhone, sends, made, elapsed)
 		}
 	})
 }
