@@ -39,13 +39,13 @@ var broadcastsWriteDocs = OperationDocs{Title: "Send Broadcasts",
 	Example: Example{Body: map[string]any{"urns": []any{"tel:+250788123123"}, "contacts": []any{exampleContact.UUID},
 		"groups": []any{"04a4752b-0f49-480e-ae60-3a3f2bea485c"},
 		"text":   map[string]any{"eng": "hello @contact.first_name", "fra": "bonjour @contact.first_name"}, "base_language": "eng"},
-		Status: http.StatusCreated, Answer: objectAnswer(convertBroadcast, models.BroadcastListing{
-			Broadcast: func() models.Broadcast {
-				b := exampleBroadcast.Broadcast
-				b.Status, b.ContactCount = models.BroadcastPending, -1
-				return b
-			}(),
-			Contacts: exampleBroadcast.Contacts, Groups: exampleBroadcast.Groups})}}
+		Status: http.StatusCreated, Answer: objectAnswer(convertBroadcast, justPosted(exampleBroadcast))}}
+
+// justPosted is a broadcast as a POST answers it: pending, its recipients not counted yet, no messages.
+func justPosted(l models.BroadcastListing) models.BroadcastListing {
+	l.Broadcast.Status, l.Broadcast.ContactCount, l.MsgCount = models.BroadcastPending, -1, 0
+	return l
+}
 
 // broadcastOut is RapidPro's broadcast: its translations split into text, attachments and quick replies, each
 // keyed by language in the order they were given.

@@ -53,13 +53,7 @@ var whatsAppBroadcastsWriteDocs = OperationDocs{Title: "Send WhatsApp Broadcasts
 	Example: Example{Body: map[string]any{"urns": []any{"whatsapp:5511999990001"}, "groups": []any{"9b8f5d1a-2c3e-4f50-8a6b-7c8d9e0f1a2b"},
 		"queue": "wpp_broadcast_batch", "name": "Boas-vindas",
 		"msg": map[string]any{"text": "Olá @contact.first_name", "quick_replies": []any{"Sim", "Não"}}},
-		Status: http.StatusCreated, Answer: objectAnswer(convertWhatsAppBroadcast, models.BroadcastListing{
-			Broadcast: func() models.Broadcast {
-				b := exampleWhatsAppBroadcast.Broadcast
-				b.Status, b.ContactCount = models.BroadcastPending, -1
-				return b
-			}(),
-			Contacts: exampleWhatsAppBroadcast.Contacts, Groups: exampleWhatsAppBroadcast.Groups})}}
+		Status: http.StatusCreated, Answer: objectAnswer(convertWhatsAppBroadcast, justPosted(exampleWhatsAppBroadcast))}}
 
 // whatsAppBroadcastOut is Weni's WhatsappBroadcastReadSerializer: text is null (these broadcasts have none of
 // RapidPro's translations), channel is the raw foreign key and metadata is the msg object as given.

@@ -353,6 +353,48 @@ func TestResthookRetriesSharedByProcesses(t *testing.T) {
 	})
 }
 
+// TestResthookRetriesRecordedAsTheyEnd: a retry's outcome is written as soon as it is known, not once the
+// worker's whole batch is done, so that a worker killed mid-batch makes again only the calls it had under way.
+func TestResthookRetriesRecordedAsTheyEnd(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d models.Dialect) {
+		e := newHostEnv(t, d)
+		subs := newSubscribers(t, map[string][]answer{
+			"/fast": {{status: 500}, {status: 200}},
+			"/slow": {{status: 500}, {status: 200, delay: 2 * time.Second}}, // within the client's 5 s
+		})
+		e.importFile("webhooks.json", "https://api.example.com/", subs.URL+"/")
+		e.subscribe(subs.URL, "/fast", "/slow")
+		e.startNow(resthookFlow, e.contact("Jo", "tel:+250788100001"))
+		e.clock.Set(e.store.Now().Add(10 * time.Second))
+
+		done := make(chan error, 1)
+		go func() {
+			_, err := (&ResthookRetries{Host: e.host}).WorkOnce(context.Background())
+			done <- err
+		}()
+		// while the slow subscriber is still answering, the fast one's delivery is already recorded
+		deadline := time.Now().Add(1500 * time.Millisecond)
+		for e.deliveries()["/fast"].Status != models.DeliveryDelivered {
+			select {
+			case err := <-done:
+				t.Fatalf("the batch ended (%v) before the fast delivery was seen recorded", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the fast delivery wasn't recorded while the slow one was under way")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := e.deliveries()["/slow"]; got.Status != models.DeliveryRetrying || got.ClaimedUntil == nil {
+			t.Errorf("the slow delivery: %s, leased until %v; want still retrying, leased", got.Status, got.ClaimedUntil)
+		}
+		must(t, <-done)
+		if got := e.deliveries()["/slow"]; got.Status != models.DeliveryDelivered {
+			t.Errorf("the slow delivery ended %s", got.Status)
+		}
+	})
+}
+
 // TestResthookDeliveriesDenied: on the deny list, a subscriber named by a DNS name that resolves to loopback,
 // and one that redirects to a denied address, are never reached: the flow's call is a connection error that
 // fails the delivery at once with the reason (the list won't change its mind), and a retry left pending (by a

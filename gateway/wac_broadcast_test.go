@@ -22,6 +22,12 @@ func (w *wacEnv) whatsAppBroadcast(msg string, forced bool, to ...string) {
 	}
 	_, err := w.store.CreateBroadcast(w.ctx, w.ws, spec)
 	w.must(err)
+	w.drainBroadcasts()
+}
+
+// drainBroadcasts works the broadcasts until none has anything left to do, as a broadcast worker would.
+func (w *wacEnv) drainBroadcasts() {
+	w.t.Helper()
 	b := &flows.Broadcasts{Host: w.host, BatchSize: 100}
 	for {
 		worked, err := b.WorkOnce(w.ctx)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/flowsd/flowsd/api"
 	"github.com/flowsd/flowsd/channels/wac/graphtest"
-	"github.com/flowsd/flowsd/flows"
 	"github.com/flowsd/flowsd/models"
 	"github.com/flowsd/flowsd/runtime"
 	"github.com/flowsd/flowsd/testdb"
@@ -106,19 +105,6 @@ func (w *weniEnv) drain() {
 	w.drainBroadcasts()
 	s := w.sender()
 	for w.work(s) {
-	}
-}
-
-// drainBroadcasts works the broadcasts until none has anything left to do, as a broadcast worker would.
-func (w *weniEnv) drainBroadcasts() {
-	w.t.Helper()
-	b := &flows.Broadcasts{Host: w.host, BatchSize: 100}
-	for {
-		worked, err := b.WorkOnce(w.ctx)
-		w.must(err)
-		if !worked {
-			return
-		}
 	}
 }
 
@@ -233,7 +219,7 @@ func TestWACTemplateBroadcastRefused(t *testing.T) {
 		w := newWeniEnv(t, d, nil)
 		w.contact("Ana Souza", "por", "5511988880001")
 		to := `"urns":["whatsapp:5511988880001"]`
-		cases := []struct{ body, want string }{
+		cases := []refusal{
 			{`{` + to + `,"msg":{"template":{"uuid":"0f6c1b6e-0000-4000-8000-000000000000","variables":[]}}}`,
 				`{"msg":["Template with UUID 0f6c1b6e-0000-4000-8000-000000000000 not found."]}`},
 			{`{` + to + `,"msg":{"template":{"uuid":"` + w.templates["foreign"] + `","variables":["x"]}}}`,
@@ -259,15 +245,7 @@ func TestWACTemplateBroadcastRefused(t *testing.T) {
 			{`{` + to + `,"msg":{"template":"lembrete"}}`,
 				`{"msg":["Template must be an object."]}`},
 		}
-		for _, c := range cases {
-			status, body := w.postBroadcast(c.body)
-			if status != http.StatusBadRequest || !jsonEqual(body, c.want) {
-				t.Errorf("%s: %d %s, want 400 %s", c.body, status, body, c.want)
-			}
-		}
-		if n := w.count("SELECT COUNT(*) FROM broadcasts"); n != 0 {
-			t.Fatalf("%d broadcasts written", n)
-		}
+		w.checkRefused(t, cases)
 	})
 }
 
@@ -370,7 +348,7 @@ func TestWACTemplateButtonsRefused(t *testing.T) {
 		}
 		qr := `{"sub_type":"quick_reply"}`
 		url := `{"sub_type":"url","parameters":[{"type":"text","text":"abc"}]}`
-		cases := []struct{ body, want string }{
+		cases := []refusal{
 			{tmpl(`,"buttons":[` + qr + `,` + url + `,{"sub_type":"phone_number"},{"sub_type":"url"}]`),
 				`{"msg":["Template rastreio has 3 buttons, got 4."]}`},
 			{tmpl(`,"buttons":[` + url + `]`),
@@ -404,14 +382,23 @@ func TestWACTemplateButtonsRefused(t *testing.T) {
 			{`{"urns":["whatsapp:5511988880001"],"msg":{"text":"hi","buttons":[` + url + `]}}`,
 				`{"msg":["buttons are a template's: the msg has no template."]}`},
 		}
-		for _, c := range cases {
-			status, body := w.postBroadcast(c.body)
-			if status != http.StatusBadRequest || !jsonEqual(body, c.want) {
-				t.Errorf("%s: %d %s, want 400 %s", c.body, status, body, c.want)
-			}
-		}
-		if n := w.count("SELECT COUNT(*) FROM broadcasts"); n != 0 {
-			t.Fatalf("%d broadcasts written", n)
-		}
+		w.checkRefused(t, cases)
 	})
+}
+
+// refusal is a whatsapp_broadcasts body and the 400 answer it must get.
+type refusal struct{ body, want string }
+
+// checkRefused posts each body and checks its 400 answer, then that no broadcast was written.
+func (w *weniEnv) checkRefused(t *testing.T, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		status, body := w.postBroadcast(c.body)
+		if status != http.StatusBadRequest || !jsonEqual(body, c.want) {
+			t.Errorf("%s: %d %s, want 400 %s", c.body, status, body, c.want)
+		}
+	}
+	if n := w.count("SELECT COUNT(*) FROM broadcasts"); n != 0 {
+		t.Fatalf("%d broadcasts written", n)
+	}
 }

@@ -55,10 +55,7 @@ func newTemplateEnv(t *testing.T, d models.Dialect) (*wacEnv, *models.TemplateWi
 	w.must(err)
 	tpl, err := w.store.GetTemplateByName(w.ctx, w.ws.ID, "affirmation")
 	w.must(err)
-	spec, err := flows.ParseExports(flows.Document{Name: "affirm.json", Data: []byte(templateFlow(tpl.UUID))})
-	w.must(err)
-	_, err = flows.Import(w.ctx, w.store, w.ws, spec)
-	w.must(err)
+	importTemplateFlow(w, tpl)
 	return w, tpl
 }
 
@@ -151,10 +148,7 @@ func TestWACTemplateNoTranslation(t *testing.T) {
 		w.must(err)
 		tpl, err := w.store.GetTemplateByName(w.ctx, w.ws.ID, "affirmation")
 		w.must(err)
-		spec, err := flows.ParseExports(flows.Document{Name: "affirm.json", Data: []byte(templateFlow(tpl.UUID))})
-		w.must(err)
-		_, err = flows.Import(w.ctx, w.store, w.ws, spec)
-		w.must(err)
+		importTemplateFlow(w, tpl)
 
 		w.post(w.text("wamid.in1", "hello")) // within the window; the catch-all flow answers
 		kerry := w.contactOf(w.ws, "whatsapp:"+kerryWaID)
@@ -228,4 +222,13 @@ func TestWACTemplateGraphErrors(t *testing.T) {
 			t.Errorf("a message with broken templating is %s (%v) after %d sends", got.Status, deref(got.FailedReason), len(w.graph.Sends())-sends)
 		}
 	})
+}
+
+// importTemplateFlow imports the flow that sends tpl (templateFlow) into w's workspace.
+func importTemplateFlow(w *wacEnv, tpl *models.TemplateWithTranslations) {
+	w.t.Helper()
+	spec, err := flows.ParseExports(flows.Document{Name: "affirm.json", Data: []byte(templateFlow(tpl.UUID))})
+	w.must(err)
+	_, err = flows.Import(w.ctx, w.store, w.ws, spec)
+	w.must(err)
 }

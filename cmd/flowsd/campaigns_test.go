@@ -18,19 +18,8 @@ func TestCampaignFiresThroughAGateway(t *testing.T) {
 		t.Parallel() // each waits up to a minute and a half for the clock
 		s := newMessagingSetup(t, dbURL, "eng", 1000)
 		srv := startServer(t, s.env())
-		post := func(path string, body map[string]any) map[string]any {
-			t.Helper()
-			code, out := s.api(t, srv, "POST", path, body)
-			if code != 201 {
-				t.Fatalf("POST %s: %d %v", path, code, out)
-			}
-			return out
-		}
-		field := post("/api/v2/fields.json", map[string]any{"label": "Due Date", "value_type": "datetime"})
-		group := post("/api/v2/groups.json", map[string]any{"name": "Mothers"})
-		campaign := post("/api/v2/campaigns.json", map[string]any{"name": "Reminders", "group": group["uuid"]})
-		post("/api/v2/campaign_events.json", map[string]any{"campaign": campaign["uuid"], "relative_to": field["key"],
-			"offset": 0, "unit": "minutes", "delivery_hour": -1, "message": "Hi @contact.name, it's time"})
+		post := func(path string, body map[string]any) map[string]any { return s.post(t, srv, path, body) }
+		field, group, _ := s.reminders(t, srv, "Hi @contact.name, it's time")
 
 		const n = 20
 		var contacts []map[string]any
@@ -77,4 +66,26 @@ func TestCampaignFiresThroughAGateway(t *testing.T) {
 			}
 		}
 	})
+}
+
+// post makes an object through the API, which must answer 201.
+func (s *messagingSetup) post(t *testing.T, srv *server, path string, body map[string]any) map[string]any {
+	t.Helper()
+	code, out := s.api(t, srv, "POST", path, body)
+	if code != 201 {
+		t.Fatalf("POST %s: %d %v", path, code, out)
+	}
+	return out
+}
+
+// reminders makes, through the API, a campaign on a "Mothers" group whose one event sends message when a
+// contact's "Due Date" is reached; it answers the field, the group and the event.
+func (s *messagingSetup) reminders(t *testing.T, srv *server, message string) (field, group, event map[string]any) {
+	t.Helper()
+	field = s.post(t, srv, "/api/v2/fields.json", map[string]any{"label": "Due Date", "value_type": "datetime"})
+	group = s.post(t, srv, "/api/v2/groups.json", map[string]any{"name": "Mothers"})
+	campaign := s.post(t, srv, "/api/v2/campaigns.json", map[string]any{"name": "Reminders", "group": group["uuid"]})
+	event = s.post(t, srv, "/api/v2/campaign_events.json", map[string]any{"campaign": campaign["uuid"], "relative_to": field["key"],
+		"offset": 0, "unit": "minutes", "delivery_hour": -1, "message": message})
+	return field, group, event
 }

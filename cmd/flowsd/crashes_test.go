@@ -136,24 +136,12 @@ func TestCrashes(t *testing.T) {
 			waitFor(t, "the start to finish", 300*time.Second, func() bool { return f.status(t) == models.StartCompleted })
 			finish := time.Since(restart)
 			second.stop(t)
-			runs := f.count(t, "SELECT COUNT(*) FROM flow_runs WHERE start_id = ?")
-			distinct := f.count(t, "SELECT COUNT(DISTINCT contact_id) FROM flow_runs WHERE start_id = ?")
-			fig := crashFigure{scenario: "flow start", db: d, size: n, killedAt: killedAt, doneAt: int(started), finish: finish,
-				repeats: int(runs - distinct), lost: n - int(distinct)}
-			recordCrash(fig)
+			recordCrash(f.crashFigure(t, d, n, killedAt, started, finish))
 			f.checkEveryoneOnce(t)
 		})
 	})
 
-	for _, sc := range []struct {
-		name     string
-		ci, long int
-		run      func(t *testing.T, dbURL string, k killRun, n int) crashFigure
-	}{
-		{"broadcast", 1000, 10000, killedBroadcast},
-		{"resthook retries", 200, 1000, killedResthookRetries},
-		{"campaign fires", 1000, 10000, killedCampaignFires},
-	} {
+	for _, sc := range killedScenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel() // much of each is waiting: for a lease to run out, for sends
 			eachDB(t, func(t *testing.T, dbURL string) {

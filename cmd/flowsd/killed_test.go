@@ -177,19 +177,7 @@ func killedCampaignFires(t *testing.T, dbURL string, k killRun, n int) crashFigu
 	count := counter(t, dbURL)
 	env := append(s.env(), "FLOWSD_SEND_WORKERS=2", "FLOWSD_SEND_CONCURRENCY=8", "FLOWSD_WEBHOOK_TIMEOUT=2s")
 	srv := startServer(t, env)
-	post := func(path string, body map[string]any) map[string]any {
-		t.Helper()
-		code, out := s.api(t, srv, "POST", path, body)
-		if code != 201 {
-			t.Fatalf("POST %s: %d %v", path, code, out)
-		}
-		return out
-	}
-	field := post("/api/v2/fields.json", map[string]any{"label": "Due Date", "value_type": "datetime"})
-	group := post("/api/v2/groups.json", map[string]any{"name": "Mothers"})
-	campaign := post("/api/v2/campaigns.json", map[string]any{"name": "Reminders", "group": group["uuid"]})
-	event := post("/api/v2/campaign_events.json", map[string]any{"campaign": campaign["uuid"], "relative_to": field["key"],
-		"offset": 0, "unit": "minutes", "delivery_hour": -1, "message": "Reminder for @contact.name"})
+	_, group, event := s.reminders(t, srv, "Reminder for @contact.name")
 	srv.kill() // nothing running while the fires are laid down
 
 	wsID := idOf(t, dbURL, "SELECT id FROM workspaces WHERE uuid = ?", s.ws)
@@ -244,4 +232,25 @@ func killMidSends(t *testing.T, k killRun, env []string, procs []*server, s *mes
 	fig.finish = time.Since(restart)
 	time.Sleep(500 * time.Millisecond) // anything sent twice would come now
 	return fig, confirmed
+}
+
+// killedScenarios are the kinds of work R4 and R5 kill a process in the middle of, besides a flow start, with
+// their sizes in CI and in the long run.
+var killedScenarios = []struct {
+	name     string
+	ci, long int
+	run      func(t *testing.T, dbURL string, k killRun, n int) crashFigure
+}{
+	{"broadcast", 1000, 10000, killedBroadcast},
+	{"resthook retries", 200, 1000, killedResthookRetries},
+	{"campaign fires", 1000, 10000, killedCampaignFires},
+}
+
+// crashFigure is a finished start's figure: started at the kill, and from its runs, who was started twice and
+// who never.
+func (f *startFixture) crashFigure(t *testing.T, d models.Dialect, n int, killedAt time.Duration, started int64, finish time.Duration) crashFigure {
+	runs := f.count(t, "SELECT COUNT(*) FROM flow_runs WHERE start_id = ?")
+	distinct := f.count(t, "SELECT COUNT(DISTINCT contact_id) FROM flow_runs WHERE start_id = ?")
+	return crashFigure{scenario: "flow start", db: d, size: n, killedAt: killedAt, doneAt: int(started), finish: finish,
+		repeats: int(runs - distinct), lost: n - int(distinct)}
 }

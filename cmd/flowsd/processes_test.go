@@ -169,22 +169,11 @@ func TestSeveralProcesses(t *testing.T) {
 		finish := time.Since(restart)
 		procs[1].stop(t)
 		procs[2].stop(t)
-		runs := f.count(t, "SELECT COUNT(*) FROM flow_runs WHERE start_id = ?")
-		distinct := f.count(t, "SELECT COUNT(DISTINCT contact_id) FROM flow_runs WHERE start_id = ?")
-		recordSeveral(crashFigure{scenario: "flow start", db: models.Postgres, size: n, killedAt: killedAt, doneAt: int(started), finish: finish,
-			repeats: int(runs - distinct), lost: n - int(distinct)})
+		recordSeveral(f.crashFigure(t, models.Postgres, n, killedAt, started, finish))
 		f.checkEveryoneOnce(t)
 	})
 
-	for _, sc := range []struct {
-		name     string
-		ci, long int
-		run      func(t *testing.T, dbURL string, k killRun, n int) crashFigure
-	}{
-		{"broadcast", 1000, 10000, killedBroadcast},
-		{"resthook retries", 200, 1000, killedResthookRetries},
-		{"campaign fires", 1000, 10000, killedCampaignFires},
-	} {
+	for _, sc := range killedScenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			// not migrated: the command line does it
 			dbURL := testdb.NewEmptyURL(t, models.Postgres)
