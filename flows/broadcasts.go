@@ -179,6 +179,7 @@ func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, 
 		return nil, err
 	}
 	expressions := hasExpressions(translations)
+	own := expressions && readsOwnPropertiesOnly(translationTemplates(translations))
 	now := h.Store.Now()
 	msgs := make([]*models.Msg, 0, len(contacts))
 	for _, c := range contacts {
@@ -188,7 +189,7 @@ func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, 
 			continue
 		}
 		if expressions && !content.Empty() {
-			content = h.evaluateBroadcast(ctx, a, ec, content)
+			content = h.evaluateBroadcast(ctx, a, ec, own, content)
 		}
 		urn, ch := a.Route(urnsOf[c.ID])
 		o := &Outgoing{ContactID: c.ID, URN: urn, Channel: ch, Content: content, Unsendable: Unsendable(c.Status), CreatedOn: now}
@@ -205,8 +206,8 @@ func (h *Host) translatedMsgs(ctx context.Context, a *Assets, r *models.Reader, 
 
 // evaluateBroadcast fills in a broadcast's expressions for one contact, as mailroom does: text, attachments and
 // quick replies see @contact, @fields, @urns and @globals only, and an expression that fails comes out empty.
-func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contact, content *core.MsgContent) *core.MsgContent {
-	eval := h.broadcastEvaluator(ctx, a, ec)
+func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contact, own bool, content *core.MsgContent) *core.MsgContent {
+	eval := h.broadcastEvaluator(ctx, a, ec, own)
 	out := &core.MsgContent{Text: eval(content.Text)}
 	for _, att := range content.Attachments {
 		out.Attachments = append(out.Attachments, utils.Attachment(eval(string(att))))
@@ -218,11 +219,16 @@ func (h *Host) evaluateBroadcast(ctx context.Context, a *Assets, ec *core.Contac
 	return out
 }
 
-// broadcastEvaluator evaluates a broadcast's text for one contact (see evaluateBroadcast).
-func (h *Host) broadcastEvaluator(ctx context.Context, a *Assets, ec *core.Contact) func(string) string {
+// broadcastEvaluator evaluates a broadcast's text for one contact (see evaluateBroadcast); own says its
+// expressions read only the contact's own properties (readsOwnPropertiesOnly), which are then all @contact has.
+func (h *Host) broadcastEvaluator(ctx context.Context, a *Assets, ec *core.Contact, own bool) func(string) string {
 	env := a.Env
+	contact := core.Context(env, ec)
+	if own {
+		contact = ownContactContext(env, ec)
+	}
 	root := types.NewXObject(map[string]types.XValue{
-		"contact": core.Context(env, ec),
+		"contact": contact,
 		"fields":  core.Context(env, ec.Fields()),
 		"urns":    core.ContextFunc(env, ec.URNs().MapContext),
 		"globals": core.Context(env, a.Session.Globals()),
@@ -268,20 +274,21 @@ var broadcastTopLevels = []string{"contact", "fields", "urns", "globals"}
 // hasExpressions is whether any translation has an expression to evaluate: without one, contacts' contexts
 // needn't be made.
 func hasExpressions(t core.BroadcastTranslations) bool {
+	return slices.ContainsFunc(translationTemplates(t), func(s string) bool { return excellent.HasExpressions(s, broadcastTopLevels) })
+}
+
+// translationTemplates are the texts of a broadcast's translations that may hold expressions: texts,
+// attachments and quick replies.
+func translationTemplates(t core.BroadcastTranslations) []string {
+	var out []string
 	for _, c := range t {
-		if excellent.HasExpressions(c.Text, broadcastTopLevels) {
-			return true
-		}
+		out = append(out, c.Text)
 		for _, att := range c.Attachments {
-			if excellent.HasExpressions(string(att), broadcastTopLevels) {
-				return true
-			}
+			out = append(out, string(att))
 		}
 		for _, qr := range c.QuickReplies {
-			if excellent.HasExpressions(qr.Text, broadcastTopLevels) {
-				return true
-			}
+			out = append(out, qr.Text)
 		}
 	}
-	return false
+	return out
 }

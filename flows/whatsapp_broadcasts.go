@@ -57,6 +57,7 @@ type whatsAppPlan struct {
 	attachments  []string           // the msg's, as given: a template's header media
 	extras       channels.MsgExtras // header text and footer still expressions
 	expressions  bool               // whether the template's variables, header or footer have any
+	own          bool               // whether those read nothing of @contact but its own properties
 }
 
 // errTemplateGone is a W broadcast's template no longer among the workspace's usable ones (deleted, or no
@@ -93,7 +94,22 @@ func (h *Host) whatsAppPlan(ctx context.Context, ws *models.Workspace, metadata 
 			}
 		}
 	}
+	p.own = readsOwnPropertiesOnly(p.templates())
 	return p, nil
+}
+
+// templates are the plan's texts that may hold expressions, beside its translation's.
+func (p *whatsAppPlan) templates() []string {
+	out := []string{p.extras.HeaderText, p.extras.Footer}
+	if p.template != nil {
+		out = append(out, p.template.variables...)
+		for _, b := range p.template.buttons {
+			for _, param := range b.Parameters {
+				out = append(out, param.Text)
+			}
+		}
+	}
+	return out
 }
 
 // apply makes a contact's message what the msg asks beyond its translation: sent as the template when the
@@ -102,7 +118,7 @@ func (h *Host) whatsAppPlan(ctx context.Context, ws *models.Workspace, metadata 
 func (p *whatsAppPlan) apply(ctx context.Context, h *Host, a *Assets, ec *core.Contact, o *Outgoing) {
 	eval := func(s string) string { return s }
 	if p.expressions {
-		eval = h.broadcastEvaluator(ctx, a, ec)
+		eval = h.broadcastEvaluator(ctx, a, ec, p.own)
 	}
 	if p.template != nil && o.Channel != nil && o.Unsendable == "" {
 		if ch := a.Session.Channels().Get(assets.ChannelUUID(o.Channel.UUID)); ch != nil {

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	url2 "net/url"
 	"os"
@@ -101,6 +102,8 @@ func postAll(b *testing.B, clients, n int, request func(i int) *http.Request) (t
 					failed.Do(func() { b.Errorf("request %d: %v %v", i, err, resp) })
 				}
 				if resp != nil {
+					// read to the end, so that the connection is kept for the next request (as flowsd's senders do)
+					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}
 				times[i] = time.Since(t0)

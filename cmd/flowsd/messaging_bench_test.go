@@ -94,12 +94,18 @@ func BenchmarkBroadcast(b *testing.B) {
 	}
 
 	srv := startServer(b, []string{"FLOWSD_DB=" + db.URL, fmt.Sprintf("FLOWSD_SEND_CONCURRENCY=%d", concurrency), "FLOWSD_WEBHOOKS_DENY="})
-	defer srv.stop(b)
+	stopped := false
+	defer func() {
+		if !stopped {
+			srv.stop(b)
+		}
+	}()
 	s := &messagingSetup{token: token}
 
 	// the baseline: the sink driven by a plain client, the bodies flowsd would send
 	sink.expect(int64(n))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	plainCPU0, _, _ := testdb.BusyCPU()
 	began := time.Now()
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -125,6 +131,7 @@ func BenchmarkBroadcast(b *testing.B) {
 	wg.Wait()
 	sink.wait(b, time.Minute)
 	plain := time.Since(began)
+	plainCPU1, _, _ := testdb.BusyCPU()
 
 	// flowsd: the broadcast through the API, resolved, expanded, sent
 	sink.expect(int64(n))
@@ -178,6 +185,23 @@ func BenchmarkBroadcast(b *testing.B) {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "reply-p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "reply-p99-ms")
+
+	// the storage floor (testdb.SendFloor) of the broadcast's messages, with the server stopped: the least any
+	// sender storing what flowsd stores writes, and the bound that follows with the plain client's CPU
+	srv.stop(b)
+	stopped = true
+	ctx := context.Background()
+	msgs, logs, err := testdb.SentMessages(ctx, db.Raw, 0)
+	must(b, err)
+	floorCPU0, cpus, ok := testdb.BusyCPU()
+	floor, err := testdb.SendFloor(ctx, db.Raw, models.Postgres, msgs, logs)
+	must(b, err)
+	floorCPU1, _, _ := testdb.BusyCPU()
+	b.ReportMetric(float64(len(msgs))/floor.Seconds(), "floor-msgs/s")
+	b.ReportMetric(floor.Seconds()/plain.Seconds(), "x-plain-floor")
+	if ok {
+		b.ReportMetric(testdb.CPUBound(plainCPU1-plainCPU0, floorCPU1-floorCPU0, cpus).Seconds()/plain.Seconds(), "x-plain-bound")
+	}
 }
 
 // seedBenchContacts writes n contacts with tel URNs in a group, in bulk, as an import would leave them.
