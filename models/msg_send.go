@@ -89,6 +89,7 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 	now := s.now()
 	return s.Write(ctx, func(tx *Tx) error {
 		var logs []*ChannelLog
+		var ended int64 // messages whose outcome was written, their lease ended with it
 		ids := make([]int64, 0, len(outcomes))
 		var plainWired []int64            // wired with nothing of their own to write: one statement for all of them
 		externalIDs := map[int64]string{} // wired with the gateway's id (every WhatsApp send): one statement too
@@ -116,36 +117,44 @@ func (s *Store) RecordSends(ctx context.Context, outcomes []SendOutcome) error {
 			default:
 				updates["status"], updates["failed_reason"] = MsgFailed, o.Reason
 			}
-			if err := tx.db.Model(&Msg{}).Where("id = ? AND status IN ?", o.MsgID, outboxStatuses).Updates(updates).Error; err != nil {
-				return err
+			res := tx.db.Model(&Msg{}).Where("id = ? AND status IN ?", o.MsgID, outboxStatuses).Updates(updates)
+			if res.Error != nil {
+				return res.Error
 			}
+			ended += res.RowsAffected
 		}
 		if len(plainWired) > 0 {
-			err := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", plainWired, outboxStatuses).
-				Updates(map[string]any{"status": MsgWired, "sent_on": now, "claimed_until": nil, "modified_on": now}).Error
-			if err != nil {
+			res := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", plainWired, outboxStatuses).
+				Updates(map[string]any{"status": MsgWired, "sent_on": now, "claimed_until": nil, "modified_on": now})
+			if res.Error != nil {
+				return res.Error
+			}
+			ended += res.RowsAffected
+		}
+		n, err := tx.wireWithExternalIDs(externalIDs, now)
+		if err != nil {
+			return err
+		}
+		// a status reported while the send was under way stays, but the lease ends all the same (when every
+		// message was written above, every lease has ended already)
+		if ended+n < int64(len(ids)) {
+			if err := tx.db.Model(&Msg{}).Where("id IN ? AND claimed_until IS NOT NULL", ids).Update("claimed_until", nil).Error; err != nil {
 				return err
 			}
-		}
-		if err := tx.wireWithExternalIDs(externalIDs, now); err != nil {
-			return err
-		}
-		// a status reported while the send was under way stays, but the lease ends all the same
-		if err := tx.db.Model(&Msg{}).Where("id IN ? AND claimed_until IS NOT NULL", ids).Update("claimed_until", nil).Error; err != nil {
-			return err
 		}
 		return insertAll(tx, logs)
 	})
 }
 
 // wireWithExternalIDs marks sent messages wired with their gateway's ids, in one statement per few hundred
-// (a CASE both databases read the same way) rather than one per message.
-func (tx *Tx) wireWithExternalIDs(externalIDs map[int64]string, now time.Time) error {
+// (a CASE both databases read the same way) rather than one per message. It answers how many it marked.
+func (tx *Tx) wireWithExternalIDs(externalIDs map[int64]string, now time.Time) (int64, error) {
 	ids := make([]int64, 0, len(externalIDs))
 	for id := range externalIDs {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	var marked int64
 	for from := 0; from < len(ids); from += 300 {
 		chunk := ids[from:min(from+300, len(ids))]
 		var cases strings.Builder
@@ -156,14 +165,15 @@ func (tx *Tx) wireWithExternalIDs(externalIDs map[int64]string, now time.Time) e
 			args = append(args, id, externalIDs[id])
 		}
 		cases.WriteString(" END")
-		err := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", chunk, outboxStatuses).
+		res := tx.db.Model(&Msg{}).Where("id IN ? AND status IN ?", chunk, outboxStatuses).
 			Updates(map[string]any{"status": MsgWired, "sent_on": now, "claimed_until": nil, "modified_on": now,
-				"external_id": gorm.Expr(cases.String(), args...)}).Error
-		if err != nil {
-			return err
+				"external_id": gorm.Expr(cases.String(), args...)})
+		if res.Error != nil {
+			return marked, res.Error
 		}
+		marked += res.RowsAffected
 	}
-	return nil
+	return marked, nil
 }
 
 // SetMsgStatus records what a channel's gateway reported of a message it sent: ignored for a message of

@@ -41,14 +41,6 @@ func (FlowSession) TableName() string { return "flow_sessions" }
 // and resthook.go, inside one transaction: the session, its runs, the contact's current session, and the
 // messages, logs and events of the sprint.
 
-// insertAll adds rows, filling in their ids; none is nothing to do.
-func insertAll[T any](tx *Tx, rows []*T) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.db.Create(rows).Error
-}
-
 // InsertSessions adds new sessions.
 func (tx *Tx) InsertSessions(sessions []*FlowSession) error { return insertAll(tx, sessions) }
 

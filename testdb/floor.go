@@ -17,15 +17,15 @@ import (
 // SendFloor times the least any sender keeping flowsd's promises (a message stored queued when it is made, leased
 // before its send so that no other sender takes it and a killed one loses nothing, its outcome and channel log
 // stored after) must write for copies of msgs, with nothing else running: no message made, no HTTP, no engine.
-// Each chunk (500 on PostgreSQL; 100 on SQLite, whose driver binds a statement's parameters in time growing with
-// their square) is inserted queued in one multi-row INSERT, leased in one UPDATE by id, and recorded wired
+// Each chunk of 500 is inserted queued in multi-row INSERTs (one on PostgreSQL; of 400 parameters at most on
+// SQLite, whose driver binds a statement's parameters in time growing with their square), leased in one UPDATE by id, and recorded wired
 // (with its gateway's id when the original had one) and logged (a copy of the original's channel log) in one
 // transaction. PostgreSQL works two halves side by side on two connections; SQLite, one writer at a time, one.
 // It is the baseline that tells whether a speed target is within reach of the storage at all on the machine.
 func SendFloor(ctx context.Context, db *gorm.DB, d models.Dialect, msgs []models.Msg, logs map[int64]models.ChannelLog) (time.Duration, error) {
-	workers, chunk := 1, 100
+	workers, chunk := 1, 500
 	if d == models.Postgres {
-		workers, chunk = 2, 500
+		workers = 2
 	}
 	per := (len(msgs) + workers - 1) / workers
 	errs := make([]error, workers)
@@ -51,6 +51,15 @@ func SendFloor(ctx context.Context, db *gorm.DB, d models.Dialect, msgs []models
 	return elapsed, nil
 }
 
+// rowsPerInsert is how many messages one INSERT of SendFloor holds: all of a chunk on PostgreSQL, as many as
+// 400 parameters hold on SQLite (models.insertAll's bound).
+func rowsPerInsert(db *gorm.DB) int {
+	if db.Dialector.Name() != "sqlite" {
+		return 500
+	}
+	return 400 / 30
+}
+
 func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs map[int64]models.ChannelLog) error {
 	db = db.WithContext(ctx)
 	now := time.Now().UTC()
@@ -61,7 +70,7 @@ func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs m
 		c.CreatedOn, c.ModifiedOn = now, now
 		copies[i] = &c
 	}
-	if err := db.Create(copies).Error; err != nil {
+	if err := db.CreateInBatches(copies, rowsPerInsert(db)).Error; err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	ids := make([]int64, len(copies))
@@ -95,7 +104,7 @@ func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs m
 			return fmt.Errorf("outcome: %w", err)
 		}
 		if len(copied) > 0 {
-			return tx.Create(copied).Error
+			return tx.CreateInBatches(copied, rowsPerInsert(db)).Error
 		}
 		return nil
 	})
