@@ -42,7 +42,7 @@ func BenchmarkWACWhatsAppBroadcast(b *testing.B) {
 				b.Fatalf("Graph got %d messages, want %d", len(sends), n)
 			}
 
-			w.reportStorageFloor(b, d, reportAgainstPlainGraph(b, w.graph, wacPhone, sends, made, elapsed))
+			testdb.ReportSendFloor(b, w.db.Raw, reportAgainstPlainGraph(b, w.graph, wacPhone, sends, made, elapsed))
 		}
 	})
 }
@@ -50,44 +50,21 @@ func BenchmarkWACWhatsAppBroadcast(b *testing.B) {
 // reportAgainstPlainGraph measures the baseline, the same payloads posted by a plain client from 8 goroutines
 // to the same fake Graph server, and reports flowsd's rates (messages made by made, sent by elapsed) beside
 // it: created-msgs/s, msgs/s, plain-msgs/s and x-plain (flowsd's time over the plain client's). It answers
-// the plain client's phase, for reportStorageFloor.
-func reportAgainstPlainGraph(b *testing.B, graph *graphtest.Server, phone string, sends []string, made, elapsed time.Duration) plainPhase {
+// the plain client's phase, for testdb.ReportSendFloor.
+func reportAgainstPlainGraph(b *testing.B, graph *graphtest.Server, phone string, sends []string, made, elapsed time.Duration) testdb.Phase {
 	n := len(sends)
 	url := graph.URL + "/" + graphtest.Version + "/" + phone + "/messages"
-	cpu0, _, _ := testdb.BusyCPU()
-	plain, _ := postAll(b, 8, n, func(i int) *http.Request {
-		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(sends[i])))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+wacToken)
-		return req
+	plain := testdb.Measure(func() {
+		postAll(b, 8, n, func(i int) *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(sends[i])))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+wacToken)
+			return req
+		})
 	})
-	cpu1, _, _ := testdb.BusyCPU()
 	b.ReportMetric(float64(n)/made.Seconds(), "created-msgs/s")
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(n)/plain.Seconds(), "plain-msgs/s")
-	b.ReportMetric(elapsed.Seconds()/plain.Seconds(), "x-plain")
-	return plainPhase{took: plain, cpu: cpu1 - cpu0}
-}
-
-// plainPhase is how long the plain client took and the CPU it cost the machine (its side and the server's).
-type plainPhase struct{ took, cpu time.Duration }
-
-// reportStorageFloor reports the least the same messages' storage takes on the machine with nothing else
-// running (testdb.SendFloor: floor-msgs/s, x-plain-floor its time over the plain client's), and what follows
-// for any sender that both posts what the plain client posts and stores what flowsd stores: at least the CPU
-// of the two phases spread over every CPU, as a multiple of the plain client's time (x-plain-bound, on Linux).
-// A bound above 2 puts "within 2x of the plain client" out of reach on the machine, however little else the
-// sender does.
-func (w *wacEnv) reportStorageFloor(b *testing.B, d models.Dialect, plain plainPhase) {
-	msgs, logs, err := testdb.SentMessages(w.ctx, w.db.Raw, 0)
-	w.must(err)
-	cpu0, cpus, ok := testdb.BusyCPU()
-	floor, err := testdb.SendFloor(w.ctx, w.db.Raw, d, msgs, logs)
-	w.must(err)
-	cpu1, _, _ := testdb.BusyCPU()
-	b.ReportMetric(float64(len(msgs))/floor.Seconds(), "floor-msgs/s")
-	b.ReportMetric(floor.Seconds()/plain.took.Seconds(), "x-plain-floor")
-	if ok {
-		b.ReportMetric(testdb.CPUBound(plain.cpu, cpu1-cpu0, cpus).Seconds()/plain.took.Seconds(), "x-plain-bound")
-	}
+	b.ReportMetric(float64(n)/plain.Took.Seconds(), "plain-msgs/s")
+	b.ReportMetric(elapsed.Seconds()/plain.Took.Seconds(), "x-plain")
+	return plain
 }

@@ -67,7 +67,7 @@ func BenchmarkWACTemplateBroadcast(b *testing.B) {
 				b.Fatalf("Graph got %d messages, want %d templates", len(sends), n)
 			}
 
-			w.reportStorageFloor(b, d, reportAgainstPlainGraph(b, w.graph, weniPhone, sends, made, elapsed))
+			testdb.ReportSendFloor(b, w.db.Raw, reportAgainstPlainGraph(b, w.graph, weniPhone, sends, made, elapsed))
 		}
 	})
 }

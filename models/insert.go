@@ -3,6 +3,7 @@ package models
 import (
 	"sync"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 )
 
@@ -11,21 +12,27 @@ import (
 // broadcast batch of 100 messages (3,000 parameters) spent more time being bound than written.
 const sqliteInsertParams = 400
 
-// insertSchemas caches the tables' column counts for insertAll.
+// insertSchemas caches the tables' column counts for InsertRows.
 var insertSchemas sync.Map
 
-// insertAll adds rows of one table, filling in their ids: one multi-row INSERT on PostgreSQL, as many of at most
-// sqliteInsertParams parameters as they need on SQLite.
+// insertAll adds rows of one table in the transaction, filling in their ids (InsertRows).
 func insertAll[T any](tx *Tx, rows []*T) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if tx.s.Dialect != SQLite {
-		return tx.db.Create(rows).Error
+	return InsertRows(tx.db, rows)
+}
+
+// InsertRows adds a slice of rows of one table on db, filling in their ids: one multi-row INSERT on
+// PostgreSQL, as many of at most sqliteInsertParams parameters as they need on SQLite. (The store's writes use
+// it through their transactions; it is exported for the benchmarks' storage floor, testdb.SendFloor.)
+func InsertRows(db *gorm.DB, rows any) error {
+	if db.Dialector.Name() != "sqlite" {
+		return db.Create(rows).Error
 	}
-	sch, err := schema.Parse(rows[0], &insertSchemas, tx.db.NamingStrategy)
+	sch, err := schema.Parse(rows, &insertSchemas, db.NamingStrategy)
 	if err != nil {
 		return err
 	}
-	return tx.db.CreateInBatches(rows, max(1, sqliteInsertParams/max(len(sch.DBNames), 1))).Error
+	return db.CreateInBatches(rows, max(1, sqliteInsertParams/max(len(sch.DBNames), 1))).Error
 }

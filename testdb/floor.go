@@ -2,11 +2,13 @@ package testdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/flowsd/flowsd/models"
@@ -17,20 +19,19 @@ import (
 // SendFloor times the least any sender keeping flowsd's promises (a message stored queued when it is made, leased
 // before its send so that no other sender takes it and a killed one loses nothing, its outcome and channel log
 // stored after) must write for copies of msgs, with nothing else running: no message made, no HTTP, no engine.
-// Each chunk of 500 is inserted queued in multi-row INSERTs (one on PostgreSQL; of 400 parameters at most on
-// SQLite, whose driver binds a statement's parameters in time growing with their square), leased in one UPDATE by id, and recorded wired
-// (with its gateway's id when the original had one) and logged (a copy of the original's channel log) in one
-// transaction. PostgreSQL works two halves side by side on two connections; SQLite, one writer at a time, one.
-// It is the baseline that tells whether a speed target is within reach of the storage at all on the machine.
-func SendFloor(ctx context.Context, db *gorm.DB, d models.Dialect, msgs []models.Msg, logs map[int64]models.ChannelLog) (time.Duration, error) {
+// Each chunk of 500 is inserted queued as the store inserts (models.InsertRows), leased in one UPDATE by id,
+// and recorded wired (with its gateway's id when the original had one) and logged (a copy of the original's
+// channel log) in one transaction. PostgreSQL works two halves side by side on two connections; SQLite, one
+// writer at a time, one. It is the baseline that tells whether a speed target is within reach of the storage
+// at all on the machine.
+func SendFloor(ctx context.Context, db *gorm.DB, msgs []models.Msg, logs map[int64]models.ChannelLog) error {
 	workers, chunk := 1, 500
-	if d == models.Postgres {
+	if db.Dialector.Name() == "postgres" {
 		workers = 2
 	}
 	per := (len(msgs) + workers - 1) / workers
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	began := time.Now()
 	for w := range workers {
 		part := msgs[min(w*per, len(msgs)):min((w+1)*per, len(msgs))]
 		wg.Add(1)
@@ -42,22 +43,7 @@ func SendFloor(ctx context.Context, db *gorm.DB, d models.Dialect, msgs []models
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(began)
-	for _, err := range errs {
-		if err != nil {
-			return elapsed, err
-		}
-	}
-	return elapsed, nil
-}
-
-// rowsPerInsert is how many messages one INSERT of SendFloor holds: all of a chunk on PostgreSQL, as many as
-// 400 parameters hold on SQLite (models.insertAll's bound).
-func rowsPerInsert(db *gorm.DB) int {
-	if db.Dialector.Name() != "sqlite" {
-		return 500
-	}
-	return 400 / 30
+	return errors.Join(errs...)
 }
 
 func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs map[int64]models.ChannelLog) error {
@@ -70,7 +56,7 @@ func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs m
 		c.CreatedOn, c.ModifiedOn = now, now
 		copies[i] = &c
 	}
-	if err := db.CreateInBatches(copies, rowsPerInsert(db)).Error; err != nil {
+	if err := models.InsertRows(db, copies); err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	ids := make([]int64, len(copies))
@@ -104,21 +90,18 @@ func floorChunk(ctx context.Context, db *gorm.DB, originals []models.Msg, logs m
 			return fmt.Errorf("outcome: %w", err)
 		}
 		if len(copied) > 0 {
-			return tx.CreateInBatches(copied, rowsPerInsert(db)).Error
+			return models.InsertRows(tx, copied)
 		}
 		return nil
 	})
 }
 
-// SentMessages reads what a benchmark's run sent, for SendFloor: the outgoing messages of broadcastID (any
-// broadcast when 0), and their send logs by message id.
-func SentMessages(ctx context.Context, db *gorm.DB, broadcastID int64) ([]models.Msg, map[int64]models.ChannelLog, error) {
-	q := db.WithContext(ctx).Where("direction = ? AND broadcast_id IS NOT NULL", models.MsgOut)
-	if broadcastID != 0 {
-		q = q.Where("broadcast_id = ?", broadcastID)
-	}
+// sentMessages reads what a benchmark's broadcasts sent, for SendFloor: their messages, and the messages' send
+// logs by message id.
+func sentMessages(ctx context.Context, db *gorm.DB) ([]models.Msg, map[int64]models.ChannelLog, error) {
 	var msgs []models.Msg
-	if err := q.Order("id").Find(&msgs).Error; err != nil {
+	err := db.WithContext(ctx).Where("direction = ? AND broadcast_id IS NOT NULL", models.MsgOut).Order("id").Find(&msgs).Error
+	if err != nil {
 		return nil, nil, err
 	}
 	var logs []models.ChannelLog
@@ -162,8 +145,39 @@ func BusyCPU() (busy time.Duration, cpus int, ok bool) {
 	return time.Duration(ticks) * time.Second / 100, cpus, cpus > 0 // USER_HZ is 100 on Linux
 }
 
-// CPUBound is the least time work costing the machine cpuA and cpuB of CPU (BusyCPU's differences over two
-// measured phases) can take on cpus CPUs: their sum spread over every CPU.
-func CPUBound(cpuA, cpuB time.Duration, cpus int) time.Duration {
-	return (cpuA + cpuB) / time.Duration(max(cpus, 1))
+// Phase is a measured part of a benchmark: how long it took and the CPU it cost the whole machine.
+type Phase struct{ Took, CPU time.Duration }
+
+// Measure runs fn as a Phase.
+func Measure(fn func()) Phase {
+	cpu0, _, _ := BusyCPU()
+	began := time.Now()
+	fn()
+	took := time.Since(began)
+	cpu1, _, _ := BusyCPU()
+	return Phase{Took: took, CPU: cpu1 - cpu0}
+}
+
+// ReportSendFloor reports the storage floor of what the benchmark's broadcasts sent on db (SendFloor:
+// floor-msgs/s, and x-plain-floor, its time over the plain client's), and what follows for any sender that both
+// posts what the plain client posted and stores what flowsd stores: at least the CPU of the two phases spread
+// over every CPU, as a multiple of the plain client's time (x-plain-bound, where /proc/stat is). A bound above 2
+// puts "within 2x of the plain client" out of reach on the machine, however little else the sender does.
+func ReportSendFloor(b *testing.B, db *gorm.DB, plain Phase) {
+	ctx := context.Background()
+	msgs, logs, err := sentMessages(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var floorErr error
+	floor := Measure(func() { floorErr = SendFloor(ctx, db, msgs, logs) })
+	if floorErr != nil {
+		b.Fatal(floorErr)
+	}
+	b.ReportMetric(float64(len(msgs))/floor.Took.Seconds(), "floor-msgs/s")
+	b.ReportMetric(floor.Took.Seconds()/plain.Took.Seconds(), "x-plain-floor")
+	if _, cpus, ok := BusyCPU(); ok {
+		bound := (plain.CPU + floor.CPU) / time.Duration(max(cpus, 1))
+		b.ReportMetric(bound.Seconds()/plain.Took.Seconds(), "x-plain-bound")
+	}
 }

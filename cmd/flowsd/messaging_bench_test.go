@@ -105,39 +105,38 @@ func BenchmarkBroadcast(b *testing.B) {
 	// the baseline: the sink driven by a plain client, the bodies flowsd would send
 	sink.expect(int64(n))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
-	plainCPU0, _, _ := testdb.BusyCPU()
-	began := time.Now()
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				body := url.Values{"uuid": {runtime.RandomUUID()}, "text": {"Hello Contact"}, "to": {fmt.Sprintf("+25078%07d", i)},
-					"to_no_plus": {fmt.Sprintf("25078%07d", i)}, "from": {"+250788000001"}, "from_no_plus": {"250788000001"}, "channel": {channelUUID}}
-				resp, err := client.PostForm(sink.srv.URL+"/send", body)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+	baseline := testdb.Measure(func() {
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < concurrency; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					body := url.Values{"uuid": {runtime.RandomUUID()}, "text": {"Hello Contact"}, "to": {fmt.Sprintf("+25078%07d", i)},
+						"to_no_plus": {fmt.Sprintf("25078%07d", i)}, "from": {"+250788000001"}, "from_no_plus": {"250788000001"}, "channel": {channelUUID}}
+					resp, err := client.PostForm(sink.srv.URL+"/send", body)
+					if err == nil {
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
 				}
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	sink.wait(b, time.Minute)
-	plain := time.Since(began)
-	plainCPU1, _, _ := testdb.BusyCPU()
+			}()
+		}
+		for i := 0; i < n; i++ {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		sink.wait(b, time.Minute)
+	})
+	plain := baseline.Took
 
 	// flowsd: the broadcast through the API, resolved, expanded, sent
 	sink.expect(int64(n))
 	sink.first = map[string]time.Time{}
 	b.ResetTimer()
-	began = time.Now()
+	began := time.Now()
 	code, body := s.api(b, srv, "POST", "/api/v2/broadcasts.json", map[string]any{"text": "Hello @contact.first_name", "groups": []string{group.UUID}})
 	if code != 201 {
 		b.Fatalf("broadcast: %d %v", code, body)
@@ -186,22 +185,10 @@ func BenchmarkBroadcast(b *testing.B) {
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "reply-p50-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "reply-p99-ms")
 
-	// the storage floor (testdb.SendFloor) of the broadcast's messages, with the server stopped: the least any
-	// sender storing what flowsd stores writes, and the bound that follows with the plain client's CPU
+	// the storage floor of the broadcast's messages, with the server stopped
 	srv.stop(b)
 	stopped = true
-	ctx := context.Background()
-	msgs, logs, err := testdb.SentMessages(ctx, db.Raw, 0)
-	must(b, err)
-	floorCPU0, cpus, ok := testdb.BusyCPU()
-	floor, err := testdb.SendFloor(ctx, db.Raw, models.Postgres, msgs, logs)
-	must(b, err)
-	floorCPU1, _, _ := testdb.BusyCPU()
-	b.ReportMetric(float64(len(msgs))/floor.Seconds(), "floor-msgs/s")
-	b.ReportMetric(floor.Seconds()/plain.Seconds(), "x-plain-floor")
-	if ok {
-		b.ReportMetric(testdb.CPUBound(plainCPU1-plainCPU0, floorCPU1-floorCPU0, cpus).Seconds()/plain.Seconds(), "x-plain-bound")
-	}
+	testdb.ReportSendFloor(b, db.Raw, baseline)
 }
 
 // seedBenchContacts writes n contacts with tel URNs in a group, in bulk, as an import would leave them.
